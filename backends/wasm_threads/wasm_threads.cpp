@@ -1,0 +1,56 @@
+// WebAssembly (Emscripten pthreads = web workers) park backend. Parking is a futex wait on one
+// word of the shared linear memory (Atomics.wait underneath); Emscripten turns it into a busy
+// wait on a browser's main thread, where Atomics.wait is forbidden, so block_on still works
+// there. The hardware thread count is navigator.hardwareConcurrency (os.cpus() under Node).
+#include <emscripten/threading.h>
+
+#include <atomic>
+#include <cmath>
+
+#include "weir/detail/parker.hpp"
+
+namespace weir::detail {
+namespace {
+
+class futex_parker : public driver {
+public:
+    void park(std::int64_t timeout_ns) override {
+        int expected = notified;
+        if (state_.compare_exchange_strong(expected, empty, std::memory_order_acquire)) return;
+        if (timeout_ns == 0) return;
+        expected = empty;
+        if (!state_.compare_exchange_strong(expected, parked, std::memory_order_acquire)) {
+            state_.store(empty, std::memory_order_relaxed);
+            return;
+        }
+        double ms = timeout_ns < 0 ? INFINITY : static_cast<double>(timeout_ns) / 1e6;
+        // Returns on wake, timeout, or if the word is no longer `parked` (already notified).
+        emscripten_futex_wait(static_cast<volatile void*>(&word()), parked, ms);
+        state_.store(empty, std::memory_order_release);
+    }
+
+    void unpark() noexcept override {
+        if (state_.exchange(notified, std::memory_order_acq_rel) == parked)
+            emscripten_futex_wake(static_cast<volatile void*>(&word()), 1);
+    }
+
+    const char* name() const noexcept override { return "wasm_threads"; }
+
+private:
+    static constexpr int empty = 0, parked = 1, notified = 2;
+    std::atomic<int>& word() { return state_; }
+    std::atomic<int> state_{empty};
+};
+
+static_assert(sizeof(std::atomic<int>) == sizeof(int), "futex word must be a plain int");
+
+}  // namespace
+
+std::unique_ptr<parker> make_thread_parker() { return std::make_unique<futex_parker>(); }
+std::unique_ptr<driver> make_driver() { return std::make_unique<futex_parker>(); }
+unsigned hardware_threads() noexcept {
+    int n = emscripten_num_logical_cores();
+    return n > 0 ? static_cast<unsigned>(n) : 1;
+}
+
+}  // namespace weir::detail

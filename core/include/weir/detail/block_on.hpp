@@ -1,0 +1,59 @@
+// block_on's machinery: the task runs on the calling thread, which parks between runs. Its header
+// is scheduled onto a one-slot executor that just sets a flag and unparks that thread, so wake-ups
+// from workers, timers or the blocking pool reach it like any other task's.
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "../task.hpp"
+#include "parker.hpp"
+#include "result.hpp"
+#include "root_task.hpp"
+#include "runtime_core.hpp"
+
+namespace weir::detail {
+
+/// The calling thread's side of block_on (implemented in core/src with the platform parker).
+class block_on_executor final : public executor {
+public:
+    explicit block_on_executor(runtime_core* rt);
+    ~block_on_executor();
+    void schedule(task_header* t, bool yield) noexcept override;
+    /// Runs t until it completes, parking whenever it is not scheduled.
+    void drive(task_header* t);
+
+private:
+    runtime_core* rt_;
+    std::atomic<bool> scheduled_{false};
+    std::unique_ptr<parker> parker_;
+};
+
+template <class T>
+struct block_cell final : task_header {
+    task<T> body;
+    root_handle root{};
+    resume_node start_node{};
+    result<T> value;
+
+    explicit block_cell(task<T>&& t) : task_header(&vtable), body(std::move(t)) { id = next_task_id(); }
+    ~block_cell() {
+        if (root) root.destroy();
+    }
+    static void finish(task_header*) noexcept {}  // drive() sees completed()
+    static void shutdown(task_header*) noexcept {}
+    static constexpr task_vtable vtable{&finish, &shutdown};
+};
+
+template <class T>
+T block_on(runtime_core* rt, task<T>&& t) {
+    block_cell<T> cell(std::move(t));
+    cell.root = make_root<T>(&cell);
+    block_on_executor exec(rt);
+    cell.exec = &exec;
+    cell.start(&cell.start_node);
+    exec.drive(&cell);
+    return cell.value.take();
+}
+
+}  // namespace weir::detail

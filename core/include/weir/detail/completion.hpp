@@ -1,0 +1,101 @@
+// A one-shot "done" flag with at most one waiting task: the shared mechanism behind awaiting a
+// join_handle, a spawn_blocking result and a oneshot receiver. The producer publishes its value
+// first, then calls complete(); the waiter reads the value only after it saw done, so the value
+// itself needs no lock.
+#pragma once
+
+#include <atomic>
+#include <stdexcept>
+#include <utility>
+
+#include "leaf_waiter.hpp"
+#include "spin_lock.hpp"
+
+namespace weir::detail {
+
+class completion {
+public:
+    bool is_done() const noexcept { return done_.load(std::memory_order_acquire); }
+
+    /// Marks done and wakes the waiter, if any. Returns false if it was already done.
+    bool complete() noexcept {
+        lock_.lock();
+        if (done_.load(std::memory_order_relaxed)) {
+            lock_.unlock();
+            return false;
+        }
+        done_.store(true, std::memory_order_release);
+        leaf_waiter* w = std::exchange(waiter_, nullptr);
+        lock_.unlock();
+        if (w) w->wake();
+        return true;
+    }
+    /// Marks done without waking anyone (runtime shutdown: the waiter is being destroyed).
+    bool complete_silently() noexcept {
+        lock_.lock();
+        bool first = !done_.load(std::memory_order_relaxed);
+        done_.store(true, std::memory_order_release);
+        waiter_ = nullptr;
+        lock_.unlock();
+        return first;
+    }
+
+    /// Awaiter parts. Owner::awaiter derives from completion::wait and supplies await_resume.
+    struct wait : leaf_waiter {
+        completion* slot;
+        bool waiting = false;
+
+        explicit wait(completion* s) noexcept : slot(s) {}
+        wait(const wait&) = delete;
+        ~wait() {
+            if (waiting) slot->forget(this);
+            disarm();
+        }
+        bool await_ready() const noexcept { return slot->is_done(); }
+        template <class P>
+        bool await_suspend(coro::coroutine_handle<P> h) {
+            prepare(h);
+            slot->lock_.lock();
+            if (slot->done_.load(std::memory_order_relaxed)) {
+                slot->lock_.unlock();
+                return false;
+            }
+            if (slot->waiter_) {
+                slot->lock_.unlock();
+                throw std::logic_error("weir: the same result is awaited by two tasks at once");
+            }
+            slot->waiter_ = this;
+            waiting = true;
+            slot->lock_.unlock();
+            arm(&on_cancel);
+            return true;
+        }
+        /// Call first in await_resume: throws operation_cancelled if cancellation woke us.
+        void resumed() {
+            waiting = false;
+            finish();
+        }
+        static void on_cancel(cancel_callback* cb) noexcept {
+            auto* self = static_cast<wait*>(cb);
+            if (self->slot->forget(self)) {
+                self->cancelled = true;
+                self->wake();
+            }
+        }
+    };
+
+private:
+    bool forget(leaf_waiter* w) noexcept {
+        lock_.lock();
+        bool mine = waiter_ == w;
+        if (mine) waiter_ = nullptr;
+        lock_.unlock();
+        return mine;
+    }
+
+    spin_lock lock_;
+    std::atomic<bool> done_{false};
+    leaf_waiter* waiter_ = nullptr;
+};
+
+}  // namespace weir::detail

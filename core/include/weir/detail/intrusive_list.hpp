@@ -1,0 +1,68 @@
+// A doubly linked intrusive list: waiters (timers, channel receivers, lock waiters, cancellation
+// callbacks) live inside the suspended coroutine frame that waits, so queuing one never
+// allocates and removing one (cancellation, frame destruction) is O(1).
+#pragma once
+
+#include <cstddef>
+
+namespace weir::detail {
+
+struct list_hook {
+    list_hook* prev = nullptr;
+    list_hook* next = nullptr;
+    bool linked() const noexcept { return next != nullptr; }
+};
+
+/// T must derive from list_hook. Not thread-safe: the owner holds its own lock.
+template <class T>
+class intrusive_list {
+public:
+    intrusive_list() noexcept { head_.prev = head_.next = &head_; }
+    intrusive_list(const intrusive_list&) = delete;
+    intrusive_list& operator=(const intrusive_list&) = delete;
+
+    bool empty() const noexcept { return head_.next == &head_; }
+    std::size_t size() const noexcept { return size_; }
+
+    void push_back(T* item) noexcept {
+        list_hook* h = item;
+        h->prev = head_.prev;
+        h->next = &head_;
+        head_.prev->next = h;
+        head_.prev = h;
+        ++size_;
+    }
+    void push_front(T* item) noexcept {
+        list_hook* h = item;
+        h->next = head_.next;
+        h->prev = &head_;
+        head_.next->prev = h;
+        head_.next = h;
+        ++size_;
+    }
+    T* front() const noexcept { return empty() ? nullptr : static_cast<T*>(head_.next); }
+    T* pop_front() noexcept {
+        if (empty()) return nullptr;
+        T* item = static_cast<T*>(head_.next);
+        erase(item);
+        return item;
+    }
+    /// Unlinks item, which must be in this list.
+    void erase(T* item) noexcept {
+        list_hook* h = item;
+        h->prev->next = h->next;
+        h->next->prev = h->prev;
+        h->prev = h->next = nullptr;
+        --size_;
+    }
+    /// Moves every item of other to the back of this list.
+    void splice_back(intrusive_list& other) noexcept {
+        while (T* t = other.pop_front()) push_back(t);
+    }
+
+private:
+    list_hook head_;
+    std::size_t size_ = 0;
+};
+
+}  // namespace weir::detail

@@ -1,0 +1,36 @@
+// The driver interface between the platform-free core and a backend. A parker blocks one thread
+// until another thread unparks it or a timeout passes; the driver is the parker that the worker
+// holding the timer wheel parks on, and is where an I/O backend plugs in (its park waits for I/O
+// completions and the next timer deadline at once, its unpark interrupts that wait).
+// Backends (backends/<name>/) implement the three factory functions below; exactly one backend
+// is linked into the library.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+namespace weir::detail {
+
+class parker {
+public:
+    virtual ~parker() = default;
+    /// Blocks until unpark() is called (an unpark that came first is not lost: park then
+    /// returns at once) or timeout_ns passes (negative: no timeout). May return spuriously.
+    virtual void park(std::int64_t timeout_ns) = 0;
+    /// Wakes the parked thread, or makes its next park return at once. Any thread.
+    virtual void unpark() noexcept = 0;
+};
+
+class driver : public parker {
+public:
+    /// The backend's name, e.g. "thread_park" or "wasm_threads".
+    virtual const char* name() const noexcept = 0;
+};
+
+/// Provided by the linked backend.
+std::unique_ptr<parker> make_thread_parker();
+std::unique_ptr<driver> make_driver();
+/// Number of hardware threads the platform reports (at least 1).
+unsigned hardware_threads() noexcept;
+
+}  // namespace weir::detail

@@ -1,0 +1,163 @@
+// The schedulable unit. A spawned task (or the task given to block_on) is a chain of coroutines
+// that share one task_header. Wakers never resume a coroutine directly: they push a resume_node
+// (which lives inside the suspended frame, so waking never allocates) onto the header's ready
+// stack and, if the task was idle, hand the header to its executor. A worker that pops the header
+// runs it: it resumes every ready coroutine of the task, one after the other, on its own thread.
+//
+// So a task is never running on two threads at once, even when it runs several branches
+// concurrently (join, select): branches are interleaved inside one run, exactly like the futures
+// inside one tokio task. Everything only touched by a running task needs no synchronisation.
+//
+// State protocol (one atomic word, 2 RMWs per wake):
+//   wake:  push node (CAS), then fetch_or(NOTIFIED); if the old state was 0 (idle and not queued)
+//          the waker schedules the header; otherwise whoever holds it (queue or runner) will see
+//          the node.
+//   run:   exchange(RUNNING) (clears NOTIFIED), take the whole ready stack (exchange; no ABA), resume
+//          each node; then CAS RUNNING -> 0. If that fails a wake arrived meanwhile: loop, or, once
+//          the task yielded or spent its budget, store NOTIFIED and requeue it at the back.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#include "cancel_state.hpp"
+#include "coro.hpp"
+#include "intrusive_list.hpp"
+
+namespace weir::detail {
+
+class task_header;
+
+/// One suspended coroutine waiting to be resumed by its task's next run.
+struct resume_node {
+    resume_node* next = nullptr;
+    coro::coroutine_handle<> handle;
+};
+
+/// Where a woken task is queued: the worker pool, or the thread inside block_on.
+class executor {
+public:
+    /// Queue t to be run. yield: t gave way voluntarily (yield_now, spent budget), so it goes
+    /// to the back of a queue rather than into the LIFO slot.
+    virtual void schedule(task_header* t, bool yield) noexcept = 0;
+
+protected:
+    ~executor() = default;
+};
+
+/// Per-type operations of a header, so the scheduler stays non-template.
+struct task_vtable {
+    /// The root coroutine completed; publish the result, release the runtime's reference.
+    void (*finish)(task_header*) noexcept;
+    /// The runtime is shutting down and the task never finished: destroy its frames.
+    void (*shutdown)(task_header*) noexcept;
+};
+
+/// Cooperative budget: how many awaits a task may make in one run before it is made to yield
+/// (tokio's constant; large enough that yielding costs nothing measurable, small enough that a
+/// task that never blocks cannot hold a worker for long).
+inline constexpr int coop_budget = 128;
+
+struct thread_state {
+    int budget = 1 << 30;            // unlimited outside a task run
+    struct promise_base* current = nullptr;  // the coroutine running on this thread
+    class runtime_core* runtime = nullptr;   // set on worker and block_on threads
+    void* worker = nullptr;                  // the worker this thread is, if any
+};
+inline thread_local thread_state this_thread;
+
+class task_header : public list_hook {
+public:
+    static constexpr std::uint32_t notified = 1;
+    static constexpr std::uint32_t running = 2;
+
+    explicit task_header(const task_vtable* vt) noexcept : vt_(vt) {}
+    task_header(const task_header&) = delete;
+    task_header& operator=(const task_header&) = delete;
+
+    /// Makes node's coroutine runnable. Thread-safe; never resumes inline.
+    void wake(resume_node* n) noexcept {
+        resume_node* old = ready_.load(std::memory_order_relaxed);
+        do {
+            n->next = old;
+        } while (!ready_.compare_exchange_weak(old, n, std::memory_order_release,
+                                               std::memory_order_relaxed));
+        if (state_.fetch_or(notified, std::memory_order_acq_rel) == 0)
+            exec->schedule(this, false);
+    }
+
+    /// Queues the task for its first run with `start` as the only ready coroutine.
+    void start(resume_node* start_node) noexcept { wake(start_node); }
+
+    /// Runs the task until nothing of it is ready, it yields, or it completes (in which case the
+    /// header may be freed before run returns). Called by exactly one thread at a time.
+    void run() noexcept;
+
+    /// Called by a coroutine of this task (from inside run) that wants to give way: node goes on
+    /// the ready stack and the task is requeued at the back once the current run ends.
+    void yield(resume_node* n) noexcept {
+        yielded_ = true;
+        wake(n);
+    }
+
+    /// Called by the root coroutine's final suspend (inside run).
+    void mark_completed() noexcept { completed_ = true; }
+    bool completed() const noexcept { return completed_; }
+    bool has_pending_wake() const noexcept {
+        return (state_.load(std::memory_order_acquire) & notified) != 0;
+    }
+
+    executor* exec = nullptr;
+    task_header* queue_next = nullptr;  // link in the global inject queue
+    cancel_state cancel;                // cancelled by join_handle::abort and at shutdown
+    std::uint64_t id = 0;
+    const task_vtable* vt() const noexcept { return vt_; }
+
+private:
+    std::atomic<std::uint32_t> state_{0};
+    std::atomic<resume_node*> ready_{nullptr};
+    const task_vtable* vt_;
+    bool yielded_ = false;    // only touched by the running thread
+    bool completed_ = false;  // only touched by the running thread
+};
+
+inline void task_header::run() noexcept {
+    state_.store(running, std::memory_order_release);
+    yielded_ = false;
+    this_thread.budget = coop_budget;
+    for (;;) {
+        resume_node* list = ready_.exchange(nullptr, std::memory_order_acq_rel);
+        // The stack is LIFO; reverse it so coroutines resume in the order they were woken.
+        resume_node* fifo = nullptr;
+        while (list) {
+            resume_node* next = list->next;
+            list->next = fifo;
+            fifo = list;
+            list = next;
+        }
+        while (fifo) {
+            resume_node* next = fifo->next;  // fifo lives in the frame; read before resuming
+            coro::coroutine_handle<> h = fifo->handle;
+            h.resume();
+            fifo = next;
+        }
+        if (completed_) {
+            this_thread.budget = 1 << 30;
+            vt_->finish(this);  // may free *this
+            return;
+        }
+        std::uint32_t expected = running;
+        if (state_.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) break;
+        // Woken while running. Keep going unless the task has had its turn.
+        if (yielded_ || this_thread.budget <= 0) {
+            state_.store(notified, std::memory_order_release);
+            this_thread.budget = 1 << 30;
+            exec->schedule(this, true);
+            return;
+        }
+        state_.store(running, std::memory_order_release);
+    }
+    this_thread.budget = 1 << 30;
+}
+
+}  // namespace weir::detail

@@ -1,0 +1,93 @@
+// The FIFO of suspended tasks shared by weir::mutex, weir::semaphore and weir::notify. Each
+// waiter lives in its awaiter (in the waiting frame) and is linked into the primitive's list under
+// the primitive's lock; `granted` says the primitive handed it what it waited for (the lock,
+// permits, a notification) before waking it, so a cancellation arriving later cannot undo that.
+#pragma once
+
+#include <cstddef>
+
+#include "intrusive_list.hpp"
+#include "leaf_waiter.hpp"
+#include "spin_lock.hpp"
+
+namespace weir::detail {
+
+struct list_waiter : leaf_waiter {
+    struct hook_t : list_hook {
+        list_waiter* self;
+    } hook;
+    std::size_t want = 1;  // semaphore permits asked for
+    bool granted = false;
+    bool waiting = false;
+    list_waiter() noexcept { hook.self = this; }
+};
+
+using wait_queue = intrusive_list<list_waiter::hook_t>;
+
+/// Awaiter skeleton for a primitive P with members lock_ (spin_lock) and waiters_ (wait_queue),
+/// and, all called under lock_:
+///   bool try_acquire_locked(list_waiter&)  take what the waiter wants now, if possible;
+///   void grant_locked()                    hand what is free to waiters at the head, waking them;
+///   void give_back_locked(list_waiter&)    a granted waiter died before resuming: pass it on.
+/// Waking under the primitive's lock is fine: a wake only queues the task.
+template <class P>
+struct list_awaiter : list_waiter {
+    P* p;
+    explicit list_awaiter(P* prim, std::size_t n = 1) noexcept : p(prim) { want = n; }
+    list_awaiter(const list_awaiter&) = delete;
+    ~list_awaiter() {
+        if (waiting) {
+            p->lock_.lock();
+            if (hook.linked()) {
+                p->waiters_.erase(&hook);
+            } else if (granted) {
+                p->give_back_locked(*this);  // granted but the frame died before resuming
+            }
+            p->lock_.unlock();
+        }
+        disarm();
+    }
+    bool await_ready() const noexcept { return false; }
+    template <class H>
+    bool await_suspend(H h) {
+        prepare(h);
+        p->lock_.lock();
+        if (p->waiters_.empty() && p->try_acquire_locked(*this)) {
+            p->lock_.unlock();
+            return false;
+        }
+        p->waiters_.push_back(&hook);
+        waiting = true;
+        p->lock_.unlock();
+        arm(&on_cancel);
+        return true;
+    }
+    /// Call first in await_resume.
+    void resumed() {
+        waiting = false;
+        if (granted) {
+            disarm();
+            cancelled = false;
+            return;
+        }
+        finish();
+    }
+    void await_resume() { resumed(); }
+    static void on_cancel(cancel_callback* cb) noexcept {
+        auto* self = static_cast<list_awaiter*>(cb);
+        P* p = self->p;
+        p->lock_.lock();
+        bool mine = self->hook.linked();
+        if (mine) {
+            p->waiters_.erase(&self->hook);
+            p->grant_locked();  // leaving the head of the queue may unblock the next waiter
+        }
+        p->lock_.unlock();
+        if (mine) {
+            self->cancelled = true;
+            self->wake();
+        }
+    }
+};
+
+}  // namespace weir::detail

@@ -1,0 +1,124 @@
+// weir::join_handle<T>: what weir::spawn returns. Awaiting it gives the spawned task's value, its
+// exception, or weir::operation_cancelled if it was aborted (or the runtime shut down first).
+// Dropping it detaches the task, which keeps running. The task's state lives in one refcounted
+// cell shared by the handle and the runtime.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <stdexcept>
+#include <utility>
+
+#include "detail/completion.hpp"
+#include "detail/result.hpp"
+#include "detail/root_task.hpp"
+#include "detail/runtime_core.hpp"
+#include "errors.hpp"
+#include "task.hpp"
+
+namespace weir {
+
+namespace detail {
+
+/// A spawned task: scheduling header, the user's task, its result and the join rendezvous.
+template <class T>
+struct spawn_cell final : task_header {
+    std::atomic<std::uint32_t> refs{2};  // the runtime's and the join_handle's
+    runtime_core* rt;
+    task<T> body;
+    root_handle root{};
+    resume_node start_node{};
+    result<T> value;  // written by the root coroutine before done.complete()
+    completion done;
+
+    spawn_cell(runtime_core* r, task<T>&& t) : task_header(&vtable), rt(r), body(std::move(t)) {
+        id = next_task_id();
+    }
+
+    void release() noexcept {
+        if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+    void destroy_frames() noexcept {
+        if (root) root.destroy();
+        root = {};
+        body = task<T>{};
+    }
+    /// Ends a task that never finished (runtime shut down, or refused at spawn).
+    void cancel_unfinished() noexcept {
+        destroy_frames();
+        if (!done.is_done() && value.empty())
+            value.set_exception(std::make_exception_ptr(operation_cancelled()));
+        done.complete_silently();
+    }
+
+    static void finish(task_header* h) noexcept {
+        auto* c = static_cast<spawn_cell*>(h);
+        c->destroy_frames();
+        unregister_task(c->rt, c);
+        c->done.complete();
+        c->release();
+    }
+    static void shutdown(task_header* h) noexcept {
+        auto* c = static_cast<spawn_cell*>(h);
+        c->cancel_unfinished();
+        c->release();
+    }
+    static constexpr task_vtable vtable{&finish, &shutdown};
+};
+
+}  // namespace detail
+
+/// Owner of a spawned task's result. Move-only; dropping it detaches the task.
+template <class T>
+class join_handle {
+public:
+    join_handle() noexcept = default;
+    explicit join_handle(detail::spawn_cell<T>* c) noexcept : c_(c) {}
+    join_handle(join_handle&& o) noexcept : c_(std::exchange(o.c_, nullptr)) {}
+    join_handle& operator=(join_handle&& o) noexcept {
+        if (this != &o) {
+            if (c_) c_->release();
+            c_ = std::exchange(o.c_, nullptr);
+        }
+        return *this;
+    }
+    join_handle(const join_handle&) = delete;
+    join_handle& operator=(const join_handle&) = delete;
+    ~join_handle() {
+        if (c_) c_->release();
+    }
+
+    /// False for a default-constructed or moved-from handle.
+    bool valid() const noexcept { return c_ != nullptr; }
+    /// True once the task has completed (with a value, an exception, or cancelled).
+    bool is_finished() const noexcept { return c_ && c_->done.is_done(); }
+    /// Requests cancellation: the task ends at its next await point with operation_cancelled
+    /// (a blocked await wakes at once). No effect once the task has finished. Called before the
+    /// task first ran, none of the task's code runs.
+    void abort() noexcept {
+        if (c_) c_->cancel.cancel();
+    }
+    /// The task's id, unique within the process (0 for an empty handle).
+    std::uint64_t id() const noexcept { return c_ ? c_->id : 0; }
+
+    struct awaiter : detail::completion::wait {
+        detail::spawn_cell<T>* c;
+        explicit awaiter(detail::spawn_cell<T>* cell)
+            : detail::completion::wait(cell ? &cell->done : nullptr), c(cell) {
+            if (!cell) throw std::logic_error("weir: co_await on an empty weir::join_handle");
+        }
+        T await_resume() {
+            resumed();
+            return c->value.take();
+        }
+    };
+    /// Waits for the task; gives its value (moving it out of the handle) or rethrows its exception.
+    /// A second await after the value was taken throws std::logic_error.
+    awaiter operator co_await() & { return awaiter{c_}; }
+    awaiter operator co_await() && { return awaiter{c_}; }
+
+private:
+    detail::spawn_cell<T>* c_ = nullptr;
+};
+
+}  // namespace weir

@@ -1,0 +1,395 @@
+// weir::mpsc: multi-producer, single-consumer channels. channel<T>(capacity) is bounded: a send
+// to a full channel suspends the sender until the receiver makes room (backpressure), and values
+// are delivered in send order, blocked senders included. unbounded_channel<T>() never blocks the
+// sender. Senders are copyable; recv() gives std::nullopt once every sender is gone and everything
+// sent has been received. A receiver waiting on an empty channel gets the next value handed to it
+// directly by the sender (one lock round trip, no queueing).
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <utility>
+
+#include "detail/intrusive_list.hpp"
+#include "detail/leaf_waiter.hpp"
+#include "detail/spin_lock.hpp"
+#include "errors.hpp"
+#include "task.hpp"
+
+namespace weir::mpsc {
+
+namespace detail {
+using weir::detail::intrusive_list;
+using weir::detail::leaf_waiter;
+using weir::detail::list_hook;
+using weir::detail::spin_lock;
+
+template <class T>
+struct recv_waiter;
+template <class T>
+struct send_waiter;
+
+template <class T>
+struct chan {
+    explicit chan(std::size_t cap) : capacity(cap) {}
+    spin_lock lock;
+    std::deque<T> queue;
+    std::size_t capacity;
+    std::size_t senders = 1;
+    bool receiver_alive = true;
+    recv_waiter<T>* receiver = nullptr;
+    intrusive_list<typename send_waiter<T>::hook_t> blocked;
+
+    /// Under lock: takes the next value into out; the first blocked sender's value moves into the
+    /// queue, and that sender is returned to be woken after unlocking.
+    bool take_locked(std::optional<T>& out, send_waiter<T>*& to_wake) {
+        if (queue.empty()) return false;
+        out.emplace(std::move(queue.front()));
+        queue.pop_front();
+        if (auto* h = blocked.pop_front()) {
+            send_waiter<T>* s = h->self;
+            queue.push_back(std::move(s->value));
+            s->delivered = true;
+            to_wake = s;
+        }
+        return true;
+    }
+
+    void add_sender() noexcept {
+        lock.lock();
+        ++senders;
+        lock.unlock();
+    }
+    void drop_sender() noexcept {
+        lock.lock();
+        recv_waiter<T>* r = nullptr;
+        if (--senders == 0 && blocked.empty()) r = std::exchange(receiver, nullptr);
+        lock.unlock();
+        if (r) r->wake();  // wakes with no value: the channel is closed
+    }
+    void drop_receiver() noexcept {
+        lock.lock();
+        receiver_alive = false;
+        intrusive_list<typename send_waiter<T>::hook_t> woken;
+        woken.splice_back(blocked);
+        for (auto* h = woken.front(); h; h = woken.front()) {
+            woken.erase(h);
+            h->self->closed = true;
+            h->self->wake();
+        }
+        queue.clear();
+        lock.unlock();
+    }
+};
+
+template <class T>
+struct recv_waiter : leaf_waiter {
+    std::shared_ptr<chan<T>> c;
+    std::optional<T> out;
+    bool waiting = false;
+
+    explicit recv_waiter(std::shared_ptr<chan<T>> ch) : c(std::move(ch)) {}
+    recv_waiter(const recv_waiter&) = delete;
+    ~recv_waiter() {
+        if (waiting) {
+            c->lock.lock();
+            if (c->receiver == this) c->receiver = nullptr;
+            c->lock.unlock();
+        }
+        disarm();
+    }
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    bool await_suspend(weir::coro::coroutine_handle<P> h) {
+        prepare(h);
+        c->lock.lock();
+        send_waiter<T>* to_wake = nullptr;
+        if (c->take_locked(out, to_wake) || (c->senders == 0 && c->blocked.empty())) {
+            c->lock.unlock();
+            if (to_wake) to_wake->wake();
+            return false;
+        }
+        if (c->receiver) {
+            c->lock.unlock();
+            throw std::logic_error("weir::mpsc::receiver::recv: already receiving");
+        }
+        c->receiver = this;
+        waiting = true;
+        c->lock.unlock();
+        arm(&on_cancel);
+        return true;
+    }
+    std::optional<T> await_resume() {
+        waiting = false;
+        finish();
+        return std::move(out);
+    }
+    static void on_cancel(weir::detail::cancel_callback* cb) noexcept {
+        auto* self = static_cast<recv_waiter*>(cb);
+        self->c->lock.lock();
+        bool mine = self->c->receiver == self;
+        if (mine) self->c->receiver = nullptr;
+        self->c->lock.unlock();
+        if (mine) {
+            self->cancelled = true;
+            self->wake();
+        }
+    }
+};
+
+template <class T>
+struct send_waiter : leaf_waiter {
+    struct hook_t : list_hook {
+        send_waiter* self;
+    } hook;
+    std::shared_ptr<chan<T>> c;
+    T value;
+    bool waiting = false;
+    bool delivered = false;
+    bool closed = false;
+
+    send_waiter(std::shared_ptr<chan<T>> ch, T&& v) : c(std::move(ch)), value(std::move(v)) {
+        hook.self = this;
+    }
+    send_waiter(const send_waiter&) = delete;
+    ~send_waiter() {
+        if (waiting) {
+            c->lock.lock();
+            if (hook.linked()) c->blocked.erase(&hook);
+            c->lock.unlock();
+        }
+        disarm();
+    }
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    bool await_suspend(weir::coro::coroutine_handle<P> h) {
+        prepare(h);
+        chan<T>& ch = *c;
+        ch.lock.lock();
+        if (!ch.receiver_alive) {
+            closed = true;
+            ch.lock.unlock();
+            return false;
+        }
+        if (ch.receiver) {
+            // The receiver waits on an empty channel: hand the value over directly.
+            recv_waiter<T>* r = std::exchange(ch.receiver, nullptr);
+            r->out.emplace(std::move(value));
+            ch.lock.unlock();
+            r->wake();
+            return false;
+        }
+        if (ch.queue.size() < ch.capacity && ch.blocked.empty()) {
+            ch.queue.push_back(std::move(value));
+            ch.lock.unlock();
+            return false;
+        }
+        ch.blocked.push_back(&hook);
+        waiting = true;
+        ch.lock.unlock();
+        arm(&on_cancel);
+        return true;
+    }
+    void await_resume() {
+        waiting = false;
+        if (delivered) {
+            disarm();  // the value went through; a late cancellation does not undo that
+            cancelled = false;
+            return;
+        }
+        finish();
+        if (closed) throw channel_closed();
+    }
+    static void on_cancel(weir::detail::cancel_callback* cb) noexcept {
+        auto* self = static_cast<send_waiter*>(cb);
+        self->c->lock.lock();
+        bool mine = self->hook.linked();
+        if (mine) self->c->blocked.erase(&self->hook);
+        self->c->lock.unlock();
+        if (mine) {
+            self->cancelled = true;
+            self->wake();
+        }
+    }
+};
+
+template <class T>
+task<void> send_task(std::shared_ptr<chan<T>> c, T v) {
+    co_await send_waiter<T>{std::move(c), std::move(v)};
+}
+template <class T>
+task<std::optional<T>> recv_task(std::shared_ptr<chan<T>> c) {
+    co_return co_await recv_waiter<T>{std::move(c)};
+}
+
+/// What an unbounded send returns: already complete, so `tx.send(v);` and
+/// `co_await tx.send(v);` both work.
+struct sent {
+    bool await_ready() const noexcept { return true; }
+    void await_suspend(weir::coro::coroutine_handle<>) const noexcept {}
+    void await_resume() const noexcept {}
+};
+}  // namespace detail
+
+/// The sending half of a bounded channel. Copyable: each copy counts as a sender until destroyed
+/// (a moved-from sender does not count).
+template <class T>
+class sender {
+public:
+    explicit sender(std::shared_ptr<detail::chan<T>> c) noexcept : c_(std::move(c)) {}
+    sender(const sender& o) : c_(o.c_) {
+        if (c_) c_->add_sender();
+    }
+    sender(sender&& o) noexcept = default;
+    sender& operator=(const sender& o) {
+        if (this != &o) {
+            reset();
+            c_ = o.c_;
+            if (c_) c_->add_sender();
+        }
+        return *this;
+    }
+    sender& operator=(sender&& o) noexcept {
+        if (this != &o) {
+            reset();
+            c_ = std::move(o.c_);
+        }
+        return *this;
+    }
+    ~sender() { reset(); }
+
+    /// Sends v, suspending while the channel is full. Throws weir::channel_closed if the receiver
+    /// is gone (v is then dropped).
+    task<void> send(T v) const {
+        if (!c_) throw std::logic_error("weir::mpsc::sender::send on a moved-from sender");
+        return detail::send_task<T>(c_, std::move(v));
+    }
+    /// Sends v if there is room right now; false if the channel is full. Throws channel_closed if
+    /// the receiver is gone.
+    bool try_send(T v) const {
+        if (!c_) throw std::logic_error("weir::mpsc::sender::try_send on a moved-from sender");
+        return try_push(*c_, std::move(v));
+    }
+    /// True if the receiver has been dropped.
+    bool is_closed() const noexcept {
+        if (!c_) return true;
+        c_->lock.lock();
+        bool closed = !c_->receiver_alive;
+        c_->lock.unlock();
+        return closed;
+    }
+
+    /// Internal: pushes without blocking; used by try_send and unbounded senders.
+    static bool try_push(detail::chan<T>& ch, T&& v) {
+        ch.lock.lock();
+        if (!ch.receiver_alive) {
+            ch.lock.unlock();
+            throw channel_closed();
+        }
+        if (ch.receiver) {
+            detail::recv_waiter<T>* r = std::exchange(ch.receiver, nullptr);
+            r->out.emplace(std::move(v));
+            ch.lock.unlock();
+            r->wake();
+            return true;
+        }
+        if (ch.queue.size() >= ch.capacity || !ch.blocked.empty()) {
+            ch.lock.unlock();
+            return false;
+        }
+        ch.queue.push_back(std::move(v));
+        ch.lock.unlock();
+        return true;
+    }
+
+private:
+    template <class U>
+    friend class unbounded_sender;
+    void reset() noexcept {
+        if (c_) c_->drop_sender();
+        c_.reset();
+    }
+    std::shared_ptr<detail::chan<T>> c_;
+};
+
+/// The sending half of an unbounded channel: send never blocks.
+template <class T>
+class unbounded_sender {
+public:
+    explicit unbounded_sender(sender<T> s) noexcept : s_(std::move(s)) {}
+    /// Queues v at once. Throws weir::channel_closed if the receiver is gone. The returned object
+    /// is already complete: awaiting it is allowed and does nothing.
+    detail::sent send(T v) const {
+        if (!s_.c_) throw std::logic_error("weir::mpsc::unbounded_sender::send on a moved-from sender");
+        sender<T>::try_push(*s_.c_, std::move(v));
+        return {};
+    }
+    /// True if the receiver has been dropped.
+    bool is_closed() const noexcept { return s_.is_closed(); }
+
+private:
+    sender<T> s_;
+};
+
+/// The receiving half. Move-only; dropping it closes the channel for the senders.
+template <class T>
+class receiver {
+public:
+    explicit receiver(std::shared_ptr<detail::chan<T>> c) noexcept : c_(std::move(c)) {}
+    receiver(receiver&&) noexcept = default;
+    receiver& operator=(receiver&& o) noexcept {
+        if (this != &o) {
+            reset();
+            c_ = std::move(o.c_);
+        }
+        return *this;
+    }
+    receiver(const receiver&) = delete;
+    receiver& operator=(const receiver&) = delete;
+    ~receiver() { reset(); }
+
+    /// The next value, or std::nullopt once every sender is gone and the channel is drained.
+    task<std::optional<T>> recv() {
+        if (!c_) throw std::logic_error("weir::mpsc::receiver::recv on a moved-from receiver");
+        return detail::recv_task<T>(c_);
+    }
+    /// The next value if one is queued right now.
+    std::optional<T> try_recv() {
+        std::optional<T> out;
+        if (!c_) return out;
+        detail::send_waiter<T>* to_wake = nullptr;
+        c_->lock.lock();
+        c_->take_locked(out, to_wake);
+        c_->lock.unlock();
+        if (to_wake) to_wake->wake();
+        return out;
+    }
+
+private:
+    void reset() noexcept {
+        if (c_) c_->drop_receiver();
+        c_.reset();
+    }
+    std::shared_ptr<detail::chan<T>> c_;
+};
+
+/// A bounded channel holding up to `capacity` values (capacity must be at least 1).
+template <class T>
+std::pair<sender<T>, receiver<T>> channel(std::size_t capacity) {
+    if (capacity == 0) throw std::invalid_argument("weir::mpsc::channel: capacity must be at least 1");
+    auto c = std::make_shared<detail::chan<T>>(capacity);
+    return {sender<T>(c), receiver<T>(c)};
+}
+
+/// A channel without a bound: senders never wait (memory is the only limit).
+template <class T>
+std::pair<unbounded_sender<T>, receiver<T>> unbounded_channel() {
+    auto c = std::make_shared<detail::chan<T>>(std::numeric_limits<std::size_t>::max());
+    return {unbounded_sender<T>(sender<T>(c)), receiver<T>(c)};
+}
+
+}  // namespace weir::mpsc

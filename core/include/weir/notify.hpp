@@ -1,0 +1,65 @@
+// weir::notify: wakes tasks without carrying data (tokio's Notify). notify_one() wakes the
+// longest-waiting task, or, if none waits, stores one permit so the next notified() completes at
+// once. notify_waiters() wakes every task waiting right now and stores nothing.
+#pragma once
+
+#include "detail/wait_list.hpp"
+#include "task.hpp"
+
+namespace weir {
+
+class notify {
+public:
+    notify() = default;
+    notify(const notify&) = delete;
+    notify& operator=(const notify&) = delete;
+
+    /// Completes at the next notify_one (or at once if a permit is stored) or notify_waiters.
+    task<void> notified() { co_await detail::list_awaiter<notify>{this}; }
+
+    /// Wakes one waiting task, or stores a permit (at most one) if none waits.
+    void notify_one() noexcept {
+        lock_.lock();
+        if (auto* h = waiters_.pop_front()) {
+            h->self->granted = true;
+            h->self->wake();
+        } else {
+            permit_ = true;
+        }
+        lock_.unlock();
+    }
+    /// Wakes every task waiting now; stores no permit.
+    void notify_waiters() noexcept {
+        lock_.lock();
+        while (auto* h = waiters_.pop_front()) {
+            h->self->granted = true;
+            h->self->wake();
+        }
+        lock_.unlock();
+    }
+
+private:
+    friend struct detail::list_awaiter<notify>;
+
+    bool try_acquire_locked(detail::list_waiter&) noexcept {
+        if (!permit_) return false;
+        permit_ = false;
+        return true;
+    }
+    void grant_locked() noexcept {}
+    void give_back_locked(detail::list_waiter&) noexcept {
+        // A notification reached a task that was destroyed before it ran: pass it on.
+        if (auto* h = waiters_.pop_front()) {
+            h->self->granted = true;
+            h->self->wake();
+        } else {
+            permit_ = true;
+        }
+    }
+
+    detail::spin_lock lock_;
+    detail::wait_queue waiters_;
+    bool permit_ = false;
+};
+
+}  // namespace weir

@@ -1,0 +1,62 @@
+// weir::runtime: the worker pool that runs tasks. block_on runs one task to completion on the
+// calling thread (its spawned tasks run on the workers); spawn starts a task from any thread.
+// The destructor shuts down: workers stop, every unfinished task is destroyed (its locals'
+// destructors run), and join_handles still held report operation_cancelled.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <stdexcept>
+#include <utility>
+
+#include "detail/block_on.hpp"
+#include "detail/runtime_core.hpp"
+#include "join_handle.hpp"
+#include "spawn.hpp"
+#include "task.hpp"
+
+namespace weir {
+
+class runtime {
+public:
+    struct options {
+        /// Worker threads; 0 means std::thread::hardware_concurrency() (at least 1).
+        std::size_t worker_threads = 0;
+        /// Upper bound on blocking-pool threads (spawn_blocking); 0 means 64.
+        std::size_t max_blocking_threads = 0;
+    };
+
+    /// A runtime with the default options.
+    runtime();
+    explicit runtime(options opts);
+    runtime(const runtime&) = delete;
+    runtime& operator=(const runtime&) = delete;
+    ~runtime();
+
+    /// Runs t on the calling thread until it completes and returns its value (or rethrows).
+    /// Tasks it spawns run on the workers. Must not be called from inside a runtime task.
+    template <class T>
+    T block_on(task<T> t) {
+        if (detail::current_runtime())
+            throw std::logic_error("weir::runtime::block_on called from inside a runtime thread");
+        if (!t.valid()) throw std::invalid_argument("weir::runtime::block_on: the task is empty");
+        return detail::block_on<T>(core_, std::move(t));
+    }
+
+    /// Spawns t onto the worker pool; callable from any thread.
+    template <class T>
+    join_handle<T> spawn(task<T> t) {
+        return detail::spawn_on(core_, std::move(t));
+    }
+
+    /// Number of worker threads.
+    std::size_t worker_count() const noexcept;
+
+    /// Internal: the scheduler behind this runtime.
+    detail::runtime_core* core() const noexcept { return core_; }
+
+private:
+    detail::runtime_core* core_;
+};
+
+}  // namespace weir

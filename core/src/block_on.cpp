@@ -1,0 +1,29 @@
+// The calling thread's side of runtime::block_on: the task's header is "scheduled" by setting a
+// flag and unparking this thread, which then runs it. Timers, I/O and the blocking pool are
+// driven by the workers; this thread only runs its one task.
+#include "weir/detail/block_on.hpp"
+
+namespace weir::detail {
+
+block_on_executor::block_on_executor(runtime_core* rt) : rt_(rt), parker_(make_thread_parker()) {}
+block_on_executor::~block_on_executor() = default;
+
+void block_on_executor::schedule(task_header*, bool) noexcept {
+    scheduled_.store(true, std::memory_order_release);
+    parker_->unpark();
+}
+
+void block_on_executor::drive(task_header* t) {
+    thread_state saved = this_thread;
+    this_thread.runtime = rt_;
+    this_thread.worker = nullptr;
+    while (!t->completed()) {
+        if (scheduled_.exchange(false, std::memory_order_acq_rel))
+            t->run();
+        else
+            parker_->park(-1);
+    }
+    this_thread = saved;
+}
+
+}  // namespace weir::detail

@@ -1,0 +1,88 @@
+// The global injection queue: tasks spawned or woken from outside the worker threads, and the
+// overflow of full local queues. A mutex-protected intrusive FIFO (linked through
+// task_header::queue_next, so pushing never allocates). It is off the hot path: workers look at
+// it only when their local queue is empty, or every 31st task for fairness, and then take a batch.
+// `len_` is readable without the lock so idle checks cost one load.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+#include "weir/detail/task_header.hpp"
+
+namespace weir::detail {
+
+class inject_queue {
+public:
+    /// Pushes one task; returns false (not queued) once closed.
+    bool push(task_header* t) noexcept { return push_batch(t, t, 1); }
+
+    /// Pushes a linked list (first..last through queue_next); false once closed.
+    bool push_batch(task_header* first, task_header* last, std::uint32_t n) noexcept {
+        std::lock_guard<std::mutex> lk(m_);
+        if (closed_) return false;
+        last->queue_next = nullptr;
+        if (tail_)
+            tail_->queue_next = first;
+        else
+            head_ = first;
+        tail_ = last;
+        len_.store(len_.load(std::memory_order_relaxed) + n, std::memory_order_release);
+        return true;
+    }
+
+    task_header* pop() noexcept {
+        if (is_empty()) return nullptr;
+        std::lock_guard<std::mutex> lk(m_);
+        return pop_locked();
+    }
+
+    /// Pops up to max tasks into a list; returns the first (or null) and sets count.
+    task_header* pop_batch(std::uint32_t max, std::uint32_t& count) noexcept {
+        count = 0;
+        if (is_empty() || max == 0) return nullptr;
+        std::lock_guard<std::mutex> lk(m_);
+        task_header* first = head_;
+        task_header* last = nullptr;
+        while (count < max && head_) {
+            last = head_;
+            head_ = head_->queue_next;
+            ++count;
+        }
+        if (!head_) tail_ = nullptr;
+        if (last) last->queue_next = nullptr;
+        len_.store(len_.load(std::memory_order_relaxed) - count, std::memory_order_release);
+        return count ? first : nullptr;
+    }
+
+    bool is_empty() const noexcept { return len_.load(std::memory_order_acquire) == 0; }
+    std::uint32_t len() const noexcept { return len_.load(std::memory_order_acquire); }
+
+    /// Refuses further pushes and drops what is queued (shutdown).
+    void close() noexcept {
+        std::lock_guard<std::mutex> lk(m_);
+        closed_ = true;
+        head_ = tail_ = nullptr;
+        len_.store(0, std::memory_order_release);
+    }
+
+private:
+    task_header* pop_locked() noexcept {
+        task_header* t = head_;
+        if (!t) return nullptr;
+        head_ = t->queue_next;
+        if (!head_) tail_ = nullptr;
+        t->queue_next = nullptr;
+        len_.store(len_.load(std::memory_order_relaxed) - 1, std::memory_order_release);
+        return t;
+    }
+
+    std::mutex m_;
+    task_header* head_ = nullptr;
+    task_header* tail_ = nullptr;
+    bool closed_ = false;
+    std::atomic<std::uint32_t> len_{0};
+};
+
+}  // namespace weir::detail

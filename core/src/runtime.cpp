@@ -1,0 +1,26 @@
+// weir::runtime's out-of-line members: choosing the worker count and owning the scheduler.
+#include "weir/runtime.hpp"
+
+#include "runtime_core.hpp"
+#include "weir/detail/parker.hpp"
+
+namespace weir {
+
+namespace {
+constexpr std::size_t default_max_blocking = 64;
+}
+
+runtime::runtime() : runtime(options{}) {}
+
+runtime::runtime(options opts) {
+    std::size_t workers = opts.worker_threads ? opts.worker_threads : detail::hardware_threads();
+    if (workers > 4096) throw std::invalid_argument("weir::runtime: worker_threads is too large");
+    std::size_t blocking = opts.max_blocking_threads ? opts.max_blocking_threads : default_max_blocking;
+    core_ = new detail::runtime_core(workers, blocking);
+}
+
+runtime::~runtime() { delete core_; }
+
+std::size_t runtime::worker_count() const noexcept { return core_->worker_count(); }
+
+}  // namespace weir

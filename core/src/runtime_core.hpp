@@ -1,0 +1,107 @@
+// The scheduler: N workers, each with a local run queue (local_queue.hpp) and a LIFO slot, one
+// global inject queue, the idle bookkeeping (idle.hpp), the timer wheel and the blocking pool.
+// docs/architecture.md explains the algorithm; the worker loop is in scheduler.cpp.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "blocking_pool.hpp"
+#include "idle.hpp"
+#include "inject_queue.hpp"
+#include "local_queue.hpp"
+#include "timer_wheel.hpp"
+#include "weir/detail/parker.hpp"
+#include "weir/detail/runtime_core.hpp"
+
+namespace weir::detail {
+
+/// How many tasks a worker runs between looks at the global queue (fairness for tasks injected
+/// from outside while local work never runs out). Prime, so it does not beat with other periods.
+inline constexpr std::uint32_t global_queue_interval = 31;
+/// How many tasks between maintenance passes (processing due timers without parking).
+inline constexpr std::uint32_t event_interval = 61;
+/// How many times in a row the LIFO slot may be preferred before its task goes to the back of the
+/// queue: enough for request/response ping-pong, bounded so two tasks waking each other cannot
+/// starve the rest of the queue.
+inline constexpr std::uint32_t max_lifo_polls = 3;
+
+struct alignas(64) worker {
+    std::size_t index = 0;
+    local_queue queue;
+    task_header* lifo = nullptr;
+    std::uint32_t lifo_streak = 0;
+    std::uint32_t tick = 0;
+    bool searching = false;
+    std::uint32_t rng = 0;
+    std::unique_ptr<parker> park;
+    std::thread thread;
+};
+
+class runtime_core final : public executor {
+public:
+    runtime_core(std::size_t workers, std::size_t max_blocking);
+    ~runtime_core();
+
+    void schedule(task_header* t, bool yield) noexcept override;
+
+    bool submit(task_header* t) noexcept;
+    void unregister(task_header* t) noexcept;
+
+    // timers
+    std::uint64_t now_tick() const noexcept;
+    std::uint64_t tick_of(std::chrono::steady_clock::time_point tp) const noexcept;
+    bool timer_insert(timer_entry* e) noexcept;
+    bool timer_remove(timer_entry* e) noexcept;
+    /// Fires due timers; cheap (one atomic load) when none is due.
+    void process_timers() noexcept;
+
+    bool blocking_submit(blocking_job* j) noexcept { return blocking_.submit(j); }
+
+    std::size_t worker_count() const noexcept { return workers_.size(); }
+    std::size_t live_tasks() noexcept;
+    bool is_shutting_down() const noexcept { return shutdown_.load(std::memory_order_acquire); }
+
+private:
+    friend struct worker_loop;
+    void run_worker(worker& w);
+    task_header* next_task(worker& w) noexcept;
+    task_header* steal_work(worker& w) noexcept;
+    void run_task(worker& w, task_header* t) noexcept;
+    void park_worker(worker& w);
+    bool transition_from_parked(worker& w);
+    void push_local(worker& w, task_header* t) noexcept;
+    void notify_parked() noexcept;
+    void notify_if_work_pending() noexcept;
+    void shutdown_tasks() noexcept;
+
+    std::vector<std::unique_ptr<worker>> workers_;
+    inject_queue inject_;
+    idle idle_;
+    std::atomic<bool> shutdown_{false};
+
+    // Timers. next_deadline_ caches the wheel's next expiration for the lock-free fast path.
+    std::chrono::steady_clock::time_point start_;
+    std::mutex timer_lock_;
+    timer_wheel wheel_;
+    std::atomic<std::uint64_t> next_deadline_{UINT64_MAX};
+    std::atomic<std::ptrdiff_t> timer_owner_{-1};  // the worker parked with a timeout, if any
+
+    // Every live task, so shutdown can destroy the unfinished ones. Sharded to spread the lock.
+    static constexpr std::size_t registry_shards = 8;
+    struct alignas(64) shard {
+        std::mutex m;
+        intrusive_list<task_header> tasks;
+    };
+    shard registry_[registry_shards];
+
+    blocking_pool blocking_;
+};
+
+}  // namespace weir::detail

@@ -1,0 +1,350 @@
+// The worker loop of the multi-thread scheduler, and the shutdown sequence. The algorithm (after
+// tokio's multi_thread scheduler) is explained in docs/architecture.md; in short, a worker:
+//   1. every 61st iteration fires due timers; every 31st takes a task from the global queue first;
+//   2. runs the task in its LIFO slot (a task just woken by the running one: its data is hot in
+//      cache), at most 3 times in a row, else the head of its local queue, else a batch from the
+//      global queue;
+//   3. with nothing local, searches: steals half of another worker's queue (at most half the
+//      workers search at once);
+//   4. finding nothing, parks. The first worker to park takes the timer role and parks with a
+//      timeout at the next timer deadline; the others park without one.
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "runtime_core.hpp"
+
+namespace weir::detail {
+
+namespace {
+std::atomic<std::uint64_t> task_ids{1};
+
+std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pick a victim
+    s ^= s << 13;
+    s ^= s >> 17;
+    s ^= s << 5;
+    return s;
+}
+}  // namespace
+
+std::uint64_t next_task_id() noexcept { return task_ids.fetch_add(1, std::memory_order_relaxed); }
+
+runtime_core::runtime_core(std::size_t n, std::size_t max_blocking)
+    : idle_(n), start_(std::chrono::steady_clock::now()), blocking_(max_blocking) {
+    workers_.reserve(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        auto w = std::make_unique<worker>();
+        w->index = i;
+        w->rng = 0x9e3779b9u * static_cast<std::uint32_t>(i + 1);
+        w->park = make_thread_parker();
+        workers_.push_back(std::move(w));
+    }
+    std::size_t started = 0;
+    try {
+        for (; started < n; ++started) {
+            worker* w = workers_[started].get();
+            w->thread = std::thread([this, w] { run_worker(*w); });
+        }
+    } catch (...) {
+        shutdown_.store(true);
+        for (std::size_t i = 0; i < started; ++i) {
+            workers_[i]->park->unpark();
+            workers_[i]->thread.join();
+        }
+        throw;
+    }
+}
+
+runtime_core::~runtime_core() {
+    shutdown_.store(true, std::memory_order_seq_cst);
+    for (auto& w : workers_) w->park->unpark();
+    for (auto& w : workers_)
+        if (w->thread.joinable()) w->thread.join();
+    // Nothing runs any more. Jobs of the blocking pool that started are waited for; the others
+    // are dropped. Then queued tasks are forgotten and every unfinished task destroyed.
+    blocking_.shutdown();
+    inject_.close();
+    for (auto& w : workers_) {
+        w->lifo = nullptr;
+        while (w->queue.pop()) {
+        }
+    }
+    shutdown_tasks();
+}
+
+void runtime_core::shutdown_tasks() noexcept {
+    for (auto& s : registry_) {
+        for (;;) {
+            task_header* t;
+            {
+                std::lock_guard<std::mutex> lk(s.m);
+                t = s.tasks.pop_front();
+            }
+            if (!t) break;
+            t->vt()->shutdown(t);
+        }
+    }
+}
+
+bool runtime_core::submit(task_header* t) noexcept {
+    t->exec = this;
+    shard& s = registry_[t->id % registry_shards];
+    std::lock_guard<std::mutex> lk(s.m);
+    if (shutdown_.load(std::memory_order_acquire)) return false;
+    s.tasks.push_back(t);
+    return true;
+}
+
+void runtime_core::unregister(task_header* t) noexcept {
+    shard& s = registry_[t->id % registry_shards];
+    std::lock_guard<std::mutex> lk(s.m);
+    if (t->linked()) s.tasks.erase(t);
+}
+
+std::size_t runtime_core::live_tasks() noexcept {
+    std::size_t n = 0;
+    for (auto& s : registry_) {
+        std::lock_guard<std::mutex> lk(s.m);
+        n += s.tasks.size();
+    }
+    return n;
+}
+
+void runtime_core::schedule(task_header* t, bool yield) noexcept {
+    worker* w = this_thread.runtime == this ? static_cast<worker*>(this_thread.worker) : nullptr;
+    if (w) {
+        if (!yield) {
+            // The woken task runs next on this worker (LIFO slot); the one it displaces goes to
+            // the queue, where it can be stolen, so only then is another worker worth waking.
+            task_header* prev = w->lifo;
+            w->lifo = t;
+            if (!prev) return;
+            t = prev;
+        }
+        push_local(*w, t);
+        notify_parked();
+        return;
+    }
+    if (!inject_.push(t)) return;  // shutting down: the task is about to be destroyed
+    notify_parked();
+}
+
+void runtime_core::push_local(worker& w, task_header* t) noexcept {
+    task_header *head = nullptr, *tail = nullptr;
+    std::uint32_t count = 0;
+    if (!w.queue.push_back(t, head, tail, count)) inject_.push_batch(head, tail, count);
+}
+
+void runtime_core::notify_parked() noexcept {
+    std::ptrdiff_t i = idle_.worker_to_notify();
+    if (i >= 0) workers_[static_cast<std::size_t>(i)]->park->unpark();
+}
+
+void runtime_core::notify_if_work_pending() noexcept {
+    for (auto& w : workers_) {
+        if (!w->queue.empty()) {
+            notify_parked();
+            return;
+        }
+    }
+    if (!inject_.is_empty()) notify_parked();
+}
+
+void runtime_core::run_worker(worker& w) {
+    this_thread.runtime = this;
+    this_thread.worker = &w;
+    while (!shutdown_.load(std::memory_order_acquire)) {
+        ++w.tick;
+        if (w.tick % event_interval == 0) process_timers();
+        task_header* t = next_task(w);
+        if (!t) t = steal_work(w);
+        if (t) {
+            run_task(w, t);
+            continue;
+        }
+        park_worker(w);
+    }
+    this_thread.runtime = nullptr;
+    this_thread.worker = nullptr;
+}
+
+task_header* runtime_core::next_task(worker& w) noexcept {
+    if (w.tick % global_queue_interval == 0) {
+        if (task_header* t = inject_.pop()) return t;
+    }
+    if (w.lifo) {
+        if (w.lifo_streak < max_lifo_polls) {
+            ++w.lifo_streak;
+            return std::exchange(w.lifo, nullptr);
+        }
+        push_local(w, std::exchange(w.lifo, nullptr));
+    }
+    w.lifo_streak = 0;
+    if (task_header* t = w.queue.pop()) return t;
+    // Local queue empty: take a fair share of the global queue.
+    std::uint32_t want = inject_.len() / static_cast<std::uint32_t>(workers_.size()) + 1;
+    want = std::min({want, w.queue.remaining(), local_queue::capacity / 2});
+    std::uint32_t count = 0;
+    task_header* first = inject_.pop_batch(want, count);
+    if (!first) return nullptr;
+    for (task_header* x = first->queue_next; x;) {
+        task_header* next = x->queue_next;
+        x->queue_next = nullptr;
+        w.queue.push_unchecked(x);
+        x = next;
+    }
+    first->queue_next = nullptr;
+    return first;
+}
+
+task_header* runtime_core::steal_work(worker& w) noexcept {
+    if (!w.searching) {
+        if (!idle_.transition_to_searching()) return nullptr;
+        w.searching = true;
+    }
+    std::size_t n = workers_.size();
+    std::size_t start = next_rand(w.rng) % n;
+    for (std::size_t i = 0; i < n; ++i) {
+        std::size_t j = (start + i) % n;
+        if (j == w.index) continue;
+        if (task_header* t = workers_[j]->queue.steal_into(w.queue)) return t;
+    }
+    std::uint32_t count = 0;
+    std::uint32_t want = std::min<std::uint32_t>(w.queue.remaining(), local_queue::capacity / 2);
+    task_header* first = inject_.pop_batch(want, count);
+    if (!first) return nullptr;
+    for (task_header* x = first->queue_next; x;) {
+        task_header* next = x->queue_next;
+        x->queue_next = nullptr;
+        w.queue.push_unchecked(x);
+        x = next;
+    }
+    first->queue_next = nullptr;
+    return first;
+}
+
+void runtime_core::run_task(worker& w, task_header* t) noexcept {
+    if (w.searching) {
+        w.searching = false;
+        // The last searcher found work: there may be more, so get another worker looking.
+        if (idle_.transition_from_searching()) notify_parked();
+    }
+    t->run();
+}
+
+void runtime_core::park_worker(worker& w) {
+    if (w.lifo || !w.queue.empty()) return;
+    bool last_searcher = idle_.transition_to_parked(w.index, w.searching);
+    w.searching = false;
+    if (last_searcher) notify_if_work_pending();
+
+    for (;;) {
+        std::ptrdiff_t none = -1;
+        bool owner = timer_owner_.compare_exchange_strong(
+            none, static_cast<std::ptrdiff_t>(w.index), std::memory_order_seq_cst);
+        std::int64_t timeout = -1;
+        if (owner) {
+            process_timers();  // may wake tasks into this worker's own queue
+            std::uint64_t nd = next_deadline_.load(std::memory_order_seq_cst);
+            if (nd != UINT64_MAX) {
+                auto due = start_ + std::chrono::milliseconds(nd);
+                auto left = due - std::chrono::steady_clock::now();
+                timeout = std::max<std::int64_t>(
+                    0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
+            }
+        }
+        if (!w.lifo && w.queue.empty() && !shutdown_.load(std::memory_order_acquire))
+            w.park->park(timeout);
+        if (owner) {
+            timer_owner_.store(-1, std::memory_order_seq_cst);
+            process_timers();
+        }
+        if (shutdown_.load(std::memory_order_acquire)) return;
+        if (transition_from_parked(w)) return;
+    }
+}
+
+bool runtime_core::transition_from_parked(worker& w) {
+    if (w.lifo || !w.queue.empty()) {
+        // Woken by our own timers. If a notifier picked us meanwhile, we count as searching.
+        w.searching = !idle_.unpark_self(w.index);
+        return true;
+    }
+    if (idle_.is_parked(w.index)) return false;  // spurious or timer-only wake: park again
+    w.searching = true;  // picked by notify_parked, which counted us as searching
+    return true;
+}
+
+// ---- timers ----
+
+std::uint64_t runtime_core::now_tick() const noexcept {
+    auto d = std::chrono::steady_clock::now() - start_;
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+std::uint64_t runtime_core::tick_of(std::chrono::steady_clock::time_point tp) const noexcept {
+    if (tp <= start_) return 0;
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(tp - start_).count();
+    return static_cast<std::uint64_t>(ms);
+}
+
+bool runtime_core::timer_insert(timer_entry* e) noexcept {
+    bool earlier;
+    {
+        std::lock_guard<std::mutex> lk(timer_lock_);
+        std::uint64_t now = now_tick();
+        if (e->deadline <= now) return false;  // already due
+        if (wheel_.empty()) {
+            // Nothing pending: move the wheel's clock to now, so the new timer is placed by its
+            // real distance (fewer cascades).
+            intrusive_list<timer_entry> none;
+            wheel_.advance(now, none);
+        }
+        if (!wheel_.insert(e)) return false;
+        earlier = e->deadline < next_deadline_.load(std::memory_order_relaxed);
+        if (earlier) next_deadline_.store(e->deadline, std::memory_order_seq_cst);
+    }
+    if (earlier) {
+        // Pairs with the owner's seq_cst claim of the timer role before it reads the deadline:
+        // either it sees the new deadline, or we see it as owner and cut its sleep short.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        std::ptrdiff_t o = timer_owner_.load(std::memory_order_seq_cst);
+        if (o >= 0) workers_[static_cast<std::size_t>(o)]->park->unpark();
+    }
+    return true;
+}
+
+bool runtime_core::timer_remove(timer_entry* e) noexcept {
+    std::lock_guard<std::mutex> lk(timer_lock_);
+    if (!e->in_wheel) return false;
+    wheel_.remove(e);
+    return true;
+}
+
+void runtime_core::process_timers() noexcept {
+    std::uint64_t nd = next_deadline_.load(std::memory_order_acquire);
+    if (nd == UINT64_MAX) return;
+    std::uint64_t now = now_tick();
+    if (nd > now) return;
+    intrusive_list<timer_entry> fired;
+    {
+        std::lock_guard<std::mutex> lk(timer_lock_);
+        wheel_.advance(now, fired);
+        auto next = wheel_.next_expiration();
+        next_deadline_.store(next ? *next : UINT64_MAX, std::memory_order_seq_cst);
+    }
+    while (timer_entry* e = fired.pop_front()) e->fire(e);
+}
+
+// ---- the non-template entry points used by the headers ----
+
+bool submit_task(runtime_core* rt, task_header* t) noexcept { return rt->submit(t); }
+void unregister_task(runtime_core* rt, task_header* t) noexcept { rt->unregister(t); }
+std::uint64_t deadline_tick(runtime_core* rt, std::chrono::steady_clock::time_point tp) noexcept {
+    return rt->tick_of(tp);
+}
+bool timer_insert(runtime_core* rt, timer_entry* e) noexcept { return rt->timer_insert(e); }
+bool timer_remove(runtime_core* rt, timer_entry* e) noexcept { return rt->timer_remove(e); }
+bool blocking_submit(runtime_core* rt, blocking_job* j) noexcept { return rt->blocking_submit(j); }
+
+}  // namespace weir::detail
