@@ -3,14 +3,20 @@
 // driven by the workers; this thread only runs its one task.
 #include "weir/detail/block_on.hpp"
 
+#include <thread>
+
 namespace weir::detail {
 
 block_on_executor::block_on_executor(runtime_core* rt) : rt_(rt), parker_(make_thread_parker()) {}
-block_on_executor::~block_on_executor() = default;
+block_on_executor::~block_on_executor() {
+    while (in_flight_.load(std::memory_order_acquire) != 0) std::this_thread::yield();
+}
 
 void block_on_executor::schedule(task_header*, bool) noexcept {
+    in_flight_.fetch_add(1, std::memory_order_acq_rel);
     scheduled_.store(true, std::memory_order_release);
     parker_->unpark();
+    in_flight_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
 void block_on_executor::drive(task_header* t) {

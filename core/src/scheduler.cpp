@@ -69,7 +69,13 @@ runtime_core::~runtime_core() {
         while (w->queue.pop()) {
         }
     }
+    // Destructors of the destroyed frames may call weir::spawn: let them find this runtime (it
+    // refuses new tasks now, so they get a handle that reports operation_cancelled).
+    thread_state saved = this_thread;
+    this_thread.runtime = this;
+    this_thread.worker = nullptr;
     shutdown_tasks();
+    this_thread = saved;
 }
 
 void runtime_core::shutdown_tasks() noexcept {

@@ -128,13 +128,15 @@ join_handle<T> spawn(task<T> t) {
 /// Runs f() on the runtime's blocking pool (threads apart from the workers, for code that blocks
 /// or computes for long) and returns a task that gives f's result or rethrows its exception.
 /// f starts at once; if the returned task is dropped, f still runs to completion.
-template <class F>
-auto spawn_blocking(F f) -> task<std::invoke_result_t<F&>> {
+// Takes F by forwarding reference: a by-value parameter initialised from a lambda temporary inside
+// a co_await expression is destroyed twice by g++ 12 (a compiler bug), a reference is not.
+template <class Fn, class F = std::decay_t<Fn>>
+auto spawn_blocking(Fn&& f) -> task<std::invoke_result_t<F&>> {
     using R = std::invoke_result_t<F&>;
     detail::runtime_core* rt = detail::require_runtime("weir::spawn_blocking");
     using cell = detail::blocking_cell<R, F>;
     auto* c = new cell();
-    c->fn.emplace(std::move(f));
+    c->fn.emplace(std::forward<Fn>(f));
     c->run = &cell::run_job;
     c->drop = &cell::drop_job;
     if (!detail::blocking_submit(rt, c)) cell::drop_job(c);

@@ -24,10 +24,10 @@ namespace detail {
 struct final_transfer {
     bool await_ready() const noexcept { return false; }
     template <class P>
-    coro::coroutine_handle<> await_suspend(coro::coroutine_handle<P> h) const noexcept {
+    suspend_t await_suspend(coro::coroutine_handle<P> h) const noexcept {
         coro::coroutine_handle<> c = h.promise().continuation;
-        if (c) return c;
-        return coro::noop_coroutine();
+        if (c) return transfer_to(c);
+        return suspend_now();
     }
     void await_resume() const noexcept {}
 };
@@ -98,10 +98,10 @@ public:
             return h.done();
         }
         template <class P>
-        coro::coroutine_handle<> await_suspend(coro::coroutine_handle<P> parent) noexcept {
+        detail::suspend_t await_suspend(coro::coroutine_handle<P> parent) noexcept {
             h.promise().ctx = detail::ctx_of(parent);
             h.promise().continuation = parent;
-            return h;
+            return detail::transfer_to(h);
         }
         T await_resume() { return h.promise().value.take(); }
     };

@@ -26,6 +26,9 @@ public:
 private:
     runtime_core* rt_;
     std::atomic<bool> scheduled_{false};
+    // schedule() calls still touching the parker: the executor lives on block_on's stack and
+    // must not be destroyed under a waker that has published `scheduled_` but not yet returned.
+    std::atomic<int> in_flight_{0};
     std::unique_ptr<parker> parker_;
 };
 

@@ -85,10 +85,10 @@ struct branch_promise : promise_base {
     branch_task get_return_object() noexcept { return {branch_handle::from_promise(*this)}; }
     struct final_awaiter {
         bool await_ready() const noexcept { return false; }
-        coro::coroutine_handle<> await_suspend(branch_handle h) const noexcept {
+        suspend_t await_suspend(branch_handle h) const noexcept {
             group_base* g = h.promise().group;
-            if (--g->remaining == 0) return g->parent;
-            return coro::noop_coroutine();
+            if (--g->remaining == 0) return transfer_to(g->parent);
+            return suspend_now();
         }
         void await_resume() const noexcept {}
     };
@@ -136,7 +136,7 @@ struct group_awaiter : uncancellable_await {
 
     bool await_ready() const noexcept { return branches.empty(); }
     template <class P>
-    coro::coroutine_handle<> await_suspend(coro::coroutine_handle<P> parent) noexcept {
+    suspend_t await_suspend(coro::coroutine_handle<P> parent) noexcept {
         task_ctx ctx = ctx_of(parent);
         g->parent = parent;
         g->link.attach(ctx.cancel, &g->cancel);
@@ -150,10 +150,10 @@ struct group_awaiter : uncancellable_await {
                 continue;
             }
             h.promise().ctx = branch_ctx;
-            h.resume();
+            resume_and_drain(h);
         }
-        if (--g->remaining == 0) return parent;
-        return coro::noop_coroutine();
+        if (--g->remaining == 0) return resume_self(parent);
+        return suspend_now();
     }
     void await_resume() const noexcept { g->link.detach(); }
 };

@@ -79,7 +79,7 @@ struct budget_awaiter {
     }
 
     template <class P>
-    coro::coroutine_handle<> await_suspend(coro::coroutine_handle<P> h);
+    suspend_t await_suspend(coro::coroutine_handle<P> h);
 
     decltype(auto) await_resume();
 };
@@ -108,32 +108,36 @@ struct promise_base {
 
 template <class Inner>
 template <class P>
-coro::coroutine_handle<> budget_awaiter<Inner>::await_suspend(coro::coroutine_handle<P> h) {
+suspend_t budget_awaiter<Inner>::await_suspend(coro::coroutine_handle<P> h) {
     task_header* header = owner->ctx.header;
     if (forced) {
-        if (!header) return h;  // not inside a task run: nothing to yield to
+        if (!header) return resume_self(h);  // not inside a task run: nothing to yield to
         node.handle = h;
         header->yield(&node);
-        return coro::noop_coroutine();
+        return suspend_now();
     }
     using R = decltype(inner.await_suspend(h));
+    coro::coroutine_handle<> next;  // where to continue; null: stay suspended
     if constexpr (std::is_void_v<R>) {
         inner.await_suspend(h);
-        return coro::noop_coroutine();
     } else if constexpr (std::is_same_v<R, bool>) {
-        if (inner.await_suspend(h)) return coro::noop_coroutine();
-        return h;
+        if (!inner.await_suspend(h)) return resume_self(h);
     } else {
-        coro::coroutine_handle<> next = inner.await_suspend(h);
-        if (header && this_thread.budget <= 0) {
-            // Symmetric transfer would keep this task running past its budget: park the target
-            // on the ready stack and let the worker requeue the task.
-            node.handle = next;
-            header->yield(&node);
-            return coro::noop_coroutine();
-        }
-        return next;
+        next = inner.await_suspend(h);
+        if (next == coro::noop_coroutine()) next = nullptr;
     }
+#if !WEIR_SYMMETRIC_TRANSFER
+    if (this_thread.pending) next = std::exchange(this_thread.pending, nullptr);
+#endif
+    if (!next) return suspend_now();
+    if (header && this_thread.budget <= 0) {
+        // Continuing would keep this task running past its budget: park the target on the
+        // ready stack and let the worker requeue the task.
+        node.handle = next;
+        header->yield(&node);
+        return suspend_now();
+    }
+    return transfer_to(next);
 }
 
 template <class Inner>

@@ -22,9 +22,9 @@ struct scoped_awaiter : uncancellable_await {
         return false;
     }
     template <class P>
-    coro::coroutine_handle<> await_suspend(coro::coroutine_handle<P> parent) noexcept {
+    suspend_t await_suspend(coro::coroutine_handle<P> parent) noexcept {
         inner.h = t->handle();
-        coro::coroutine_handle<> next = inner.await_suspend(parent);
+        suspend_t next = inner.await_suspend(parent);
         task_ctx& ctx = inner.h.promise().ctx;
         if (scope) ctx.cancel = scope;
         if (binding) {

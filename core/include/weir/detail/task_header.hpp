@@ -60,11 +60,60 @@ inline constexpr int coop_budget = 128;
 
 struct thread_state {
     int budget = 1 << 30;            // unlimited outside a task run
+    coro::coroutine_handle<> pending;  // trampoline mode only: the next coroutine to resume
     struct promise_base* current = nullptr;  // the coroutine running on this thread
     class runtime_core* runtime = nullptr;   // set on worker and block_on threads
     void* worker = nullptr;                  // the worker this thread is, if any
 };
 inline thread_local thread_state this_thread;
+
+// Symmetric transfer (an await_suspend returning the next coroutine's handle) is how weir hands
+// control between coroutines without growing the stack. It relies on tail calls: clang lowers it
+// to a musttail call, even for a plain suspend (a tail call to the no-op coroutine). clang < 17
+// targeting WebAssembly emits that tail call without first popping the caller's frame from the
+// linear-memory stack, so every suspension of a coroutine that has such a frame leaks it, and a
+// long loop of co_awaits overflows the stack. There weir uses a trampoline instead: every
+// await_suspend of weir returns bool (no tail call is emitted), a transfer target is parked in
+// this_thread.pending, and the task's run loop resumes it.
+#ifndef WEIR_SYMMETRIC_TRANSFER
+#if defined(__EMSCRIPTEN__) && defined(__clang_major__) && __clang_major__ < 17
+#define WEIR_SYMMETRIC_TRANSFER 0
+#else
+#define WEIR_SYMMETRIC_TRANSFER 1
+#endif
+#endif
+
+#if WEIR_SYMMETRIC_TRANSFER
+/// What weir's await_suspend functions return.
+using suspend_t = coro::coroutine_handle<>;
+/// Suspend and continue with h.
+inline suspend_t transfer_to(coro::coroutine_handle<> h) noexcept { return h; }
+/// Suspend; something else resumes us later.
+inline suspend_t suspend_now() noexcept { return coro::noop_coroutine(); }
+/// Do not suspend after all: h (the awaiting coroutine) continues at once.
+inline suspend_t resume_self(coro::coroutine_handle<> h) noexcept { return h; }
+#else
+using suspend_t = bool;
+inline suspend_t transfer_to(coro::coroutine_handle<> h) noexcept {
+    this_thread.pending = h;
+    return true;
+}
+inline suspend_t suspend_now() noexcept { return true; }
+inline suspend_t resume_self(coro::coroutine_handle<>) noexcept { return false; }
+#endif
+
+/// Resumes h from a run loop (or a combinator starting a branch), then, in trampoline mode, every
+/// coroutine it transferred to.
+inline void resume_and_drain(coro::coroutine_handle<> h) {
+    h.resume();
+#if !WEIR_SYMMETRIC_TRANSFER
+    while (this_thread.pending) {
+        coro::coroutine_handle<> next = this_thread.pending;
+        this_thread.pending = nullptr;
+        next.resume();
+    }
+#endif
+}
 
 class task_header : public list_hook {
 public:
@@ -138,7 +187,7 @@ inline void task_header::run() noexcept {
         while (fifo) {
             resume_node* next = fifo->next;  // fifo lives in the frame; read before resuming
             coro::coroutine_handle<> h = fifo->handle;
-            h.resume();
+            resume_and_drain(h);
             fifo = next;
         }
         if (completed_) {

@@ -1,0 +1,376 @@
+// mpsc (bounded, unbounded), oneshot, mutex, semaphore, notify.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <numeric>
+#include <vector>
+#include <weir/weir.hpp>
+
+using namespace std::chrono_literals;
+
+namespace {
+weir::runtime::options workers(std::size_t n) { return weir::runtime::options{.worker_threads = n}; }
+}  // namespace
+
+TEST_CASE("mpsc_channel_delivers_in_order_and_closes", "[sync][mpsc]") {
+    weir::runtime rt(workers(2));
+    auto v = rt.block_on([]() -> weir::task<std::vector<int>> {
+        auto [tx, rx] = weir::mpsc::channel<int>(4);
+        auto producer = weir::spawn([](weir::mpsc::sender<int> tx) -> weir::task<void> {
+            for (int i = 0; i < 100; ++i) co_await tx.send(i);
+        }(std::move(tx)));
+        std::vector<int> got;
+        while (auto x = co_await rx.recv()) got.push_back(*x);
+        co_await producer;
+        co_return got;
+    }());
+    std::vector<int> expect(100);
+    std::iota(expect.begin(), expect.end(), 0);
+    REQUIRE(v == expect);
+}
+
+TEST_CASE("mpsc_channel_backpressure_suspends_sender_while_full", "[sync][mpsc]") {
+    weir::runtime rt(workers(1));
+    auto t = []() -> weir::task<bool> {
+        auto [tx, rx] = weir::mpsc::channel<int>(2);
+        std::atomic<int> sent{0};
+        auto producer = weir::spawn([](weir::mpsc::sender<int> tx, std::atomic<int>& sent) -> weir::task<void> {
+            for (int i = 0; i < 5; ++i) {
+                co_await tx.send(i);
+                sent.fetch_add(1);
+            }
+        }(tx, sent));
+        co_await weir::sleep(20ms);
+        bool held = sent.load() == 2;  // capacity 2: the third send waits
+        auto a = co_await rx.recv();
+        co_await weir::sleep(10ms);
+        bool one_more = sent.load() == 3;
+        for (int i = 1; i < 5; ++i) co_await rx.recv();
+        co_await producer;
+        co_return held && one_more && a == 0 && sent.load() == 5;
+    };
+    REQUIRE(rt.block_on(t()));
+}
+
+TEST_CASE("mpsc_four_producers_hundred_thousand_messages_no_loss_no_duplicate", "[sync][mpsc][stress]") {
+    weir::runtime rt(workers(2));
+    constexpr int producers = 4, per = 100'000;
+    auto seen = rt.block_on([]() -> weir::task<std::vector<int>> {
+        auto [tx, rx] = weir::mpsc::channel<int>(64);
+        std::vector<weir::join_handle<void>> hs;
+        for (int p = 0; p < producers; ++p)
+            hs.push_back(weir::spawn([](weir::mpsc::sender<int> tx, int p) -> weir::task<void> {
+                for (int i = 0; i < per; ++i) co_await tx.send(p * per + i);
+            }(tx, p)));
+        { auto drop = std::move(tx); }
+        std::vector<int> seen(producers * per, 0);
+        std::vector<int> last(producers, -1);
+        while (auto v = co_await rx.recv()) {
+            ++seen[*v];
+            int p = *v / per, i = *v % per;
+            REQUIRE(i > last[p]);  // per-producer order is kept
+            last[p] = i;
+        }
+        co_await weir::join_all(std::move(hs));
+        co_return seen;
+    }());
+    for (int c : seen) REQUIRE(c == 1);
+}
+
+TEST_CASE("mpsc_recv_gives_nullopt_when_all_senders_dropped", "[sync][mpsc]") {
+    weir::runtime rt(workers(1));
+    auto t = []() -> weir::task<bool> {
+        auto [tx, rx] = weir::mpsc::channel<int>(1);
+        auto tx2 = tx;
+        auto moved = std::move(tx);  // a moved-from sender does not count
+        co_await tx2.send(1);
+        { auto d1 = std::move(tx2); }
+        { auto d2 = std::move(moved); }
+        auto a = co_await rx.recv();
+        auto b = co_await rx.recv();
+        co_return a == 1 && !b;
+    };
+    REQUIRE(rt.block_on(t()));
+}
+
+TEST_CASE("mpsc_waiting_receiver_wakes_when_last_sender_drops", "[sync][mpsc]") {
+    weir::runtime rt(workers(2));
+    auto t = []() -> weir::task<bool> {
+        auto [tx, rx] = weir::mpsc::channel<int>(1);
+        auto h = weir::spawn([](weir::mpsc::sender<int> tx) -> weir::task<void> {
+            co_await weir::sleep(5ms);
+            (void)tx;
+        }(std::move(tx)));
+        auto v = co_await rx.recv();
+        co_await h;
+        co_return !v;
+    };
+    REQUIRE(rt.block_on(t()));
+}
+
+TEST_CASE("mpsc_send_to_dropped_receiver_throws_channel_closed", "[sync][mpsc]") {
+    weir::runtime rt(workers(1));
+    auto t = []() -> weir::task<void> {
+        auto [tx, rx] = weir::mpsc::channel<int>(1);
+        { auto r = std::move(rx); }
+        REQUIRE(tx.is_closed());
+        co_await tx.send(1);
+    };
+    REQUIRE_THROWS_AS(rt.block_on(t()), weir::channel_closed);
+}
+
+TEST_CASE("mpsc_blocked_sender_wakes_with_channel_closed_when_receiver_drops", "[sync][mpsc]") {
+    weir::runtime rt(workers(2));
+    auto t = []() -> weir::task<bool> {
+        auto [tx, rx] = weir::mpsc::channel<int>(1);
+        auto h = weir::spawn([](weir::mpsc::sender<int> tx) -> weir::task<int> {
+            co_await tx.send(1);
+            try {
+                co_await tx.send(2);  // blocks: full
+            } catch (const weir::channel_closed&) {
+                co_return 1;
+            }
+            co_return 0;
+        }(tx));
+        co_await weir::sleep(5ms);
+        { auto r = std::move(rx); }
+        co_return co_await h == 1;
+    };
+    REQUIRE(rt.block_on(t()));
+}
+
+TEST_CASE("mpsc_try_send_and_try_recv", "[sync][mpsc]") {
+    weir::runtime rt(workers(1));
+    rt.block_on([]() -> weir::task<void> {
+        auto [tx, rx] = weir::mpsc::channel<int>(1);
+        REQUIRE(tx.try_send(1));
+        REQUIRE_FALSE(tx.try_send(2));
+        REQUIRE(rx.try_recv() == 1);
+        REQUIRE_FALSE(rx.try_recv());
+        co_return;
+    }());
+    REQUIRE_THROWS_AS(weir::mpsc::channel<int>(0), std::invalid_argument);
+}
+
+TEST_CASE("mpsc_unbounded_channel_never_blocks", "[sync][mpsc]") {
+    weir::runtime rt(workers(1));
+    auto n = rt.block_on([]() -> weir::task<int> {
+        auto [tx, rx] = weir::mpsc::unbounded_channel<std::unique_ptr<int>>();
+        for (int i = 0; i < 10'000; ++i) tx.send(std::make_unique<int>(i));
+        co_await tx.send(std::make_unique<int>(-1));  // awaiting is allowed too
+        { auto d = std::move(tx); }
+        int count = 0;
+        while (auto v = co_await rx.recv()) ++count;
+        co_return count;
+    }());
+    REQUIRE(n == 10'001);
+}
+
+TEST_CASE("oneshot_delivers_one_value", "[sync][oneshot]") {
+    weir::runtime rt(workers(2));
+    auto v = rt.block_on([]() -> weir::task<int> {
+        auto [tx, rx] = weir::oneshot::channel<int>();
+        auto h = weir::spawn([](weir::oneshot::sender<int> tx) -> weir::task<bool> {
+            co_await weir::sleep(2ms);
+            co_return tx.send(17);
+        }(std::move(tx)));
+        int v = co_await rx;
+        bool delivered = co_await h;
+        co_return delivered ? v : -1;
+    }());
+    REQUIRE(v == 17);
+}
+
+TEST_CASE("oneshot_dropped_sender_gives_channel_closed", "[sync][oneshot]") {
+    weir::runtime rt(workers(1));
+    auto t = []() -> weir::task<int> {
+        auto [tx, rx] = weir::oneshot::channel<int>();
+        { auto d = std::move(tx); }
+        co_return co_await rx;
+    };
+    REQUIRE_THROWS_AS(rt.block_on(t()), weir::channel_closed);
+}
+
+TEST_CASE("oneshot_send_twice_or_to_dropped_receiver", "[sync][oneshot]") {
+    auto [tx, rx] = weir::oneshot::channel<int>();
+    { auto r = std::move(rx); }
+    REQUIRE(tx.is_closed());
+    REQUIRE_FALSE(tx.send(1));
+    REQUIRE_THROWS_AS(tx.send(2), std::logic_error);
+}
+
+TEST_CASE("mutex_excludes_and_is_fifo", "[sync][mutex]") {
+    weir::runtime rt(workers(2));
+    auto t = []() -> weir::task<bool> {
+        weir::mutex m;
+        int in_section = 0, max_in = 0;
+        long counter = 0;
+        std::vector<weir::task<void>> ts;
+        for (int i = 0; i < 8; ++i)
+            ts.push_back([](weir::mutex& m, int& in, int& max_in, long& c) -> weir::task<void> {
+                for (int k = 0; k < 200; ++k) {
+                    auto g = co_await m.lock();
+                    ++in;
+                    max_in = std::max(max_in, in);
+                    co_await weir::yield_now();
+                    ++c;
+                    --in;
+                }
+            }(m, in_section, max_in, counter));
+        co_await weir::join_all(std::move(ts));
+        co_return max_in == 1 && counter == 1600 && !m.is_locked();
+    };
+    REQUIRE(rt.block_on(t()));
+}
+
+TEST_CASE("mutex_across_spawned_tasks_on_many_workers", "[sync][mutex]") {
+    weir::runtime rt(workers(4));
+    auto total = rt.block_on([]() -> weir::task<long> {
+        auto m = std::make_shared<weir::mutex>();
+        auto counter = std::make_shared<long>(0);
+        std::vector<weir::join_handle<void>> hs;
+        for (int i = 0; i < 16; ++i)
+            hs.push_back(weir::spawn([](std::shared_ptr<weir::mutex> m, std::shared_ptr<long> c) -> weir::task<void> {
+                for (int k = 0; k < 1000; ++k) {
+                    auto g = co_await m->lock();
+                    ++*c;
+                }
+            }(m, counter)));
+        co_await weir::join_all(std::move(hs));
+        co_return *counter;
+    }());
+    REQUIRE(total == 16000);
+}
+
+TEST_CASE("mutex_try_lock_and_guard_unlock", "[sync][mutex]") {
+    weir::mutex m;
+    auto g = m.try_lock();
+    REQUIRE(g);
+    REQUIRE(m.is_locked());
+    REQUIRE_FALSE(m.try_lock());
+    g->unlock();
+    REQUIRE_FALSE(m.is_locked());
+}
+
+TEST_CASE("mutex_lock_wait_is_cancellable", "[sync][mutex]") {
+    weir::runtime rt(workers(1));
+    auto t = []() -> weir::task<bool> {
+        weir::mutex m;
+        auto g = co_await m.lock();
+        bool timed_out = false;
+        try {
+            auto never = co_await weir::timeout(5ms, m.lock());
+        } catch (const weir::timed_out&) {
+            timed_out = true;
+        }
+        g.unlock();
+        auto g2 = co_await m.lock();  // the cancelled waiter left the queue
+        co_return timed_out && g2.owns_lock();
+    };
+    REQUIRE(rt.block_on(t()));
+}
+
+TEST_CASE("semaphore_limits_concurrency", "[sync][semaphore]") {
+    weir::runtime rt(workers(2));
+    auto t = []() -> weir::task<int> {
+        weir::semaphore sem(3);
+        std::atomic<int> in{0}, max_in{0};
+        std::vector<weir::task<void>> ts;
+        for (int i = 0; i < 20; ++i)
+            ts.push_back([](weir::semaphore& s, std::atomic<int>& in, std::atomic<int>& mx) -> weir::task<void> {
+                auto p = co_await s.acquire();
+                int now = in.fetch_add(1) + 1;
+                int prev = mx.load();
+                while (now > prev && !mx.compare_exchange_weak(prev, now)) {
+                }
+                co_await weir::sleep(1ms);
+                in.fetch_sub(1);
+            }(sem, in, max_in));
+        co_await weir::join_all(std::move(ts));
+        REQUIRE(sem.available_permits() == 3);
+        co_return max_in.load();
+    };
+    REQUIRE(rt.block_on(t()) == 3);
+}
+
+TEST_CASE("semaphore_acquire_many_try_acquire_forget_release", "[sync][semaphore]") {
+    weir::runtime rt(workers(1));
+    rt.block_on([]() -> weir::task<void> {
+        weir::semaphore sem(5);
+        auto p = co_await sem.acquire(4);
+        REQUIRE(p.count() == 4);
+        REQUIRE(sem.available_permits() == 1);
+        REQUIRE_FALSE(sem.try_acquire(2));
+        auto q = sem.try_acquire(1);
+        REQUIRE(q);
+        q->forget();
+        REQUIRE(sem.available_permits() == 0);
+        { auto drop = std::move(p); }
+        REQUIRE(sem.available_permits() == 4);
+        sem.release(2);
+        REQUIRE(sem.available_permits() == 6);
+        REQUIRE_THROWS_AS(co_await sem.acquire(0), std::invalid_argument);
+    }());
+}
+
+TEST_CASE("semaphore_fifo_large_request_not_starved", "[sync][semaphore]") {
+    weir::runtime rt(workers(1));
+    auto order = rt.block_on([]() -> weir::task<std::vector<int>> {
+        weir::semaphore sem(0);
+        std::vector<int> order;
+        std::vector<weir::task<void>> ts;
+        ts.push_back([](weir::semaphore& s, std::vector<int>& o) -> weir::task<void> {
+            auto p = co_await s.acquire(3);
+            o.push_back(3);
+        }(sem, order));
+        ts.push_back([](weir::semaphore& s, std::vector<int>& o) -> weir::task<void> {
+            co_await weir::yield_now();
+            auto p = co_await s.acquire(1);
+            o.push_back(1);
+        }(sem, order));
+        ts.push_back([](weir::semaphore& s) -> weir::task<void> {
+            co_await weir::sleep(2ms);
+            s.release(1);  // not enough for the head (3): the 1-permit waiter behind must wait
+            co_await weir::sleep(2ms);
+            s.release(3);
+        }(sem));
+        co_await weir::join_all(std::move(ts));
+        co_return order;
+    }());
+    REQUIRE(order == std::vector<int>{3, 1});
+}
+
+TEST_CASE("notify_one_stores_a_permit", "[sync][notify]") {
+    weir::runtime rt(workers(1));
+    rt.block_on([]() -> weir::task<void> {
+        weir::notify n;
+        n.notify_one();
+        co_await n.notified();  // completes at once: the permit was stored
+        co_return;
+    }());
+    SUCCEED();
+}
+
+TEST_CASE("notify_one_wakes_one_waiter_notify_waiters_wakes_all", "[sync][notify]") {
+    weir::runtime rt(workers(2));
+    auto t = []() -> weir::task<bool> {
+        weir::notify n;
+        std::atomic<int> woken{0};
+        std::vector<weir::join_handle<void>> hs;
+        for (int i = 0; i < 3; ++i)
+            hs.push_back(weir::spawn([](weir::notify& n, std::atomic<int>& w) -> weir::task<void> {
+                co_await n.notified();
+                w.fetch_add(1);
+            }(n, woken)));
+        co_await weir::sleep(10ms);
+        n.notify_one();
+        co_await weir::sleep(10ms);
+        bool one = woken.load() == 1;
+        n.notify_waiters();
+        co_await weir::join_all(std::move(hs));
+        co_return one && woken.load() == 3;
+    };
+    REQUIRE(rt.block_on(t()));
+}
