@@ -19,7 +19,7 @@ weir::task<long> spawn_and_join() {
     for (int i = 0; i < 1000; ++i)
         hs.push_back(weir::spawn([](int i) -> weir::task<int> {
             co_await weir::yield_now();
-            co_return i * 2;
+            co_return (i * 2);
         }(i)));
     long sum = 0;
     for (int v : co_await weir::join_all(std::move(hs))) sum += v;
@@ -52,7 +52,8 @@ weir::task<void> channel_pipeline() {
         ++count;
     }
     co_await producer;
-    std::printf("  channel: received %d values through a capacity-8 channel, sum %ld\n", count, total);
+    std::printf("  channel: received %d values through a capacity-8 channel, sum %ld\n", count,
+                total);
 }
 
 weir::task<void> cancellation() {
@@ -70,7 +71,8 @@ weir::task<void> cancellation() {
     co_await weir::sleep(500ms);
     parent.cancel();
     int ticks = co_await worker;
-    std::printf("  cancellation: the child token's task stopped gracefully after %d ticks\n", ticks);
+    std::printf("  cancellation: the child token's task stopped gracefully after %d ticks\n",
+                ticks);
 }
 
 weir::task<void> tour() {

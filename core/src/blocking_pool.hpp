@@ -17,7 +17,7 @@ namespace weir::detail {
 
 class blocking_pool {
 public:
-    explicit blocking_pool(std::size_t max_threads) : max_threads_(max_threads) {}
+    blocking_pool(runtime_core* rt, std::size_t max_threads) : rt_(rt), max_threads_(max_threads) {}
     ~blocking_pool() { shutdown(); }
 
     bool submit(blocking_job* j) {
@@ -62,6 +62,8 @@ public:
 
 private:
     void run() {
+        // Jobs may call weir::spawn / spawn_blocking: they find the runtime through this.
+        this_thread.runtime = rt_;
         std::unique_lock<std::mutex> lk(m_);
         for (;;) {
             if (blocking_job* j = head_) {
@@ -80,6 +82,7 @@ private:
         }
     }
 
+    runtime_core* rt_;
     std::mutex m_;
     std::condition_variable cv_;
     blocking_job* head_ = nullptr;

@@ -78,7 +78,8 @@ public:
             std::uint32_t tail = tail_.load(std::memory_order_relaxed);
             if (real == tail) return nullptr;
             std::uint32_t next_real = real + 1;
-            std::uint64_t next = steal == real ? pack(next_real, next_real) : pack(steal, next_real);
+            std::uint64_t next =
+                steal == real ? pack(next_real, next_real) : pack(steal, next_real);
             if (head_.compare_exchange_weak(head, next, std::memory_order_acq_rel,
                                             std::memory_order_acquire))
                 return buffer_[real & mask].load(std::memory_order_relaxed);
@@ -147,8 +148,12 @@ public:
     }
 
 private:
-    static std::uint32_t unpack_steal(std::uint64_t v) noexcept { return static_cast<std::uint32_t>(v >> 32); }
-    static std::uint32_t unpack_real(std::uint64_t v) noexcept { return static_cast<std::uint32_t>(v); }
+    static std::uint32_t unpack_steal(std::uint64_t v) noexcept {
+        return static_cast<std::uint32_t>(v >> 32);
+    }
+    static std::uint32_t unpack_real(std::uint64_t v) noexcept {
+        return static_cast<std::uint32_t>(v);
+    }
     static std::uint64_t pack(std::uint32_t steal, std::uint32_t real) noexcept {
         return (static_cast<std::uint64_t>(steal) << 32) | real;
     }

@@ -15,7 +15,8 @@ runtime::runtime() : runtime(options{}) {}
 runtime::runtime(options opts) {
     std::size_t workers = opts.worker_threads ? opts.worker_threads : detail::hardware_threads();
     if (workers > 4096) throw std::invalid_argument("weir::runtime: worker_threads is too large");
-    std::size_t blocking = opts.max_blocking_threads ? opts.max_blocking_threads : default_max_blocking;
+    std::size_t blocking =
+        opts.max_blocking_threads ? opts.max_blocking_threads : default_max_blocking;
     core_ = new detail::runtime_core(workers, blocking);
 }
 

@@ -30,7 +30,7 @@ std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pic
 std::uint64_t next_task_id() noexcept { return task_ids.fetch_add(1, std::memory_order_relaxed); }
 
 runtime_core::runtime_core(std::size_t n, std::size_t max_blocking)
-    : idle_(n), start_(std::chrono::steady_clock::now()), blocking_(max_blocking) {
+    : idle_(n), start_(std::chrono::steady_clock::now()), blocking_(this, max_blocking) {
     workers_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         auto w = std::make_unique<worker>();
@@ -285,7 +285,8 @@ bool runtime_core::transition_from_parked(worker& w) {
 
 std::uint64_t runtime_core::now_tick() const noexcept {
     auto d = std::chrono::steady_clock::now() - start_;
-    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
 std::uint64_t runtime_core::tick_of(std::chrono::steady_clock::time_point tp) const noexcept {

@@ -129,7 +129,8 @@ private:
         std::uint64_t slot_range = std::uint64_t(1) << shift;
         std::uint64_t level_range = slot_range << bits_per_level;
         unsigned now_slot = slot_of(elapsed_, level);
-        unsigned zeros = static_cast<unsigned>(std::countr_zero(std::rotr(occupied, static_cast<int>(now_slot))));
+        unsigned zeros = static_cast<unsigned>(
+            std::countr_zero(std::rotr(occupied, static_cast<int>(now_slot))));
         unsigned slot = (zeros + now_slot) % slots_per_level;
         std::uint64_t level_start = elapsed_ & ~(level_range - 1);
         std::uint64_t deadline = level_start + slot * slot_range;

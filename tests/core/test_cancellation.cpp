@@ -1,6 +1,5 @@
 // cancellation_token, child tokens, cancelled(), and with_cancellation waking blocked awaits.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <optional>
 #include <weir/weir.hpp>
@@ -8,7 +7,9 @@
 using namespace std::chrono_literals;
 
 namespace {
-weir::runtime::options workers(std::size_t n) { return weir::runtime::options{.worker_threads = n}; }
+weir::runtime::options workers(std::size_t n) {
+    return weir::runtime::options{.worker_threads = n};
+}
 }  // namespace
 
 TEST_CASE("cancellation_token_copies_share_state", "[cancel]") {
@@ -86,7 +87,7 @@ TEST_CASE("with_cancellation_wakes_a_blocked_sleep_promptly", "[cancel]") {
             cancelled = true;
         }
         co_await canceller;
-        co_return cancelled && weir::clock::now() - start < 5s;
+        co_return (cancelled && weir::clock::now() - start < 5s);
     };
     REQUIRE(rt.block_on(t(tok)));
 }
@@ -111,7 +112,7 @@ TEST_CASE("with_cancellation_wakes_a_blocked_recv_promptly", "[cancel]") {
         // The receiver is still usable afterwards.
         co_await tx.send(5);
         auto v = co_await rx.recv();
-        co_return cancelled && v == 5 && weir::clock::now() - start < 5s;
+        co_return (cancelled && v == 5 && weir::clock::now() - start < 5s);
     };
     REQUIRE(rt.block_on(t()));
 }
@@ -142,7 +143,7 @@ TEST_CASE("with_cancellation_wakes_a_blocked_join_promptly", "[cancel]") {
         // The joined task itself is not cancelled by the joiner's token: it still runs.
         bool still_running = !slow.is_finished();
         slow.abort();
-        co_return cancelled && prompt && still_running;
+        co_return (cancelled && prompt && still_running);
     };
     REQUIRE(rt.block_on(t()));
 }
@@ -182,14 +183,15 @@ TEST_CASE("with_cancellation_parent_token_cancels_child_scope", "[cancel]") {
     auto t = []() -> weir::task<int> {
         weir::cancellation_token parent;
         auto child = parent.child_token();
-        auto worker = weir::spawn(weir::with_cancellation(child, [](weir::cancellation_token) -> weir::task<int> {
-            int iterations = 0;
-            for (;;) {
-                co_await weir::sleep(5ms);
-                ++iterations;
-            }
-            co_return iterations;
-        }(child)));
+        auto worker = weir::spawn(
+            weir::with_cancellation(child, [](weir::cancellation_token) -> weir::task<int> {
+                int iterations = 0;
+                for (;;) {
+                    co_await weir::sleep(5ms);
+                    ++iterations;
+                }
+                co_return iterations;
+            }(child)));
         co_await weir::sleep(30ms);
         parent.cancel();
         try {
@@ -206,7 +208,8 @@ TEST_CASE("nested_with_cancellation_outer_scope_reaches_inner_task", "[cancel]")
     weir::runtime rt(workers(1));
     auto t = []() -> weir::task<bool> {
         weir::cancellation_token outer, inner;
-        auto h = weir::spawn(weir::with_cancellation(outer, weir::with_cancellation(inner, weir::sleep(30s))));
+        auto h = weir::spawn(
+            weir::with_cancellation(outer, weir::with_cancellation(inner, weir::sleep(30s))));
         co_await weir::sleep(5ms);
         outer.cancel();
         try {

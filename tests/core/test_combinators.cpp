@@ -1,6 +1,5 @@
 // join, join_all, try_join, select: values, exceptions, cancellation of losers and their cleanup.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <stdexcept>
 #include <string>
@@ -11,7 +10,9 @@
 using namespace std::chrono_literals;
 
 namespace {
-weir::runtime::options workers(std::size_t n) { return weir::runtime::options{.worker_threads = n}; }
+weir::runtime::options workers(std::size_t n) {
+    return weir::runtime::options{.worker_threads = n};
+}
 
 weir::task<int> after(std::chrono::milliseconds d, int v) {
     co_await weir::sleep(d);
@@ -153,8 +154,9 @@ TEST_CASE("try_join_cancels_the_others_and_waits_for_their_cleanup", "[combinato
     weir::runtime rt(workers(2));
     probe a, b;
     auto start = weir::clock::now();
-    REQUIRE_THROWS_WITH(rt.block_on(weir::try_join(long_sleeper(a), fail_after(5ms, "broken"), long_sleeper(b))),
-                        "broken");
+    REQUIRE_THROWS_WITH(
+        rt.block_on(weir::try_join(long_sleeper(a), fail_after(5ms, "broken"), long_sleeper(b))),
+        "broken");
     REQUIRE(a.cancelled);
     REQUIRE(a.cleaned);
     REQUIRE(b.cancelled);
@@ -182,7 +184,8 @@ TEST_CASE("select_void_branch_gives_monostate", "[combinators]") {
 TEST_CASE("select_rethrows_when_the_winner_throws", "[combinators]") {
     weir::runtime rt(workers(1));
     probe p;
-    REQUIRE_THROWS_WITH(rt.block_on(weir::select(long_sleeper(p), fail_after(2ms, "lost"))), "lost");
+    REQUIRE_THROWS_WITH(rt.block_on(weir::select(long_sleeper(p), fail_after(2ms, "lost"))),
+                        "lost");
     REQUIRE(p.cleaned);
 }
 
@@ -227,15 +230,16 @@ TEST_CASE("combinators_inside_cancelled_scope_stop_all_branches", "[combinators]
     auto t = []() -> weir::task<bool> {
         probe a, b;
         weir::cancellation_token tok;
-        auto h = weir::spawn(weir::with_cancellation(tok, [](probe& a, probe& b) -> weir::task<void> {
-            co_await weir::join(long_sleeper(a), long_sleeper(b));
-        }(a, b)));
+        auto h =
+            weir::spawn(weir::with_cancellation(tok, [](probe& a, probe& b) -> weir::task<void> {
+                co_await weir::join(long_sleeper(a), long_sleeper(b));
+            }(a, b)));
         co_await weir::sleep(5ms);
         tok.cancel();
         try {
             co_await h;
         } catch (const weir::operation_cancelled&) {
-            co_return a.cleaned && b.cleaned && a.cancelled && b.cancelled;
+            co_return (a.cleaned && b.cleaned && a.cancelled && b.cancelled);
         }
         co_return false;
     };
@@ -244,6 +248,7 @@ TEST_CASE("combinators_inside_cancelled_scope_stop_all_branches", "[combinators]
 
 TEST_CASE("empty_task_arguments_are_rejected", "[combinators]") {
     weir::runtime rt(workers(1));
-    REQUIRE_THROWS_AS(rt.block_on(weir::join(after(1ms, 1), weir::task<int>{})), std::invalid_argument);
+    REQUIRE_THROWS_AS(rt.block_on(weir::join(after(1ms, 1), weir::task<int>{})),
+                      std::invalid_argument);
     REQUIRE_THROWS_AS(rt.block_on(weir::select(weir::task<int>{})), std::invalid_argument);
 }

@@ -1,8 +1,7 @@
 // The work-stealing local queue: FIFO for the owner, overflow to the global queue when full, and
 // under concurrent stealing every task is taken exactly once (this test also runs under TSan).
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
 

@@ -1,7 +1,6 @@
 // weir::runtime, spawn, join_handle, spawn_blocking, yield_now and shutdown.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <stdexcept>
 #include <thread>
@@ -11,7 +10,9 @@
 using namespace std::chrono_literals;
 
 namespace {
-weir::runtime::options workers(std::size_t n) { return weir::runtime::options{.worker_threads = n}; }
+weir::runtime::options workers(std::size_t n) {
+    return weir::runtime::options{.worker_threads = n};
+}
 }  // namespace
 
 TEST_CASE("runtime_default_options_use_hardware_concurrency", "[runtime]") {
@@ -25,14 +26,16 @@ TEST_CASE("runtime_default_options_use_hardware_concurrency", "[runtime]") {
 TEST_CASE("runtime_block_on_runs_on_the_calling_thread", "[runtime]") {
     weir::runtime rt(workers(2));
     auto caller = std::this_thread::get_id();
-    auto id = rt.block_on([]() -> weir::task<std::thread::id> { co_return std::this_thread::get_id(); }());
+    auto id = rt.block_on(
+        []() -> weir::task<std::thread::id> { co_return std::this_thread::get_id(); }());
     REQUIRE(id == caller);
 }
 
 TEST_CASE("runtime_spawn_from_outside_and_join", "[runtime]") {
     weir::runtime rt(workers(2));
     auto h = rt.spawn([]() -> weir::task<int> { co_return 7; }());
-    auto v = rt.block_on([](weir::join_handle<int> h) -> weir::task<int> { co_return co_await h; }(std::move(h)));
+    auto v = rt.block_on(
+        [](weir::join_handle<int> h) -> weir::task<int> { co_return co_await h; }(std::move(h)));
     REQUIRE(v == 7);
 }
 
@@ -62,7 +65,7 @@ TEST_CASE("spawn_inside_block_on_and_join_all_handles", "[runtime]") {
         for (int i = 0; i < 1000; ++i)
             hs.push_back(weir::spawn([](int i) -> weir::task<int> {
                 co_await weir::yield_now();
-                co_return i * 2;
+                co_return (i * 2);
             }(i)));
         auto values = co_await weir::join_all(std::move(hs));
         long s = 0;
@@ -115,7 +118,7 @@ TEST_CASE("join_handle_abort_cancels_a_sleeping_task_promptly", "[runtime]") {
         try {
             co_await h;
         } catch (const weir::operation_cancelled&) {
-            co_return weir::clock::now() - start < 5s && h.is_finished();
+            co_return (weir::clock::now() - start < 5s && h.is_finished());
         }
         co_return false;
     };
@@ -139,7 +142,9 @@ TEST_CASE("join_handle_abort_before_first_run_runs_nothing", "[runtime]") {
         co_return 0;
     };
     // Run the test body on the single worker (block_on's own task runs on the calling thread).
-    auto on_worker = [](weir::task<int> t) -> weir::task<int> { co_return co_await weir::spawn(std::move(t)); };
+    auto on_worker = [](weir::task<int> t) -> weir::task<int> {
+        co_return co_await weir::spawn(std::move(t));
+    };
     REQUIRE(rt.block_on(on_worker(t())) == 1);
 }
 
@@ -204,7 +209,7 @@ TEST_CASE("spawn_blocking_runs_off_the_workers", "[runtime]") {
         // While the blocking job slept, the single worker stayed free for other tasks:
         auto h = weir::spawn([]() -> weir::task<int> { co_return 9; }());
         int nine = co_await h;
-        co_return id != worker && nine == 9;
+        co_return (id != worker && nine == 9);
     };
     REQUIRE(rt.block_on(t()));
 }
@@ -236,6 +241,16 @@ TEST_CASE("spawn_blocking_move_only_function", "[runtime]") {
     REQUIRE(rt.block_on(t()) == 11);
 }
 
+TEST_CASE("spawn_blocking_job_can_spawn_onto_the_runtime", "[runtime]") {
+    weir::runtime rt(workers(1));
+    auto t = []() -> weir::task<int> {
+        auto h = co_await weir::spawn_blocking(
+            [] { return weir::spawn([]() -> weir::task<int> { co_return 6; }()); });
+        co_return co_await h;
+    };
+    REQUIRE(rt.block_on(t()) == 6);
+}
+
 TEST_CASE("yield_now_lets_other_tasks_run", "[runtime]") {
     weir::runtime rt(workers(1));
     auto t = []() -> weir::task<bool> {
@@ -251,9 +266,11 @@ TEST_CASE("yield_now_lets_other_tasks_run", "[runtime]") {
             ++yields;
         }
         co_await h;
-        co_return other_ran && yields >= 1;
+        co_return (other_ran && yields >= 1);
     };
-    auto on_worker = [](weir::task<bool> t) -> weir::task<bool> { co_return co_await weir::spawn(std::move(t)); };
+    auto on_worker = [](weir::task<bool> t) -> weir::task<bool> {
+        co_return co_await weir::spawn(std::move(t));
+    };
     REQUIRE(rt.block_on(on_worker(t())));
 }
 
@@ -276,7 +293,9 @@ TEST_CASE("coop_budget_stops_a_busy_task_from_starving_others", "[runtime]") {
         co_await h;
         co_return saw;
     };
-    auto on_worker = [](weir::task<bool> t) -> weir::task<bool> { co_return co_await weir::spawn(std::move(t)); };
+    auto on_worker = [](weir::task<bool> t) -> weir::task<bool> {
+        co_return co_await weir::spawn(std::move(t));
+    };
     REQUIRE(rt.block_on(on_worker(t())));
 }
 
@@ -297,16 +316,24 @@ TEST_CASE("runtime_destruction_with_ten_thousand_pending_tasks", "[runtime][shut
         weir::notify never;
         auto [tx, rx] = weir::mpsc::channel<int>(1);
         for (int i = 0; i < 10'000; ++i) {
-            auto h = rt.spawn([](int i, weir::notify& n, weir::mpsc::receiver<int>* rx) -> weir::task<int> {
-                counted c;
-                switch (i % 3) {
-                    case 0: co_await weir::sleep(std::chrono::hours(1)); break;
-                    case 1: co_await n.notified(); break;
-                    default: co_await weir::sleep(std::chrono::milliseconds(1 + i % 7)); co_await n.notified(); break;
-                }
-                (void)rx;
-                co_return i;
-            }(i, never, &rx));
+            auto h = rt.spawn(
+                [](int i, weir::notify& n, weir::mpsc::receiver<int>* rx) -> weir::task<int> {
+                    counted c;
+                    switch (i % 3) {
+                        case 0:
+                            co_await weir::sleep(std::chrono::hours(1));
+                            break;
+                        case 1:
+                            co_await n.notified();
+                            break;
+                        default:
+                            co_await weir::sleep(std::chrono::milliseconds(1 + i % 7));
+                            co_await n.notified();
+                            break;
+                    }
+                    (void)rx;
+                    co_return i;
+                }(i, never, &rx));
             if (i % 100 == 0) kept.push_back(std::move(h));
         }
         rt.block_on([]() -> weir::task<void> { co_await weir::sleep(20ms); }());

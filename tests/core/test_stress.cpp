@@ -1,8 +1,7 @@
 // Scale: one million spawned tasks, each sleeping a random 0-5 ms, all complete. The test prints
 // the process's peak resident memory so the figure can be tracked (it asserts no timing).
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -39,10 +38,12 @@ TEST_CASE("stress_one_million_spawned_sleeping_tasks_all_complete", "[stress]") 
         std::mt19937 rng(1234);
         std::uniform_int_distribution<int> ms(0, 5);
         for (int i = 0; i < n; ++i) {
-            weir::spawn([](int d, std::atomic<int>& done, weir::notify& all_done) -> weir::task<void> {
-                co_await weir::sleep(std::chrono::milliseconds(d));
-                if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == n) all_done.notify_one();
-            }(ms(rng), done, all_done));
+            weir::spawn(
+                [](int d, std::atomic<int>& done, weir::notify& all_done) -> weir::task<void> {
+                    co_await weir::sleep(std::chrono::milliseconds(d));
+                    if (done.fetch_add(1, std::memory_order_acq_rel) + 1 == n)
+                        all_done.notify_one();
+                }(ms(rng), done, all_done));
         }
         co_await all_done.notified();
     }(done, all_done));

@@ -1,7 +1,6 @@
 // mpsc (bounded, unbounded), oneshot, mutex, semaphore, notify.
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <memory>
 #include <numeric>
@@ -11,7 +10,9 @@
 using namespace std::chrono_literals;
 
 namespace {
-weir::runtime::options workers(std::size_t n) { return weir::runtime::options{.worker_threads = n}; }
+weir::runtime::options workers(std::size_t n) {
+    return weir::runtime::options{.worker_threads = n};
+}
 }  // namespace
 
 TEST_CASE("mpsc_channel_delivers_in_order_and_closes", "[sync][mpsc]") {
@@ -36,12 +37,13 @@ TEST_CASE("mpsc_channel_backpressure_suspends_sender_while_full", "[sync][mpsc]"
     auto t = []() -> weir::task<bool> {
         auto [tx, rx] = weir::mpsc::channel<int>(2);
         std::atomic<int> sent{0};
-        auto producer = weir::spawn([](weir::mpsc::sender<int> tx, std::atomic<int>& sent) -> weir::task<void> {
-            for (int i = 0; i < 5; ++i) {
-                co_await tx.send(i);
-                sent.fetch_add(1);
-            }
-        }(tx, sent));
+        auto producer =
+            weir::spawn([](weir::mpsc::sender<int> tx, std::atomic<int>& sent) -> weir::task<void> {
+                for (int i = 0; i < 5; ++i) {
+                    co_await tx.send(i);
+                    sent.fetch_add(1);
+                }
+            }(tx, sent));
         co_await weir::sleep(20ms);
         bool held = sent.load() == 2;  // capacity 2: the third send waits
         auto a = co_await rx.recv();
@@ -49,12 +51,13 @@ TEST_CASE("mpsc_channel_backpressure_suspends_sender_while_full", "[sync][mpsc]"
         bool one_more = sent.load() == 3;
         for (int i = 1; i < 5; ++i) co_await rx.recv();
         co_await producer;
-        co_return held && one_more && a == 0 && sent.load() == 5;
+        co_return (held && one_more && a == 0 && sent.load() == 5);
     };
     REQUIRE(rt.block_on(t()));
 }
 
-TEST_CASE("mpsc_four_producers_hundred_thousand_messages_no_loss_no_duplicate", "[sync][mpsc][stress]") {
+TEST_CASE("mpsc_four_producers_hundred_thousand_messages_no_loss_no_duplicate",
+          "[sync][mpsc][stress]") {
     weir::runtime rt(workers(2));
     constexpr int producers = 4, per = 100'000;
     auto seen = rt.block_on([]() -> weir::task<std::vector<int>> {
@@ -90,7 +93,7 @@ TEST_CASE("mpsc_recv_gives_nullopt_when_all_senders_dropped", "[sync][mpsc]") {
         { auto d2 = std::move(moved); }
         auto a = co_await rx.recv();
         auto b = co_await rx.recv();
-        co_return a == 1 && !b;
+        co_return (a == 1 && !b);
     };
     REQUIRE(rt.block_on(t()));
 }
@@ -220,7 +223,7 @@ TEST_CASE("mutex_excludes_and_is_fifo", "[sync][mutex]") {
                 }
             }(m, in_section, max_in, counter));
         co_await weir::join_all(std::move(ts));
-        co_return max_in == 1 && counter == 1600 && !m.is_locked();
+        co_return (max_in == 1 && counter == 1600 && !m.is_locked());
     };
     REQUIRE(rt.block_on(t()));
 }
@@ -232,12 +235,13 @@ TEST_CASE("mutex_across_spawned_tasks_on_many_workers", "[sync][mutex]") {
         auto counter = std::make_shared<long>(0);
         std::vector<weir::join_handle<void>> hs;
         for (int i = 0; i < 16; ++i)
-            hs.push_back(weir::spawn([](std::shared_ptr<weir::mutex> m, std::shared_ptr<long> c) -> weir::task<void> {
-                for (int k = 0; k < 1000; ++k) {
-                    auto g = co_await m->lock();
-                    ++*c;
-                }
-            }(m, counter)));
+            hs.push_back(weir::spawn(
+                [](std::shared_ptr<weir::mutex> m, std::shared_ptr<long> c) -> weir::task<void> {
+                    for (int k = 0; k < 1000; ++k) {
+                        auto g = co_await m->lock();
+                        ++*c;
+                    }
+                }(m, counter)));
         co_await weir::join_all(std::move(hs));
         co_return *counter;
     }());
@@ -267,7 +271,7 @@ TEST_CASE("mutex_lock_wait_is_cancellable", "[sync][mutex]") {
         }
         g.unlock();
         auto g2 = co_await m.lock();  // the cancelled waiter left the queue
-        co_return timed_out && g2.owns_lock();
+        co_return (timed_out && g2.owns_lock());
     };
     REQUIRE(rt.block_on(t()));
 }
@@ -279,7 +283,8 @@ TEST_CASE("semaphore_limits_concurrency", "[sync][semaphore]") {
         std::atomic<int> in{0}, max_in{0};
         std::vector<weir::task<void>> ts;
         for (int i = 0; i < 20; ++i)
-            ts.push_back([](weir::semaphore& s, std::atomic<int>& in, std::atomic<int>& mx) -> weir::task<void> {
+            ts.push_back([](weir::semaphore& s, std::atomic<int>& in,
+                            std::atomic<int>& mx) -> weir::task<void> {
                 auto p = co_await s.acquire();
                 int now = in.fetch_add(1) + 1;
                 int prev = mx.load();
@@ -370,7 +375,7 @@ TEST_CASE("notify_one_wakes_one_waiter_notify_waiters_wakes_all", "[sync][notify
         bool one = woken.load() == 1;
         n.notify_waiters();
         co_await weir::join_all(std::move(hs));
-        co_return one && woken.load() == 3;
+        co_return (one && woken.load() == 3);
     };
     REQUIRE(rt.block_on(t()));
 }

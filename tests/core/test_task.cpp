@@ -1,6 +1,5 @@
 // weir::task: laziness, values, void, exceptions, move-only ownership, and the 10M-deep chain.
 #include <catch2/catch.hpp>
-
 #include <stdexcept>
 #include <string>
 #include <weir/weir.hpp>

@@ -1,6 +1,5 @@
 // task_local: scoping, nesting, visibility in join branches, no inheritance by spawned tasks.
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <weir/weir.hpp>
 
@@ -17,7 +16,7 @@ TEST_CASE("task_local_scope_sets_value_for_the_task_and_its_awaits", "[task_loca
         int a = request_id.get();
         co_await weir::yield_now();
         int b = co_await read_id();  // a child coroutine sees it
-        co_return a * 100 + b;
+        co_return (a * 100 + b);
     }()));
     REQUIRE(v == 707);
 }
@@ -39,10 +38,11 @@ TEST_CASE("task_local_nested_scopes_shadow_and_restore", "[task_local]") {
 TEST_CASE("task_local_is_not_inherited_by_spawned_tasks", "[task_local]") {
     weir::runtime rt(weir::runtime::options{.worker_threads = 2});
     auto v = rt.block_on(request_id.scope(5, []() -> weir::task<bool> {
-        auto h = weir::spawn([]() -> weir::task<bool> { co_return request_id.try_get() == nullptr; }());
+        auto h =
+            weir::spawn([]() -> weir::task<bool> { co_return request_id.try_get() == nullptr; }());
         bool spawned_sees_none = co_await h;
         auto [a, b] = co_await weir::join(read_id(), read_id());  // branches do see it
-        co_return spawned_sees_none && a == 5 && b == 5;
+        co_return (spawned_sees_none && a == 5 && b == 5);
     }()));
     REQUIRE(v);
 }

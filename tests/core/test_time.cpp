@@ -1,6 +1,5 @@
 // Timers: sleep, sleep_until, timeout, interval, and the timer wheel itself.
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <random>
 #include <vector>
@@ -11,7 +10,9 @@
 using namespace std::chrono_literals;
 
 namespace {
-weir::runtime::options workers(std::size_t n) { return weir::runtime::options{.worker_threads = n}; }
+weir::runtime::options workers(std::size_t n) {
+    return weir::runtime::options{.worker_threads = n};
+}
 }  // namespace
 
 TEST_CASE("sleep_waits_at_least_the_duration", "[time]") {
@@ -47,7 +48,8 @@ TEST_CASE("sleep_until_waits_for_the_time_point", "[time]") {
 TEST_CASE("sleep_huge_duration_does_not_overflow_and_is_cancellable", "[time]") {
     weir::runtime rt(workers(1));
     auto t = []() -> weir::task<bool> {
-        auto r = co_await weir::select(weir::sleep(std::chrono::hours(24 * 365 * 1000)), weir::sleep(5ms));
+        auto r = co_await weir::select(weir::sleep(std::chrono::hours(24 * 365 * 1000)),
+                                       weir::sleep(5ms));
         co_return r.index() == 1;
     };
     REQUIRE(rt.block_on(t()));

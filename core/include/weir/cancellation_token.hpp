@@ -31,7 +31,9 @@ struct cancelled_awaiter : leaf_waiter {
     bool waiting = false;
     spin_lock lock;  // orders the two callbacks that may race to wake
 
-    explicit cancelled_awaiter(std::shared_ptr<token_state> t) : tok(std::move(t)) { on_token.self = this; }
+    explicit cancelled_awaiter(std::shared_ptr<token_state> t) : tok(std::move(t)) {
+        on_token.self = this;
+    }
     cancelled_awaiter(const cancelled_awaiter&) = delete;
     ~cancelled_awaiter() {
         if (waiting) tok->state.remove(&on_token);
@@ -107,7 +109,6 @@ private:
     }
     std::shared_ptr<detail::token_state> s_;
 };
-
 
 /// Runs t so that cancelling `token` (or the caller's own scope) ends it with
 /// weir::operation_cancelled at its next await point; a blocked await wakes at once.

@@ -29,7 +29,8 @@ struct tuple_group : group_base {
     }
     template <std::size_t... I>
     void add(std::index_sequence<I...>, task<Ts>&&... ts) {
-        (set.handles.push_back(make_branch<Ts>(this, I, std::move(ts), &std::get<I>(results))), ...);
+        (set.handles.push_back(make_branch<Ts>(this, I, std::move(ts), &std::get<I>(results))),
+         ...);
     }
     group_awaiter wait() noexcept { return {{}, this, set.handles}; }
     std::tuple<value_of<Ts>...> take_all() {

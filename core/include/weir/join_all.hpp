@@ -23,7 +23,8 @@ struct vector_group : group_base {
     std::vector<result<T>> results;
     branch_set set;
 
-    explicit vector_group(std::vector<task<T>>&& ts) : group_base(group_mode::all), results(ts.size()) {
+    explicit vector_group(std::vector<task<T>>&& ts)
+        : group_base(group_mode::all), results(ts.size()) {
         set.handles.reserve(ts.size());
         for (std::size_t i = 0; i < ts.size(); ++i) {
             if (!ts[i].valid()) throw std::invalid_argument("weir::join_all: a task is empty");
@@ -58,7 +59,8 @@ task<detail::join_all_result<T>> join_all(std::vector<join_handle<T>> hs) {
                 co_await h;
             } catch (const operation_cancelled&) {
                 // A cancellation of the awaiting task itself must not be swallowed.
-                if (detail::current_ctx().cancel && detail::current_ctx().cancel->is_cancelled()) throw;
+                if (detail::current_ctx().cancel && detail::current_ctx().cancel->is_cancelled())
+                    throw;
                 if (!first) first = std::current_exception();
             } catch (...) {
                 if (!first) first = std::current_exception();
@@ -72,7 +74,8 @@ task<detail::join_all_result<T>> join_all(std::vector<join_handle<T>> hs) {
             try {
                 out.push_back(co_await h);
             } catch (const operation_cancelled&) {
-                if (detail::current_ctx().cancel && detail::current_ctx().cancel->is_cancelled()) throw;
+                if (detail::current_ctx().cancel && detail::current_ctx().cancel->is_cancelled())
+                    throw;
                 if (!first) first = std::current_exception();
             } catch (...) {
                 if (!first) first = std::current_exception();

@@ -324,7 +324,8 @@ public:
     /// Queues v at once. Throws weir::channel_closed if the receiver is gone. The returned object
     /// is already complete: awaiting it is allowed and does nothing.
     detail::sent send(T v) const {
-        if (!s_.c_) throw std::logic_error("weir::mpsc::unbounded_sender::send on a moved-from sender");
+        if (!s_.c_)
+            throw std::logic_error("weir::mpsc::unbounded_sender::send on a moved-from sender");
         sender<T>::try_push(*s_.c_, std::move(v));
         return {};
     }
@@ -380,7 +381,8 @@ private:
 /// A bounded channel holding up to `capacity` values (capacity must be at least 1).
 template <class T>
 std::pair<sender<T>, receiver<T>> channel(std::size_t capacity) {
-    if (capacity == 0) throw std::invalid_argument("weir::mpsc::channel: capacity must be at least 1");
+    if (capacity == 0)
+        throw std::invalid_argument("weir::mpsc::channel: capacity must be at least 1");
     auto c = std::make_shared<detail::chan<T>>(capacity);
     return {sender<T>(c), receiver<T>(c)};
 }

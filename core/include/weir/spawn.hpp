@@ -6,8 +6,8 @@
 #include <atomic>
 #include <exception>
 #include <optional>
-#include <string>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 

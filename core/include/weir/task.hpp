@@ -44,9 +44,7 @@ struct task_promise : task_promise_storage<T> {
     task<T> get_return_object() noexcept;
     template <class U = T>
         requires std::is_convertible_v<U&&, T>
-    void return_value(U&& v) {
-        this->value.set_value(std::forward<U>(v));
-    }
+    void return_value(U&& v) { this->value.set_value(std::forward<U>(v)); }
 };
 
 template <>
@@ -61,8 +59,9 @@ struct task_promise<void> : task_promise_storage<void> {
 /// it to runtime::block_on or weir::spawn, or combine it with join/select.
 template <class T>
 class [[nodiscard]] task {
-    static_assert(!std::is_reference_v<T>, "weir::task<T&> is not supported; return a pointer or "
-                                           "std::reference_wrapper");
+    static_assert(!std::is_reference_v<T>,
+                  "weir::task<T&> is not supported; return a pointer or "
+                  "std::reference_wrapper");
 
 public:
     using value_type = T;

@@ -39,7 +39,9 @@ struct block_cell final : task_header {
     resume_node start_node{};
     result<T> value;
 
-    explicit block_cell(task<T>&& t) : task_header(&vtable), body(std::move(t)) { id = next_task_id(); }
+    explicit block_cell(task<T>&& t) : task_header(&vtable), body(std::move(t)) {
+        id = next_task_id();
+    }
     ~block_cell() {
         if (root) root.destroy();
     }

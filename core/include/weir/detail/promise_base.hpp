@@ -39,9 +39,13 @@ struct task_ctx {
 struct uncancellable_await {};
 
 template <class A>
-concept has_member_co_await = requires(A&& a) { std::forward<A>(a).operator co_await(); };
+concept has_member_co_await = requires(A&& a) {
+    std::forward<A>(a).operator co_await();
+};
 template <class A>
-concept has_free_co_await = requires(A&& a) { operator co_await(std::forward<A>(a)); };
+concept has_free_co_await = requires(A&& a) {
+    operator co_await(std::forward<A>(a));
+};
 
 template <class A>
 decltype(auto) get_awaiter(A&& a) {

@@ -13,8 +13,8 @@ namespace weir::detail {
 template <class T>
 struct scoped_awaiter : uncancellable_await {
     task<T>* t;
-    cancel_state* scope = nullptr;      // null: keep the caller's
-    local_binding* binding = nullptr;   // null: keep the caller's
+    cancel_state* scope = nullptr;     // null: keep the caller's
+    local_binding* binding = nullptr;  // null: keep the caller's
     typename task<T>::awaiter inner{};
 
     bool await_ready() const {

@@ -12,9 +12,10 @@
 //   wake:  push node (CAS), then fetch_or(NOTIFIED); if the old state was 0 (idle and not queued)
 //          the waker schedules the header; otherwise whoever holds it (queue or runner) will see
 //          the node.
-//   run:   exchange(RUNNING) (clears NOTIFIED), take the whole ready stack (exchange; no ABA), resume
-//          each node; then CAS RUNNING -> 0. If that fails a wake arrived meanwhile: loop, or, once
-//          the task yielded or spent its budget, store NOTIFIED and requeue it at the back.
+//   run:   exchange(RUNNING) (clears NOTIFIED), take the whole ready stack (exchange; no ABA),
+//          resume each node; then CAS RUNNING -> 0. If that fails a wake arrived meanwhile: loop,
+//          or, once the task yielded or spent its budget, store NOTIFIED and requeue it at the
+//          back.
 #pragma once
 
 #include <atomic>
@@ -59,8 +60,8 @@ struct task_vtable {
 inline constexpr int coop_budget = 128;
 
 struct thread_state {
-    int budget = 1 << 30;            // unlimited outside a task run
-    coro::coroutine_handle<> pending;  // trampoline mode only: the next coroutine to resume
+    int budget = 1 << 30;                    // unlimited outside a task run
+    coro::coroutine_handle<> pending;        // trampoline mode only: the next coroutine to resume
     struct promise_base* current = nullptr;  // the coroutine running on this thread
     class runtime_core* runtime = nullptr;   // set on worker and block_on threads
     void* worker = nullptr;                  // the worker this thread is, if any
@@ -131,8 +132,7 @@ public:
             n->next = old;
         } while (!ready_.compare_exchange_weak(old, n, std::memory_order_release,
                                                std::memory_order_relaxed));
-        if (state_.fetch_or(notified, std::memory_order_acq_rel) == 0)
-            exec->schedule(this, false);
+        if (state_.fetch_or(notified, std::memory_order_acq_rel) == 0) exec->schedule(this, false);
     }
 
     /// Queues the task for its first run with `start` as the only ready coroutine.
