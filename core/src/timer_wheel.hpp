@@ -107,7 +107,8 @@ private:
 
     void place(timer_entry* e) noexcept {
         unsigned level, slot;
-        if (e->deadline - elapsed_ >= max_span) {
+        // Beyond the top level's reach (or so far that it would land in the current top slot).
+        if (e->deadline - elapsed_ >= max_span - (max_span >> bits_per_level)) {
             // Beyond the wheel's reach: park it in the farthest slot; it is re-placed from there.
             level = levels - 1;
             slot = (slot_of(elapsed_, level) + slots_per_level - 1) % slots_per_level;
@@ -134,8 +135,7 @@ private:
         unsigned slot = (zeros + now_slot) % slots_per_level;
         std::uint64_t level_start = elapsed_ & ~(level_range - 1);
         std::uint64_t deadline = level_start + slot * slot_range;
-        if (deadline < elapsed_ && level_range < max_span) deadline += level_range;
-        if (deadline < elapsed_) deadline = elapsed_;
+        if (deadline < elapsed_) deadline += level_range;  // the slot is in the next rotation
         return deadline;
     }
 

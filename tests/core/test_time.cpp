@@ -176,3 +176,34 @@ TEST_CASE("timer_wheel_rejects_past_deadlines", "[time][wheel]") {
     wheel.remove(&e);
     REQUIRE(wheel.empty());
 }
+
+TEST_CASE("timer_wheel_far_timers_after_long_uptime_do_not_spin", "[time][wheel]") {
+    // After ~12 days of uptime, a timer beyond the wheel's span (or about 2 years out) used to make
+    // advance() loop forever on the top level.
+    weir::detail::timer_wheel wheel;
+    weir::detail::intrusive_list<weir::detail::timer_entry> fired;
+    const std::uint64_t start = (std::uint64_t(1) << 30) + 12345;
+    wheel.advance(start, fired);
+    fired_entry far, near, two_years;
+    far.deadline = start + (std::uint64_t(1) << 40);
+    two_years.deadline = start + (std::uint64_t(1) << 36) - 1000;
+    near.deadline = start + 5;
+    REQUIRE(wheel.insert(&far));
+    REQUIRE(wheel.insert(&two_years));
+    REQUIRE(wheel.insert(&near));
+    auto next = wheel.next_expiration();
+    REQUIRE(next);
+    REQUIRE(*next <= near.deadline);
+    int steps = 0;
+    while (fired.empty() && steps++ < 100) wheel.advance(*wheel.next_expiration(), fired);
+    REQUIRE(fired.pop_front() == &near);
+    REQUIRE(fired.empty());
+    // Jumping far ahead fires the two-year timer and keeps the far one, in bounded steps.
+    for (steps = 0; steps < 1000 && fired.empty(); ++steps)
+        wheel.advance(std::min<std::uint64_t>(*wheel.next_expiration(), two_years.deadline), fired);
+    REQUIRE(steps < 1000);
+    REQUIRE(fired.pop_front() == &two_years);
+    REQUIRE(far.in_wheel);
+    wheel.remove(&far);
+    REQUIRE(wheel.empty());
+}

@@ -68,7 +68,9 @@ clock::time_point deadline_after(std::chrono::duration<Rep, Period> d) noexcept 
     using namespace std::chrono;
     constexpr auto max_wait = hours(24 * 365 * 100);
     if (d <= d.zero()) return clock::now();
-    if (d >= duration_cast<duration<Rep, Period>>(max_wait)) return clock::now() + max_wait;
+    // Compare in a wide floating type: converting max_wait to a narrow Rep could overflow.
+    if (duration<long double, std::ratio<1>>(d) >= duration<long double, std::ratio<1>>(max_wait))
+        return clock::now() + max_wait;
     return clock::now() + ceil<clock::duration>(d);
 }
 
