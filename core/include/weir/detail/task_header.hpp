@@ -8,14 +8,18 @@
 // concurrently (join, select): branches are interleaved inside one run, exactly like the futures
 // inside one tokio task. Everything only touched by a running task needs no synchronisation.
 //
-// State protocol (one atomic word, 2 RMWs per wake):
-//   wake:  push node (CAS), then fetch_or(NOTIFIED); if the old state was 0 (idle and not queued)
-//          the waker schedules the header; otherwise whoever holds it (queue or runner) will see
-//          the node.
-//   run:   exchange(RUNNING) (clears NOTIFIED), take the whole ready stack (exchange; no ABA),
-//          resume each node; then CAS RUNNING -> 0. If that fails a wake arrived meanwhile: loop,
-//          or, once the task yielded or spent its budget, store NOTIFIED and requeue it at the
-//          back.
+// State protocol: ONE atomic word holds the ready stack's top pointer and two flag bits in the
+// pointer's low bits (resume_nodes are 8-aligned), so a wake is a single CAS. That matters for
+// lifetime: the moment a waker's CAS lands, a runner may take its node, finish the task and free
+// the header, so a waker must not touch the header after its CAS unless it is the one that
+// schedules it (and an idle, unscheduled task cannot run, so it is still alive then).
+//   wake:  CAS word -> (node | old flags | NOTIFIED), node->next = old top. If the old flags were
+//          0 (idle and not queued) the waker schedules the header; otherwise the queue or the
+//          runner will see the node.
+//   run:   exchange(word, RUNNING) takes the whole stack and clears NOTIFIED (no ABA: always taken
+//          whole), resume each node; then CAS RUNNING -> 0. If that fails a wake arrived
+//          meanwhile: loop, or, once the task yielded or spent its budget, clear RUNNING (keeping
+//          the new nodes and NOTIFIED) and requeue it at the back.
 #pragma once
 
 #include <atomic>
@@ -30,7 +34,7 @@ namespace weir::detail {
 class task_header;
 
 /// One suspended coroutine waiting to be resumed by its task's next run.
-struct resume_node {
+struct alignas(8) resume_node {
     resume_node* next = nullptr;
     coro::coroutine_handle<> handle;
 };
@@ -118,8 +122,9 @@ inline void resume_and_drain(coro::coroutine_handle<> h) {
 
 class task_header : public list_hook {
 public:
-    static constexpr std::uint32_t notified = 1;
-    static constexpr std::uint32_t running = 2;
+    static constexpr std::uintptr_t notified = 1;
+    static constexpr std::uintptr_t running = 2;
+    static constexpr std::uintptr_t flag_mask = 3;
 
     explicit task_header(const task_vtable* vt) noexcept : vt_(vt) {}
     task_header(const task_header&) = delete;
@@ -127,12 +132,14 @@ public:
 
     /// Makes node's coroutine runnable. Thread-safe; never resumes inline.
     void wake(resume_node* n) noexcept {
-        resume_node* old = ready_.load(std::memory_order_relaxed);
+        std::uintptr_t old = word_.load(std::memory_order_relaxed);
+        std::uintptr_t next;
         do {
-            n->next = old;
-        } while (!ready_.compare_exchange_weak(old, n, std::memory_order_release,
-                                               std::memory_order_relaxed));
-        if (state_.fetch_or(notified, std::memory_order_acq_rel) == 0) exec->schedule(this, false);
+            n->next = reinterpret_cast<resume_node*>(old & ~flag_mask);
+            next = reinterpret_cast<std::uintptr_t>(n) | (old & flag_mask) | notified;
+        } while (!word_.compare_exchange_weak(old, next, std::memory_order_acq_rel,
+                                              std::memory_order_relaxed));
+        if ((old & flag_mask) == 0) exec->schedule(this, false);  // only now may we touch *this
     }
 
     /// Queues the task for its first run with `start` as the only ready coroutine.
@@ -153,7 +160,7 @@ public:
     void mark_completed() noexcept { completed_ = true; }
     bool completed() const noexcept { return completed_; }
     bool has_pending_wake() const noexcept {
-        return (state_.load(std::memory_order_acquire) & notified) != 0;
+        return (word_.load(std::memory_order_acquire) & notified) != 0;
     }
 
     executor* exec = nullptr;
@@ -163,19 +170,18 @@ public:
     const task_vtable* vt() const noexcept { return vt_; }
 
 private:
-    std::atomic<std::uint32_t> state_{0};
-    std::atomic<resume_node*> ready_{nullptr};
+    std::atomic<std::uintptr_t> word_{0};  // ready-stack top | running | notified
     const task_vtable* vt_;
     bool yielded_ = false;    // only touched by the running thread
     bool completed_ = false;  // only touched by the running thread
 };
 
 inline void task_header::run() noexcept {
-    state_.store(running, std::memory_order_release);
     yielded_ = false;
     this_thread.budget = coop_budget;
     for (;;) {
-        resume_node* list = ready_.exchange(nullptr, std::memory_order_acq_rel);
+        std::uintptr_t taken = word_.exchange(running, std::memory_order_acq_rel);
+        resume_node* list = reinterpret_cast<resume_node*>(taken & ~flag_mask);
         // The stack is LIFO; reverse it so coroutines resume in the order they were woken.
         resume_node* fifo = nullptr;
         while (list) {
@@ -195,16 +201,15 @@ inline void task_header::run() noexcept {
             vt_->finish(this);  // may free *this
             return;
         }
-        std::uint32_t expected = running;
-        if (state_.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) break;
+        std::uintptr_t expected = running;
+        if (word_.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) break;
         // Woken while running. Keep going unless the task has had its turn.
         if (yielded_ || this_thread.budget <= 0) {
-            state_.store(notified, std::memory_order_release);
+            word_.fetch_and(~running, std::memory_order_acq_rel);  // nodes and NOTIFIED stay
             this_thread.budget = 1 << 30;
             exec->schedule(this, true);
             return;
         }
-        state_.store(running, std::memory_order_release);
     }
     this_thread.budget = 1 << 30;
 }
