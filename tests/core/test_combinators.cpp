@@ -252,3 +252,46 @@ TEST_CASE("empty_task_arguments_are_rejected", "[combinators]") {
                       std::invalid_argument);
     REQUIRE_THROWS_AS(rt.block_on(weir::select(weir::task<int>{})), std::invalid_argument);
 }
+
+TEST_CASE("select_losing_recv_branch_loses_no_message", "[combinators][mpsc]") {
+    // A recv that was handed a value just as another branch won must put the value back.
+    weir::runtime rt(workers(2));
+    auto t = []() -> weir::task<bool> {
+        constexpr int n = 20'000;
+        auto [tx, rx] = weir::mpsc::channel<int>(4);
+        auto producer = weir::spawn([](weir::mpsc::sender<int> tx) -> weir::task<void> {
+            for (int i = 0; i < n; ++i) {
+                co_await tx.send(i);
+                if (i % 64 == 0) co_await weir::sleep(std::chrono::milliseconds(1));
+            }
+        }(std::move(tx)));
+        int expected = 0;
+        bool in_order = true;
+        for (;;) {
+            auto r = co_await weir::select(rx.recv(), weir::sleep(std::chrono::milliseconds(1)));
+            if (r.index() == 1) continue;
+            auto v = std::get<0>(r);
+            if (!v) break;
+            if (*v != expected) in_order = false;
+            ++expected;
+        }
+        co_await producer;
+        co_return (in_order && expected == n);
+    };
+    REQUIRE(rt.block_on(t()));
+}
+
+TEST_CASE("select_losing_oneshot_branch_keeps_the_value", "[combinators][oneshot]") {
+    weir::runtime rt(workers(1));
+    auto t = []() -> weir::task<int> {
+        auto [tx, rx] = weir::oneshot::channel<int>();
+        tx.send(5);
+        // The value is ready, but the first branch wins without the second starting; then the
+        // receiver still has it.
+        auto r = co_await weir::select(
+            []() -> weir::task<int> { co_return 1; }(),
+            [](weir::oneshot::receiver<int>& rx) -> weir::task<int> { co_return co_await rx; }(rx));
+        co_return (std::get<0>(r) * 10 + co_await rx);
+    };
+    REQUIRE(rt.block_on(t()) == 15);
+}

@@ -125,6 +125,16 @@ struct recv_waiter : leaf_waiter {
     }
     std::optional<T> await_resume() {
         waiting = false;
+        if (out && scope_cancelled()) {
+            // Handed a value, but our scope was cancelled before we ran (a losing select branch):
+            // put it back at the head of the queue so the next recv gets it.
+            disarm();
+            c->lock.lock();
+            c->queue.push_front(std::move(*out));
+            c->lock.unlock();
+            out.reset();
+            throw operation_cancelled();
+        }
         finish();
         return std::move(out);
     }

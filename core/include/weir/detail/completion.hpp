@@ -73,7 +73,11 @@ public:
         /// Call first in await_resume: throws operation_cancelled if cancellation woke us.
         void resumed() {
             waiting = false;
+            // Completed, but our scope was cancelled before we ran (a losing select branch): leave
+            // the value in the slot, where a later await still finds it.
+            bool lost_race = scope_cancelled();
             finish();
+            if (lost_race) throw operation_cancelled();
         }
         static void on_cancel(cancel_callback* cb) noexcept {
             auto* self = static_cast<wait*>(cb);

@@ -50,6 +50,12 @@ struct leaf_waiter : cancel_callback {
             armed = nullptr;
         }
     }
+    /// True if the scope this waiter is registered with has been cancelled. A waiter can be
+    /// completed (handed a value, a lock, a permit) and then find its scope cancelled before it
+    /// resumes, e.g. the losing branch of a select: such awaiters give back what they received
+    /// and throw, so nothing is lost.
+    bool scope_cancelled() const noexcept { return armed && armed->is_cancelled(); }
+
     /// For await_resume: unregister and turn a cancellation into the exception.
     void finish() {
         disarm();

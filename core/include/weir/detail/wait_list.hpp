@@ -66,6 +66,16 @@ struct list_awaiter : list_waiter {
     void resumed() {
         waiting = false;
         if (granted) {
+            if (scope_cancelled()) {
+                // Granted, but our scope was cancelled before we ran (a losing select branch):
+                // pass the lock / permits / notification on instead of dropping it.
+                disarm();
+                p->lock_.lock();
+                p->give_back_locked(*this);
+                p->lock_.unlock();
+                granted = false;
+                throw operation_cancelled();
+            }
             disarm();
             cancelled = false;
             return;
