@@ -3,7 +3,9 @@
 // are delivered in send order, blocked senders included. unbounded_channel<T>() never blocks the
 // sender. Senders are copyable; recv() gives std::nullopt once every sender is gone and everything
 // sent has been received. A receiver waiting on an empty channel gets the next value handed to it
-// directly by the sender (one lock round trip, no queueing).
+// directly by the sender (one lock round trip, no queueing). Waiters are woken while the channel's
+// lock is still held: a wake only queues the task, and it keeps the waiter's frame from being
+// destroyed (runtime shutdown) between claiming it and waking it.
 #pragma once
 
 #include <cstddef>
@@ -68,8 +70,8 @@ struct chan {
         lock.lock();
         recv_waiter<T>* r = nullptr;
         if (--senders == 0 && blocked.empty()) r = std::exchange(receiver, nullptr);
-        lock.unlock();
         if (r) r->wake();  // wakes with no value: the channel is closed
+        lock.unlock();
     }
     void drop_receiver() noexcept {
         lock.lock();
@@ -109,8 +111,8 @@ struct recv_waiter : leaf_waiter {
         c->lock.lock();
         send_waiter<T>* to_wake = nullptr;
         if (c->take_locked(out, to_wake) || (c->senders == 0 && c->blocked.empty())) {
-            c->lock.unlock();
             if (to_wake) to_wake->wake();
+            c->lock.unlock();
             return false;
         }
         if (c->receiver) {
@@ -189,8 +191,8 @@ struct send_waiter : leaf_waiter {
             // The receiver waits on an empty channel: hand the value over directly.
             recv_waiter<T>* r = std::exchange(ch.receiver, nullptr);
             r->out.emplace(std::move(value));
-            ch.lock.unlock();
             r->wake();
+            ch.lock.unlock();
             return false;
         }
         if (ch.queue.size() < ch.capacity && ch.blocked.empty()) {
@@ -303,8 +305,8 @@ public:
         if (ch.receiver) {
             detail::recv_waiter<T>* r = std::exchange(ch.receiver, nullptr);
             r->out.emplace(std::move(v));
-            ch.lock.unlock();
             r->wake();
+            ch.lock.unlock();
             return true;
         }
         if (ch.queue.size() >= ch.capacity || !ch.blocked.empty()) {
@@ -375,8 +377,8 @@ public:
         detail::send_waiter<T>* to_wake = nullptr;
         c_->lock.lock();
         c_->take_locked(out, to_wake);
-        c_->lock.unlock();
         if (to_wake) to_wake->wake();
+        c_->lock.unlock();
         return out;
     }
 

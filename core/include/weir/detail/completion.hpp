@@ -26,8 +26,10 @@ public:
         }
         done_.store(true, std::memory_order_release);
         leaf_waiter* w = std::exchange(waiter_, nullptr);
-        lock_.unlock();
+        // Woken under the lock: the waiter's frame cannot be destroyed (its destructor takes the
+        // lock to unregister) between our claiming it and waking it.
         if (w) w->wake();
+        lock_.unlock();
         return true;
     }
     /// Marks done without waking anyone (runtime shutdown: the waiter is being destroyed).
