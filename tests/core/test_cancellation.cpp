@@ -4,13 +4,11 @@
 #include <optional>
 #include <weir/weir.hpp>
 
-using namespace std::chrono_literals;
+#include "helpers.hpp"
 
-namespace {
-weir::runtime::options workers(std::size_t n) {
-    return weir::runtime::options{.worker_threads = n};
-}
-}  // namespace
+using weir_test::workers;
+
+using namespace std::chrono_literals;
 
 TEST_CASE("cancellation_token_copies_share_state", "[cancel]") {
     weir::cancellation_token a;

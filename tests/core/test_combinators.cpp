@@ -7,12 +7,13 @@
 #include <vector>
 #include <weir/weir.hpp>
 
+#include "helpers.hpp"
+
+using weir_test::workers;
+
 using namespace std::chrono_literals;
 
 namespace {
-weir::runtime::options workers(std::size_t n) {
-    return weir::runtime::options{.worker_threads = n};
-}
 
 weir::task<int> after(std::chrono::milliseconds d, int v) {
     co_await weir::sleep(d);

@@ -7,13 +7,11 @@
 #include <vector>
 #include <weir/weir.hpp>
 
-using namespace std::chrono_literals;
+#include "helpers.hpp"
 
-namespace {
-weir::runtime::options workers(std::size_t n) {
-    return weir::runtime::options{.worker_threads = n};
-}
-}  // namespace
+using weir_test::workers;
+
+using namespace std::chrono_literals;
 
 TEST_CASE("runtime_default_options_use_hardware_concurrency", "[runtime]") {
     weir::runtime rt;
@@ -142,10 +140,7 @@ TEST_CASE("join_handle_abort_before_first_run_runs_nothing", "[runtime]") {
         co_return 0;
     };
     // Run the test body on the single worker (block_on's own task runs on the calling thread).
-    auto on_worker = [](weir::task<int> t) -> weir::task<int> {
-        co_return co_await weir::spawn(std::move(t));
-    };
-    REQUIRE(rt.block_on(on_worker(t())) == 1);
+    REQUIRE(rt.block_on(weir_test::on_worker(t())) == 1);
 }
 
 TEST_CASE("join_handle_abort_after_finish_keeps_the_value", "[runtime]") {
@@ -268,10 +263,7 @@ TEST_CASE("yield_now_lets_other_tasks_run", "[runtime]") {
         co_await h;
         co_return (other_ran && yields >= 1);
     };
-    auto on_worker = [](weir::task<bool> t) -> weir::task<bool> {
-        co_return co_await weir::spawn(std::move(t));
-    };
-    REQUIRE(rt.block_on(on_worker(t())));
+    REQUIRE(rt.block_on(weir_test::on_worker(t())));
 }
 
 TEST_CASE("coop_budget_stops_a_busy_task_from_starving_others", "[runtime]") {
@@ -293,10 +285,7 @@ TEST_CASE("coop_budget_stops_a_busy_task_from_starving_others", "[runtime]") {
         co_await h;
         co_return saw;
     };
-    auto on_worker = [](weir::task<bool> t) -> weir::task<bool> {
-        co_return co_await weir::spawn(std::move(t));
-    };
-    REQUIRE(rt.block_on(on_worker(t())));
+    REQUIRE(rt.block_on(weir_test::on_worker(t())));
 }
 
 namespace {

@@ -7,13 +7,11 @@
 #include <vector>
 #include <weir/weir.hpp>
 
-using namespace std::chrono_literals;
+#include "helpers.hpp"
 
-namespace {
-weir::runtime::options workers(std::size_t n) {
-    return weir::runtime::options{.worker_threads = n};
-}
-}  // namespace
+using weir_test::workers;
+
+using namespace std::chrono_literals;
 
 TEST_CASE("mpsc_channel_delivers_in_order_and_closes", "[sync][mpsc]") {
     weir::runtime rt(workers(2));

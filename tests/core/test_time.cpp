@@ -5,15 +5,13 @@
 #include <vector>
 #include <weir/weir.hpp>
 
+#include "helpers.hpp"
+
+using weir_test::workers;
+
 #include "../../core/src/timer_wheel.hpp"
 
 using namespace std::chrono_literals;
-
-namespace {
-weir::runtime::options workers(std::size_t n) {
-    return weir::runtime::options{.worker_threads = n};
-}
-}  // namespace
 
 TEST_CASE("sleep_waits_at_least_the_duration", "[time]") {
     weir::runtime rt(workers(2));
