@@ -10,6 +10,14 @@ using weir_test::workers;
 
 using namespace std::chrono_literals;
 
+namespace {
+/// Cancels tok after d: the "someone else cancels us later" half of the wake-up tests.
+weir::task<void> cancel_after(weir::cancellation_token tok, std::chrono::milliseconds d) {
+    co_await weir::sleep(d);
+    tok.cancel();
+}
+}  // namespace
+
 TEST_CASE("cancellation_token_copies_share_state", "[cancel]") {
     weir::cancellation_token a;
     auto b = a;
@@ -74,10 +82,7 @@ TEST_CASE("with_cancellation_wakes_a_blocked_sleep_promptly", "[cancel]") {
     weir::cancellation_token tok;
     auto t = [](weir::cancellation_token tok) -> weir::task<bool> {
         auto start = weir::clock::now();
-        auto canceller = weir::spawn([](weir::cancellation_token tok) -> weir::task<void> {
-            co_await weir::sleep(10ms);
-            tok.cancel();
-        }(tok));
+        auto canceller = weir::spawn(cancel_after(tok, 10ms));
         bool cancelled = false;
         try {
             co_await weir::with_cancellation(tok, weir::sleep(30s));
@@ -96,10 +101,7 @@ TEST_CASE("with_cancellation_wakes_a_blocked_recv_promptly", "[cancel]") {
         auto [tx, rx] = weir::mpsc::channel<int>(4);
         weir::cancellation_token tok;
         auto start = weir::clock::now();
-        auto canceller = weir::spawn([](weir::cancellation_token tok) -> weir::task<void> {
-            co_await weir::sleep(10ms);
-            tok.cancel();
-        }(tok));
+        auto canceller = weir::spawn(cancel_after(tok, 10ms));
         bool cancelled = false;
         try {
             co_await weir::with_cancellation(tok, rx.recv());
@@ -123,10 +125,7 @@ TEST_CASE("with_cancellation_wakes_a_blocked_join_promptly", "[cancel]") {
             co_await weir::sleep(30s);
             co_return 1;
         }());
-        auto canceller = weir::spawn([](weir::cancellation_token tok) -> weir::task<void> {
-            co_await weir::sleep(10ms);
-            tok.cancel();
-        }(tok));
+        auto canceller = weir::spawn(cancel_after(tok, 10ms));
         auto start = weir::clock::now();
         bool cancelled = false;
         try {
