@@ -90,11 +90,11 @@ struct chan {
 
 template <class T>
 struct recv_waiter : leaf_waiter {
-    std::shared_ptr<chan<T>> c;
+    chan<T>* c;  // kept alive by whoever awaits (recv_task's parameter, a stream's receiver)
     std::optional<T> out;
     bool waiting = false;
 
-    explicit recv_waiter(std::shared_ptr<chan<T>> ch) : c(std::move(ch)) {}
+    explicit recv_waiter(chan<T>* ch) noexcept : c(ch) {}
     recv_waiter(const recv_waiter&) = delete;
     ~recv_waiter() {
         if (waiting) {
@@ -235,7 +235,7 @@ task<void> send_task(std::shared_ptr<chan<T>> c, T v) {
 }
 template <class T>
 task<std::optional<T>> recv_task(std::shared_ptr<chan<T>> c) {
-    co_return co_await recv_waiter<T>{std::move(c)};
+    co_return co_await recv_waiter<T>{c.get()};
 }
 
 /// What an unbounded send returns: already complete, so `tx.send(v);` and
@@ -370,6 +370,9 @@ public:
         if (!c_) throw std::logic_error("weir::mpsc::receiver::recv on a moved-from receiver");
         return detail::recv_task<T>(c_);
     }
+    /// Internal: the channel's shared state (weir::stream::from_channel pulls through it).
+    detail::chan<T>* state() const noexcept { return c_.get(); }
+
     /// The next value if one is queued right now.
     std::optional<T> try_recv() {
         std::optional<T> out;

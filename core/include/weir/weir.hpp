@@ -1,5 +1,5 @@
 // The whole public API of weir in one include: tasks and the runtime, timers, cancellation,
-// combinators, channels and synchronisation primitives.
+// combinators, channels, synchronisation primitives and stream pipelines.
 #pragma once
 
 #include "cancellation_token.hpp"
@@ -15,6 +15,7 @@
 #include "select.hpp"
 #include "semaphore.hpp"
 #include "spawn.hpp"
+#include "stream.hpp"
 #include "task.hpp"
 #include "task_local.hpp"
 #include "time.hpp"

@@ -156,6 +156,32 @@ public:
         wake(n);
     }
 
+    /// For a nested executor that drains this header itself (stream stages, see
+    /// stream/detail/child_pool.hpp): marks the header running and takes every ready node, in
+    /// the order they were woken. Wakes arriving meanwhile queue up and do not schedule it.
+    resume_node* take_ready() noexcept {
+        std::uintptr_t taken = word_.exchange(running, std::memory_order_acq_rel);
+        resume_node* list = reinterpret_cast<resume_node*>(taken & ~flag_mask);
+        // The stack is LIFO; reverse it so coroutines resume in the order they were woken.
+        resume_node* fifo = nullptr;
+        while (list) {
+            resume_node* next = list->next;
+            list->next = fifo;
+            fifo = list;
+            list = next;
+        }
+        return fifo;
+    }
+    /// After take_ready: back to idle if nothing was woken meanwhile (then true; the next wake
+    /// schedules the header again). False: new nodes are waiting, the header is still running.
+    bool try_idle() noexcept {
+        std::uintptr_t expected = running;
+        return word_.compare_exchange_strong(expected, 0, std::memory_order_acq_rel);
+    }
+    /// After a failed try_idle: stop running but keep the waiting nodes; the header counts as
+    /// scheduled (further wakes do not schedule it again) until it is drained once more.
+    void pause() noexcept { word_.fetch_and(~running, std::memory_order_acq_rel); }
+
     /// Called by the root coroutine's final suspend (inside run).
     void mark_completed() noexcept { completed_ = true; }
     bool completed() const noexcept { return completed_; }
@@ -180,16 +206,7 @@ inline void task_header::run() noexcept {
     yielded_ = false;
     this_thread.budget = coop_budget;
     for (;;) {
-        std::uintptr_t taken = word_.exchange(running, std::memory_order_acq_rel);
-        resume_node* list = reinterpret_cast<resume_node*>(taken & ~flag_mask);
-        // The stack is LIFO; reverse it so coroutines resume in the order they were woken.
-        resume_node* fifo = nullptr;
-        while (list) {
-            resume_node* next = list->next;
-            list->next = fifo;
-            fifo = list;
-            list = next;
-        }
+        resume_node* fifo = take_ready();
         while (fifo) {
             resume_node* next = fifo->next;  // fifo lives in the frame; read before resuming
             coro::coroutine_handle<> h = fifo->handle;
@@ -201,11 +218,10 @@ inline void task_header::run() noexcept {
             vt_->finish(this);  // may free *this
             return;
         }
-        std::uintptr_t expected = running;
-        if (word_.compare_exchange_strong(expected, 0, std::memory_order_acq_rel)) break;
+        if (try_idle()) break;
         // Woken while running. Keep going unless the task has had its turn.
         if (yielded_ || this_thread.budget <= 0) {
-            word_.fetch_and(~running, std::memory_order_acq_rel);  // nodes and NOTIFIED stay
+            pause();  // nodes and NOTIFIED stay
             this_thread.budget = 1 << 30;
             exec->schedule(this, true);
             return;

@@ -1,0 +1,85 @@
+// buffered(n): for a stream of weir::task<U> items (typically map(f) with f returning a task),
+// runs up to n of them at once and gives their results in input order. This is the workhorse of
+// concurrent pipelines:
+//
+//     iter(urls).map(fetch).buffered(8).for_each(store)
+//
+// The tasks run inside the consuming task, as children of a child_pool (concurrency, not
+// parallelism: for CPU-heavy tasks use spawn_buffered). At most n tasks are in flight, counting
+// the finished ones waiting for their turn, so memory is bounded by n. The upstream is pulled by
+// a pump while the tasks run, so a finished head is handed out even while the upstream is slow.
+// Errors keep their place in the order: an exception from a task reaches the consumer when that
+// task's turn comes, the upstream's after every task started before it; either way the stream
+// then ends and the tasks still in flight are cancelled (their cleanup runs first).
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "detail/child_pool.hpp"
+#include "detail/pump.hpp"
+#include "detail/task_slots.hpp"
+#include "generator.hpp"
+
+namespace weir::stream {
+
+namespace detail {
+template <class S>
+generator<task_value_t<item_t<S>>> buffered_gen(S up, std::size_t n) {
+    using U = task_value_t<item_t<S>>;
+    child_pool pool;
+    wd::local_binding* locals = wd::current_ctx().locals;
+    pump<S> src(std::move(up), pool, locals);
+    task_slots<U> slots(pool, n, locals, false);
+    drain_on_exit guard{pool};
+    std::deque<std::size_t> order;  // slots in input order
+    for (;;) {
+        // Start tasks while there is room and the upstream answers at once. The pump is asked
+        // only when a slot is free, so an item it brings always finds one.
+        while (slots.has_free() && !src.ended()) {
+            if (src.idle()) src.request();
+            if (!src.has_item()) break;
+            order.push_back(slots.start(src.take()));
+        }
+        if (!order.empty() && slots.done(order.front())) {
+            std::size_t i = order.front();
+            order.pop_front();
+            auto& s = slots.at(i);
+            if (s.error) std::rethrow_exception(s.error);
+            co_yield yield_slot<U>{&s.value};
+            slots.release(i);
+            continue;
+        }
+        if (order.empty() && src.ended()) {
+            if (src.error()) std::rethrow_exception(src.error());
+            co_return;
+        }
+        co_await pool.wait();
+    }
+}
+
+template <class T>
+void check_task_items(std::size_t n, const char* what) {
+    static_assert(task_value<T>::is_task,
+                  "weir::stream: buffered, buffer_unordered and spawn_buffered need a stream of "
+                  "weir::task<U> items; write map(f) with f returning weir::task<U> before them");
+    if constexpr (task_value<T>::is_task)
+        static_assert(!std::is_void_v<task_value_t<T>>,
+                      "weir::stream: the tasks must return a value (for task<void>, use "
+                      "for_each_concurrent)");
+    if (n == 0) throw std::invalid_argument(std::string(what) + ": n must be at least 1");
+}
+}  // namespace detail
+
+template <class D, class T>
+auto stream_base<D, T>::buffered(std::size_t n) && {
+    detail::check_task_items<T>(n, "weir::stream::buffered");
+    return detail::buffered_gen<D>(moved_self(), n);
+}
+
+}  // namespace weir::stream

@@ -1,0 +1,63 @@
+// for_each_concurrent(n, f): calls f(x), which returns a weir::task, for every item, with up to n
+// of those tasks running at once inside the consuming task (buffered's machinery, without
+// results). The first exception cancels the tasks still running (their cleanup runs), stops
+// pulling, and is rethrown.
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "detail/child_pool.hpp"
+#include "detail/invoke.hpp"
+#include "detail/pump.hpp"
+#include "detail/task_slots.hpp"
+
+namespace weir::stream {
+
+namespace detail {
+template <class S, class F, class U>
+task<void> for_each_concurrent_task(S up, std::size_t n, F f) {
+    child_pool pool;
+    wd::local_binding* locals = wd::current_ctx().locals;
+    pump<S> src(std::move(up), pool, locals);
+    task_slots<U> slots(pool, n, locals, true);
+    drain_on_exit guard{pool};
+    for (;;) {
+        while (slots.has_free() && !src.ended()) {
+            if (src.idle()) src.request();
+            if (!src.has_item()) break;
+            slots.start(std::invoke(f, src.take()));
+        }
+        if (src.error()) std::rethrow_exception(src.error());
+        while (!slots.finished.empty()) {
+            std::size_t i = slots.finished.front();
+            slots.finished.pop_front();
+            if (slots.at(i).error) std::rethrow_exception(slots.at(i).error);
+            slots.release(i);
+        }
+        if (slots.in_use() == 0 && src.ended()) co_return;
+        if (slots.has_free() && src.idle() && !src.ended()) continue;
+        co_await pool.wait();
+    }
+}
+}  // namespace detail
+
+template <class D, class T>
+template <class F>
+task<void> stream_base<D, T>::for_each_concurrent(std::size_t n, F f) && {
+    static_assert(std::is_invocable_v<F&, T&&>,
+                  "weir::stream::for_each_concurrent: f must be callable with the item type");
+    using R = std::remove_cvref_t<std::invoke_result_t<F&, T&&>>;
+    static_assert(detail::is_task_v<R>,
+                  "weir::stream::for_each_concurrent: f must return a weir::task");
+    if (n == 0)
+        throw std::invalid_argument("weir::stream::for_each_concurrent: n must be at least 1");
+    return detail::for_each_concurrent_task<D, F, detail::task_value_t<R>>(moved_self(), n,
+                                                                           std::move(f));
+}
+
+}  // namespace weir::stream

@@ -1,0 +1,142 @@
+// weir::stream::generator<T>: an async generator, the way to write a stream by hand. A coroutine
+// returning generator<T> may co_await anything (sleep, recv, other streams) and co_yield items:
+//
+//     weir::stream::generator<int> ticks(int n) {
+//         for (int i = 0; i < n; ++i) {
+//             co_await weir::sleep(1ms);
+//             co_yield i;
+//         }
+//     }
+//
+// It is lazy and has backpressure: the body runs only while the consumer is pulling, from one
+// co_yield to the next, so the producer is suspended until the consumer asks for more. A generator
+// is itself a stream: ticks(10).map(f).take(3) works.
+//
+// Mechanics: the body runs as part of the consumer's task (its frame is a coroutine of that task,
+// like an awaited weir::task), so it sees the consumer's cancellation and task_locals. Control
+// moves between consumer and body by symmetric transfer: a pull costs two coroutine switches and
+// no allocation; the frame is allocated once. An exception thrown by the body reaches the consumer
+// through the pull that was running; the generator has ended then. Destroying a generator that
+// is suspended at a co_yield destroys its frame, which runs its locals' destructors.
+#pragma once
+
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "../detail/coro.hpp"
+#include "../detail/promise_base.hpp"
+#include "stream_base.hpp"
+
+namespace weir::stream {
+
+namespace detail {
+/// For weir's own stages: co_yield yield_slot{&opt} hands over a value that already sits in an
+/// optional the stage owns; the consumer moves it out and resets the optional (so a moved-from
+/// husk does not outlive the hand-over).
+template <class T>
+struct yield_slot {
+    std::optional<T>* slot;
+};
+}  // namespace detail
+
+template <class T>
+class [[nodiscard]] generator : public stream_base<generator<T>, T> {
+public:
+    struct promise_type : weir::detail::promise_base {
+        std::optional<T> own;
+        std::optional<T>* item = nullptr;  // the item being handed over, if any
+        std::exception_ptr error;
+        coro::coroutine_handle<> consumer;  // set while a pull is running
+
+        generator get_return_object() noexcept {
+            return generator(coro::coroutine_handle<promise_type>::from_promise(*this));
+        }
+        void return_void() noexcept {}
+        void unhandled_exception() noexcept { error = std::current_exception(); }
+
+        /// Hands control back to the consumer (after a co_yield, and at the end).
+        struct to_consumer {
+            promise_type* p;
+            bool await_ready() const noexcept { return false; }
+            weir::detail::suspend_t await_suspend(coro::coroutine_handle<>) const noexcept {
+                coro::coroutine_handle<> c = std::exchange(p->consumer, nullptr);
+                if (!c) return weir::detail::suspend_now();
+                return weir::detail::transfer_to(c);
+            }
+            void await_resume() const noexcept { weir::detail::this_thread.current = p; }
+        };
+        to_consumer final_suspend() noexcept { return {this}; }
+
+        template <class U>
+            requires std::is_constructible_v<T, U&&>
+        to_consumer yield_value(U&& v) {
+            own.emplace(std::forward<U>(v));
+            item = &own;
+            return {this};
+        }
+        to_consumer yield_value(detail::yield_slot<T> s) noexcept {
+            item = s.slot;
+            return {this};
+        }
+    };
+    using handle_type = coro::coroutine_handle<promise_type>;
+
+    generator() noexcept = default;
+    explicit generator(handle_type h) noexcept : h_(h) {}
+    generator(generator&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    generator& operator=(generator&& o) noexcept {
+        if (this != &o) {
+            reset();
+            h_ = std::exchange(o.h_, nullptr);
+        }
+        return *this;
+    }
+    generator(const generator&) = delete;
+    generator& operator=(const generator&) = delete;
+    ~generator() { reset(); }
+
+    /// False for a default-constructed or moved-from generator.
+    bool valid() const noexcept { return static_cast<bool>(h_); }
+
+    struct pull_awaiter {
+        handle_type h;
+        bool await_ready() const {
+            if (!h) throw std::logic_error("weir::stream::generator: pull on an empty generator");
+            if (h.promise().consumer)
+                throw std::logic_error("weir::stream::generator: pulled while a pull is running");
+            return h.done();
+        }
+        template <class P>
+        weir::detail::suspend_t await_suspend(coro::coroutine_handle<P> consumer) noexcept {
+            promise_type& p = h.promise();
+            p.ctx = weir::detail::ctx_of(consumer);  // runs in the consumer's task and scope
+            p.consumer = consumer;
+            return weir::detail::transfer_to(h);
+        }
+        std::optional<T> await_resume() {
+            promise_type& p = h.promise();
+            if (p.item) {
+                std::optional<T> out(std::move(*p.item));
+                p.item->reset();
+                p.item = nullptr;
+                return out;
+            }
+            if (p.error) std::rethrow_exception(std::exchange(p.error, nullptr));
+            return std::nullopt;
+        }
+    };
+    /// The pull protocol (see stream_base.hpp).
+    pull_awaiter pull() noexcept { return pull_awaiter{h_}; }
+
+private:
+    void reset() noexcept {
+        if (h_) h_.destroy();
+        h_ = nullptr;
+    }
+    handle_type h_{};
+};
+
+}  // namespace weir::stream

@@ -1,0 +1,80 @@
+// weir::stream::iter: a stream over integers [first, last) or over the elements of a range. Items
+// are available at once (the pull never suspends), so iter costs what a loop costs.
+#pragma once
+
+#include <concepts>
+#include <memory>
+#include <ranges>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+#include "detail/ready.hpp"
+#include "stream_base.hpp"
+
+namespace weir::stream {
+
+/// The integers first, first + 1, ..., last - 1 (nothing if last <= first).
+template <std::integral I>
+class iota_stream : public stream_base<iota_stream<I>, I> {
+public:
+    iota_stream(I first, I last) noexcept : next_(first), last_(last < first ? first : last) {}
+    detail::ready_item<I> pull() noexcept {
+        if (next_ == last_) return {};
+        return {next_++};
+    }
+
+private:
+    I next_;
+    I last_;
+};
+
+/// The elements of a range the stream owns. Containers are moved out element by element; views
+/// (std::span, std::views::...) are read and their elements copied.
+template <std::ranges::input_range R>
+class range_stream : public stream_base<range_stream<R>, std::ranges::range_value_t<R>> {
+    using T = std::ranges::range_value_t<R>;
+    static constexpr bool owns_elements = !std::ranges::view<R> && !std::ranges::borrowed_range<R>;
+
+public:
+    explicit range_stream(R r) : s_(std::make_unique<state>(std::move(r))) {}
+    detail::ready_item<T> pull() {
+        if (!s_) throw std::logic_error("weir::stream::iter: pull on a moved-from stream");
+        if (!s_->started) {
+            s_->it = std::ranges::begin(s_->r);
+            s_->started = true;
+        }
+        if (s_->it == std::ranges::end(s_->r)) return {};
+        auto it = s_->it++;
+        if constexpr (owns_elements)
+            return {T(std::ranges::iter_move(it))};
+        else
+            return {T(*it)};
+    }
+
+private:
+    // On the heap so that iterators stay valid when the stream object moves.
+    struct state {
+        explicit state(R&& range) : r(std::move(range)) {}
+        R r;
+        std::ranges::iterator_t<R> it{};
+        bool started = false;
+    };
+    std::unique_ptr<state> s_;
+};
+
+/// iter(first, last): the integers [first, last), of the type of first and last.
+template <std::integral A, std::integral B>
+auto iter(A first, B last) {
+    using I = std::common_type_t<A, B>;
+    return iota_stream<I>(static_cast<I>(first), static_cast<I>(last));
+}
+
+/// iter(range): the range's elements. The range is stored in the stream (an lvalue container is
+/// copied; pass std::span or a view to read it in place, and keep it alive meanwhile).
+template <std::ranges::input_range R>
+auto iter(R&& r) {
+    return range_stream<std::remove_cvref_t<R>>(std::forward<R>(r));
+}
+
+}  // namespace weir::stream

@@ -1,0 +1,166 @@
+// weir::stream: asynchronous streams of values, pulled one at a time, in the style of Rust's
+// futures::stream. This header holds what every stream shares: the pull protocol, the
+// `stream_like` concept, and stream_base, the base class that gives every stream the chaining
+// adapters (s.map(f).filter(p)...) and the consumers (collect, fold, ...). Each adapter and
+// consumer lives in its own header under weir/stream/ and defines its member of stream_base there;
+// <weir/stream.hpp> includes them all.
+//
+// The pull protocol (for people writing their own stream types; most should write a
+// weir::stream::generator instead): a stream S has `using item_type = T` and a member `pull()`
+// returning an *awaiter* whose co_await gives std::optional<T>: the next item, or std::nullopt
+// once the stream has ended. One pull at a time; every pull() must be awaited. After nullopt or an
+// exception the stream stays ended. pull() awaiters are plain objects (no coroutine frame), so a
+// chain of synchronous stages (iter, map, take, inspect) costs about as much as a hand-written
+// loop; stages that must wait or loop are generators, one frame per pipeline, not per item.
+#pragma once
+
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <optional>
+#include <type_traits>
+#include <vector>
+
+#include "../task.hpp"
+
+namespace weir {
+class cancellation_token;
+}
+
+namespace weir::stream {
+
+/// A type that can be pulled from: has item_type and pull() (see the file comment).
+template <class S>
+concept stream_like = requires(S& s) {
+    typename S::item_type;
+    s.pull();
+};
+
+/// The item type of stream S.
+template <stream_like S>
+using item_t = typename S::item_type;
+
+template <class T>
+class generator;
+template <class T>
+class boxed;
+
+namespace detail {
+template <class T>
+struct task_value {
+    static constexpr bool is_task = false;
+};
+template <class T>
+struct task_value<weir::task<T>> {
+    static constexpr bool is_task = true;
+    using type = T;
+};
+/// For a stream of weir::task<U> items: U.
+template <class T>
+using task_value_t = typename task_value<T>::type;
+
+template <class T>
+inline constexpr bool dependent_false = false;
+
+/// What an adapter's function gives for each item: R itself, or U when R is weir::task<U>.
+template <class R>
+using awaited_t = typename std::conditional_t<task_value<std::remove_cvref_t<R>>::is_task,
+                                              task_value<std::remove_cvref_t<R>>,
+                                              std::type_identity<std::remove_cvref_t<R>>>::type;
+}  // namespace detail
+
+/// The base of every stream: Derived is the stream type (CRTP), T its item type. Adapters and
+/// consumers take the stream by rvalue (write std::move(s).map(f) for a named stream): a stream is
+/// consumed by what is built on it, as in Rust.
+template <class Derived, class T>
+class stream_base {
+    static_assert(!std::is_reference_v<T> && !std::is_void_v<T> && !std::is_const_v<T>,
+                  "weir::stream: items must be object types (not void, const or references)");
+
+public:
+    using item_type = T;
+
+    /// The next item, or std::nullopt once the stream has ended. The stream must outlive the task.
+    task<std::optional<T>> next() &;
+
+    // ---- adapters (each in weir/stream/<name>.hpp) ----
+
+    /// Each item x becomes f(x). When f returns weir::task<U>, the items are un-started tasks for
+    /// a following buffered/buffer_unordered/spawn_buffered to run.
+    template <class F>
+    auto map(F f) &&;
+    /// Each item x becomes co_await f(x): f returns weir::task<U>; one item at a time.
+    template <class F>
+    auto then(F f) &&;
+    /// Keeps the items for which p(x) is true (p returns bool or weir::task<bool>).
+    template <class P>
+    generator<T> filter(P p) &&;
+    /// f(x) returns std::optional<U> (or a task of it): keeps the values, drops the nullopts.
+    template <class F>
+    auto filter_map(F f) &&;
+    /// Runs up to n of the upstream's tasks at once, inside the consuming task; results in input
+    /// order.
+    auto buffered(std::size_t n) &&;
+    /// Like buffered, but gives results as they finish.
+    auto buffer_unordered(std::size_t n) &&;
+    /// Like buffered, but spawns each task onto the runtime's workers (parallel, not only
+    /// concurrent); results in input order.
+    auto spawn_buffered(std::size_t n) &&;
+    /// Groups items into std::vector<T> of n (the last may be shorter).
+    generator<std::vector<T>> chunks(std::size_t n) &&;
+    /// The first n items.
+    auto take(std::size_t n) &&;
+    /// Everything after the first n items.
+    generator<T> skip(std::size_t n) &&;
+    /// Items while p(x) holds (p returns bool or weir::task<bool>); ends at the first that fails.
+    template <class P>
+    generator<T> take_while(P p) &&;
+    /// Items until token is cancelled; the pending pull is then cancelled and the stream ends.
+    generator<T> take_until(cancellation_token token) &&;
+    /// Pairs items of this stream and other: std::tuple<T, U>; ends with the shorter.
+    template <stream_like S2>
+    generator<std::tuple<T, item_t<S2>>> zip(S2 other) &&;
+    /// Items of both streams as they come; ends when both have ended.
+    template <stream_like S2>
+    generator<T> merge(S2 other) &&;
+    /// For a stream of streams or ranges: their items, one inner stream after another.
+    auto flatten() &&;
+    /// Carries state: f(state&, x) returns std::optional<U> (or a task of it); nullopt ends.
+    template <class S, class F>
+    auto scan(S init, F f) &&;
+    /// Calls f(const x&) for each item and passes it on unchanged.
+    template <class F>
+    auto inspect(F f) &&;
+    /// Each item must arrive within d of being pulled, else the stream ends with weir::timed_out.
+    template <class Rep, class Period>
+    generator<T> timeout(std::chrono::duration<Rep, Period> d) &&;
+    /// Erases the stream's type: boxed<T>, for streams that cross an API.
+    ::weir::stream::boxed<T> boxed() &&;
+
+    // ---- consumers (tasks; each in weir/stream/<name>.hpp) ----
+
+    /// All items, in a std::vector<T>.
+    task<std::vector<T>> collect() &&;
+    /// All items, in any container with push_back (or insert).
+    template <class C>
+    task<C> collect() &&;
+    /// acc = f(std::move(acc), x) for every item (f returns Acc or weir::task<Acc>).
+    template <class Acc, class F>
+    task<Acc> fold(Acc init, F f) &&;
+    /// Calls f(x) for every item, one at a time (f returns anything or a task).
+    template <class F>
+    task<void> for_each(F f) &&;
+    /// Calls f(x), which returns a weir::task, for up to n items at once.
+    template <class F>
+    task<void> for_each_concurrent(std::size_t n, F f) &&;
+    /// The number of items.
+    task<std::size_t> count() &&;
+    /// T{} + every item.
+    task<T> sum() &&;
+
+protected:
+    Derived& self() noexcept { return static_cast<Derived&>(*this); }
+    Derived&& moved_self() noexcept { return static_cast<Derived&&>(*this); }
+};
+
+}  // namespace weir::stream

@@ -1,0 +1,51 @@
+// take_until(token): passes items on until the token is cancelled; then the pull in progress is
+// cancelled (the upstream's cleanup runs) and the stream ends normally, so a consumer such as
+// collect() returns what arrived before. Waiting for the upstream and for the token at the same
+// time takes a child_pool: the upstream is pulled by a pump, the token watched by a child task.
+#pragma once
+
+#include <exception>
+#include <optional>
+#include <utility>
+
+#include "../cancellation_token.hpp"
+#include "detail/child_pool.hpp"
+#include "detail/pump.hpp"
+#include "detail/task_slots.hpp"
+#include "generator.hpp"
+
+namespace weir::stream {
+
+namespace detail {
+template <class S>
+generator<item_t<S>> take_until_gen(S up, cancellation_token token) {
+    using T = item_t<S>;
+    if (token.is_cancelled()) co_return;
+    child_pool pool;
+    wd::local_binding* locals = wd::current_ctx().locals;
+    pump<S> src(std::move(up), pool, locals);
+    task_slots<void> watch(pool, 1, locals, false);
+    drain_on_exit guard{pool};
+    std::size_t watcher = watch.start(token.cancelled());
+    for (;;) {
+        if (watch.done(watcher)) co_return;
+        if (src.idle() && !src.ended()) src.request();
+        if (src.has_item()) {
+            co_yield yield_slot<T>{&src.item()};
+            continue;
+        }
+        if (src.ended()) {
+            if (src.error()) std::rethrow_exception(src.error());
+            co_return;
+        }
+        co_await pool.wait();
+    }
+}
+}  // namespace detail
+
+template <class D, class T>
+generator<T> stream_base<D, T>::take_until(cancellation_token token) && {
+    return detail::take_until_gen<D>(moved_self(), std::move(token));
+}
+
+}  // namespace weir::stream
