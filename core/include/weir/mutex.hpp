@@ -37,6 +37,7 @@ public:
     mutex() = default;
     mutex(const mutex&) = delete;
     mutex& operator=(const mutex&) = delete;
+    ~mutex() { lock_.quiesce(); }  // see spin_lock::quiesce
 
     /// Waits for the lock; the guard releases it.
     task<mutex_guard> lock() {

@@ -13,6 +13,7 @@ public:
     notify() = default;
     notify(const notify&) = delete;
     notify& operator=(const notify&) = delete;
+    ~notify() { lock_.quiesce(); }  // see spin_lock::quiesce
 
     /// Completes at the next notify_one (or at once if a permit is stored) or notify_waiters.
     task<void> notified() { co_await detail::list_awaiter<notify>{this}; }

@@ -43,6 +43,7 @@ public:
     explicit semaphore(std::size_t permits) noexcept : permits_(permits) {}
     semaphore(const semaphore&) = delete;
     semaphore& operator=(const semaphore&) = delete;
+    ~semaphore() { lock_.quiesce(); }  // see spin_lock::quiesce
 
     /// Waits for n permits (n >= 1).
     task<semaphore_permit> acquire(std::size_t n = 1) {

@@ -29,6 +29,13 @@ public:
                !locked_.exchange(true, std::memory_order_acquire);
     }
     void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+    /// Waits until nobody holds the lock. For the destructor of a primitive that wakes waiters
+    /// while holding its lock: a woken task may run at once on another thread and destroy the
+    /// primitive before the waker has unlocked, so the destructor waits for that unlock.
+    void quiesce() noexcept {
+        lock();
+        unlock();
+    }
 
 private:
     std::atomic<bool> locked_{false};

@@ -3,10 +3,13 @@
 // parallel on all workers; results still come in input order and at most n tasks are in flight.
 // Costs a spawn per item. When the stream ends early (error, drop, cancellation), the spawned
 // tasks still in flight are aborted: each ends at its next await with its cleanup run, on its
-// worker, shortly after (not before the drop returns, unlike buffered).
+// worker, shortly after (not before the drop returns, unlike buffered). Each spawned task holds a
+// reference to the upstream stages, so the functions given to them (a map's coroutine lambda and
+// its captures) outlive every task they made.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <utility>
 
 #include "../join_handle.hpp"
@@ -17,6 +20,25 @@
 namespace weir::stream {
 
 namespace detail {
+/// The upstream of spawn_buffered, shared: every spawned task keeps it alive (see below).
+template <class S>
+class shared_upstream : public stream_base<shared_upstream<S>, item_t<S>> {
+public:
+    explicit shared_upstream(std::shared_ptr<S> s) noexcept : s_(std::move(s)) {}
+    auto pull() { return s_->pull(); }
+
+private:
+    std::shared_ptr<S> s_;
+};
+
+/// Runs a spawned item task while holding the upstream: the task may be a coroutine lambda of a
+/// map stage up there, whose captures live in the lambda object, and an aborted task can still
+/// be running its cleanup after the stream was dropped.
+template <class U>
+task<U> keep_alive(std::shared_ptr<void> keep, task<U> t) {
+    co_return co_await t;
+}
+
 /// Aborts a spawned task unless it was joined (the stage went away first).
 template <class U>
 struct abort_unless_joined {
@@ -28,8 +50,8 @@ struct abort_unless_joined {
 };
 
 template <class U>
-task<U> run_spawned(task<U> t) {
-    join_handle<U> h = weir::spawn(std::move(t));
+task<U> run_spawned(std::shared_ptr<void> keep, task<U> t) {
+    join_handle<U> h = weir::spawn(keep_alive<U>(std::move(keep), std::move(t)));
     abort_unless_joined<U> guard{&h};
     U v = co_await h;
     guard.joined = true;
@@ -37,9 +59,10 @@ task<U> run_spawned(task<U> t) {
 }
 
 struct spawn_each {
+    std::shared_ptr<void> keep;
     template <class U>
     task<U> operator()(task<U>&& t) const {
-        return run_spawned<U>(std::move(t));
+        return run_spawned<U>(keep, std::move(t));
     }
 };
 }  // namespace detail
@@ -47,7 +70,9 @@ struct spawn_each {
 template <class D, class T>
 auto stream_base<D, T>::spawn_buffered(std::size_t n) && {
     detail::check_task_items<T>(n, "weir::stream::spawn_buffered");
-    return detail::buffered_gen(map_stream<D, detail::spawn_each>(moved_self(), {}), n);
+    auto up = std::make_shared<D>(moved_self());
+    using shared = detail::shared_upstream<D>;
+    return detail::buffered_gen(map_stream<shared, detail::spawn_each>(shared(up), {up}), n);
 }
 
 }  // namespace weir::stream

@@ -36,7 +36,8 @@ public:
     child_pool(const child_pool&) = delete;
     child_pool& operator=(const child_pool&) = delete;
     // The owner must have called cancel_and_drain (every child finished) before destruction.
-    ~child_pool() = default;
+    // schedule() and on_cancel wake the stage under lock_: see spin_lock::quiesce.
+    ~child_pool() { lock_.quiesce(); }
 
     /// The context children run in: the pool's header and cancellation scope, the consumer's
     /// task_locals.
