@@ -5,6 +5,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 #include <weir/weir.hpp>
@@ -326,4 +327,50 @@ TEST_CASE("stream_empty_source_through_every_adapter_gives_nothing", "[stream]")
         co_return total;
     }());
     REQUIRE(n == 0);
+}
+
+TEST_CASE("stream_map_or_inspect_that_threw_has_ended", "[stream]") {
+    weir::runtime rt{workers(1)};
+    auto run = []() -> weir::task<std::pair<int, bool>> {
+        int threw = 0;
+        auto m = ws::iter(0, 10).map([](int x) {
+            if (x == 1) throw std::runtime_error("map failed");
+            return x;
+        });
+        auto i = ws::iter(0, 10).inspect([](const int& x) {
+            if (x == 1) throw std::runtime_error("inspect failed");
+        });
+        co_await m.next();
+        co_await i.next();
+        try {
+            co_await m.next();
+        } catch (const std::runtime_error&) {
+            ++threw;
+        }
+        try {
+            co_await i.next();
+        } catch (const std::runtime_error&) {
+            ++threw;
+        }
+        bool ended = !co_await m.next() && !co_await i.next();
+        co_return std::pair{threw, ended};
+    };
+    auto [threw, ended] = rt.block_on(run());
+    REQUIRE(threw == 2);
+    REQUIRE(ended);
+}
+
+TEST_CASE("stream_adapters_accept_lambdas_with_move_only_captures", "[stream]") {
+    weir::runtime rt{workers(1)};
+    auto run = []() -> weir::task<int> {
+        int sum = 0;
+        // Named first: g++ 12 destroys a capturing lambda temporary twice when it is written
+        // inside a co_await expression (a compiler bug; see docs/streams.md).
+        auto add = [p = std::make_unique<int>(10)](int x) { return x + *p; };
+        auto big = [p = std::make_unique<int>(11)](int x) { return x >= *p; };
+        auto acc = [&sum, p = std::make_unique<int>(1)](int x) { sum += x * *p; };
+        co_await ws::iter(0, 3).map(std::move(add)).filter(std::move(big)).for_each(std::move(acc));
+        co_return sum;
+    };
+    REQUIRE(rt.block_on(run()) == 11 + 12);
 }

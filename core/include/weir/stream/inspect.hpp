@@ -1,5 +1,6 @@
 // inspect(f): calls f(const x&) for each item as it passes, and passes it on unchanged. A
-// forwarding stage (no suspension), for logging and counting.
+// forwarding stage (no suspension), for logging and counting. If f throws, the exception reaches
+// the consumer and the stream has ended.
 #pragma once
 
 #include <functional>
@@ -7,40 +8,41 @@
 #include <type_traits>
 #include <utility>
 
-#include "../detail/coro.hpp"
+#include "detail/forward.hpp"
 #include "stream_base.hpp"
 
 namespace weir::stream {
 
-namespace detail {
-template <class A, class F>
-struct inspect_awaiter {
-    A inner;
-    F* f;
-    bool await_ready() { return inner.await_ready(); }
-    template <class P>
-    decltype(auto) await_suspend(coro::coroutine_handle<P> h) {
-        return inner.await_suspend(h);
-    }
-    auto await_resume() {
-        auto v = inner.await_resume();
-        if (v) std::invoke(*f, std::as_const(*v));
-        return v;
-    }
-};
-}  // namespace detail
-
 template <stream_like S, class F>
 class inspect_stream : public stream_base<inspect_stream<S, F>, item_t<S>> {
+    using T = item_t<S>;
     using up_awaiter = decltype(std::declval<S&>().pull());
+
+    struct apply {
+        inspect_stream* self;
+        std::optional<T> operator()(std::optional<T>&& v) const {
+            if (v) {
+                try {
+                    std::invoke(self->f_, std::as_const(*v));
+                } catch (...) {
+                    self->failed_ = true;
+                    throw;
+                }
+            }
+            return std::move(v);
+        }
+    };
 
 public:
     inspect_stream(S up, F f) : up_(std::move(up)), f_(std::move(f)) {}
-    detail::inspect_awaiter<up_awaiter, F> pull() { return {up_.pull(), &f_}; }
+    detail::forward_awaiter<up_awaiter, T, apply> pull() {
+        return {failed_ ? nullptr : &up_, apply{this}};
+    }
 
 private:
     S up_;
     F f_;
+    bool failed_ = false;
 };
 
 template <class D, class T>

@@ -1,7 +1,8 @@
-// map(f): each item x becomes f(x). A forwarding stage: its pull awaiter wraps the upstream's and
-// applies f as the item comes out, so map adds a call, not a suspension. When f returns
+// map(f): each item x becomes f(x). A forwarding stage (detail/forward.hpp): f is applied as the
+// item comes out of the upstream's pull, so map adds a call, not a suspension. When f returns
 // weir::task<U> the items are un-started tasks, run by a following buffered, buffer_unordered or
-// spawn_buffered (the futures::stream idiom `map(async fn).buffered(n)`).
+// spawn_buffered (the futures::stream idiom `map(async fn).buffered(n)`). If f throws, the
+// exception reaches the consumer and the stream has ended (later pulls give std::nullopt).
 #pragma once
 
 #include <functional>
@@ -9,7 +10,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "../detail/coro.hpp"
+#include "detail/forward.hpp"
 #include "stream_base.hpp"
 
 namespace weir::stream {
@@ -17,37 +18,37 @@ namespace weir::stream {
 namespace detail {
 template <class S, class F>
 using map_result_t = std::decay_t<std::invoke_result_t<F&, item_t<S>&&>>;
-
-/// Wraps upstream awaiter A; await_resume applies f.
-template <class A, class F, class U>
-struct map_awaiter {
-    A inner;
-    F* f;
-    bool await_ready() { return inner.await_ready(); }
-    template <class P>
-    decltype(auto) await_suspend(coro::coroutine_handle<P> h) {
-        return inner.await_suspend(h);
-    }
-    std::optional<U> await_resume() {
-        auto v = inner.await_resume();
-        if (!v) return std::nullopt;
-        return std::optional<U>(std::invoke(*f, std::move(*v)));
-    }
-};
 }  // namespace detail
 
 template <stream_like S, class F>
 class map_stream : public stream_base<map_stream<S, F>, detail::map_result_t<S, F>> {
+    using T = item_t<S>;
     using U = detail::map_result_t<S, F>;
     using up_awaiter = decltype(std::declval<S&>().pull());
 
+    struct apply {
+        map_stream* self;
+        std::optional<U> operator()(std::optional<T>&& v) const {
+            if (!v) return std::nullopt;
+            try {
+                return std::optional<U>(std::invoke(self->f_, std::move(*v)));
+            } catch (...) {
+                self->failed_ = true;
+                throw;
+            }
+        }
+    };
+
 public:
     map_stream(S up, F f) : up_(std::move(up)), f_(std::move(f)) {}
-    detail::map_awaiter<up_awaiter, F, U> pull() { return {up_.pull(), &f_}; }
+    detail::forward_awaiter<up_awaiter, U, apply> pull() {
+        return {failed_ ? nullptr : &up_, apply{this}};
+    }
 
 private:
     S up_;
     F f_;
+    bool failed_ = false;
 };
 
 template <class D, class T>

@@ -5,7 +5,8 @@
 // tasks still in flight are aborted: each ends at its next await with its cleanup run, on its
 // worker, shortly after (not before the drop returns, unlike buffered). Each spawned task holds a
 // reference to the upstream stages, so the functions given to them (a map's coroutine lambda and
-// its captures) outlive every task they made.
+// its captures) outlive every task they made; as with weir::spawn, the spawned tasks do not see
+// the consumer's task_locals.
 #pragma once
 
 #include <cstddef>

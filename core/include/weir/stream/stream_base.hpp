@@ -11,7 +11,8 @@
 // once the stream has ended. One pull at a time; every pull() must be awaited. After nullopt or an
 // exception the stream stays ended. pull() awaiters are plain objects (no coroutine frame), so a
 // chain of synchronous stages (iter, map, take, inspect) costs about as much as a hand-written
-// loop; stages that must wait or loop are generators, one frame per pipeline, not per item.
+// loop; stages that must wait or loop are generators: one frame per stage, made once, not one
+// per item.
 #pragma once
 
 #include <chrono>
@@ -33,7 +34,7 @@ namespace weir::stream {
 template <class S>
 concept stream_like = requires(S& s) {
     typename S::item_type;
-    s.pull();
+    s.pull().await_ready();  // pull() gives an awaiter, not a task
 };
 
 /// The item type of stream S.
@@ -126,8 +127,8 @@ public:
     /// For a stream of streams or ranges: their items, one inner stream after another.
     auto flatten() &&;
     /// Carries state: f(state&, x) returns std::optional<U> (or a task of it); nullopt ends.
-    template <class S, class F>
-    auto scan(S init, F f) &&;
+    template <class St, class F>
+    auto scan(St init, F f) &&;
     /// Calls f(const x&) for each item and passes it on unchanged.
     template <class F>
     auto inspect(F f) &&;

@@ -1,7 +1,8 @@
 // timeout(d): every item must arrive within d of being pulled. If one does not, its pull is
 // cancelled (the upstream's in-flight work runs its cleanup) and the stream ends by throwing
 // weir::timed_out to the consumer. (tokio-stream's timeout yields an error item and goes on; a
-// weir stream whose pull was cancelled has ended, so here the timeout ends it.)
+// weir stream whose pull was cancelled has ended, so here the timeout ends it.) Unlike most
+// stages it allocates per item: each pull runs as a task raced against a timer (weir::timeout).
 #pragma once
 
 #include <chrono>

@@ -1,5 +1,5 @@
-// The concurrency inside a stream stage (buffered, buffer_unordered, merge, take_until,
-// for_each_concurrent): a small executor of its own, like the FuturesUnordered inside Rust's
+// The concurrency inside a stream stage (buffered, buffer_unordered, spawn_buffered, merge,
+// take_until, for_each_concurrent): a small executor of its own, like the FuturesUnordered inside Rust's
 // Buffered. Its children (the upstream pump, the tasks in flight) are coroutines whose context
 // names the pool's own task_header, so when a child is woken (timer, channel, I/O) its node goes
 // to the pool, not to the consuming task. The pool then signals the stage, and the stage resumes
@@ -10,7 +10,8 @@
 // ready stack cannot be taken back. Here nothing of a child ever leaves the pool: dropping a stage
 // cancels its children and drains the pool until every child has finished its cleanup
 // (cancel_and_drain), synchronously, in the destructor. That also gives Rust's semantics: in-flight
-// work makes progress only while its stream is being pulled.
+// work makes progress only while its stream is being pulled (spawn_buffered's children only
+// await spawned tasks, which run on the workers regardless).
 //
 // Threads: children run only on the stage's thread (inside start/drain), so the children's
 // bookkeeping needs no atomics. Only schedule() (a child woken from another thread) and the
