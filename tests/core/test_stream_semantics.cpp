@@ -5,6 +5,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -96,6 +97,7 @@ TEST_CASE("stream_buffered_64_over_an_endless_source_keeps_at_most_64_items_aliv
         co_return n;
     }());
     REQUIRE(consumed == 1000);
+    std::printf("buffered(64) over an endless source: peak live items %d\n", counted::peak.load());
     INFO("peak live items: " << counted::peak.load());
     REQUIRE(counted::peak.load() <= 64);
     REQUIRE(counted::peak.load() >= 2);  // the window was really used
