@@ -128,8 +128,9 @@ join_handle<T> spawn(task<T> t) {
 /// Runs f() on the runtime's blocking pool (threads apart from the workers, for code that blocks
 /// or computes for long) and returns a task that gives f's result or rethrows its exception.
 /// f starts at once; if the returned task is dropped, f still runs to completion.
-// Takes F by forwarding reference: a by-value parameter initialised from a lambda temporary inside
-// a co_await expression is destroyed twice by g++ 12 (a compiler bug), a reference is not.
+// g++ 12 destroys a capturing lambda temporary twice when it is written inside a co_await
+// expression, whatever the parameter type (a compiler bug): `co_await spawn_blocking([p =
+// std::move(p)] {...})` double-frees p there. Name the lambda first (docs/architecture.md).
 template <class Fn, class F = std::decay_t<Fn>>
 auto spawn_blocking(Fn&& f) -> task<std::invoke_result_t<F&>> {
     using R = std::invoke_result_t<F&>;
