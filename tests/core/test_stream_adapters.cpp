@@ -206,11 +206,11 @@ TEST_CASE("stream_spawn_buffered_dropped_aborts_its_spawned_tasks", "[stream]") 
         co_return co_await s.next();
     };
     REQUIRE(rt.block_on(run()) == 0);
-    // The aborted tasks clean up on their workers shortly after the drop.
-    for (int i = 0; i < 2000 && cancelled.load() < started.load() - 1; ++i)
-        std::this_thread::sleep_for(1ms);
-    REQUIRE(started.load() == 4);
-    REQUIRE(cancelled.load() == 3);
+    // The aborted tasks clean up on their workers shortly after the drop. (A task aborted before
+    // a worker first ran it may end without running its body at all.)
+    for (int i = 0; i < 2000 && cancelled.load() < 3; ++i) std::this_thread::sleep_for(1ms);
+    REQUIRE(started.load() <= 4);  // never more than the window
+    REQUIRE(cancelled.load() == started.load() - 1);  // every one that got to its sleep
 }
 
 TEST_CASE("stream_chunks_with_a_short_tail", "[stream]") {
@@ -268,7 +268,7 @@ TEST_CASE("stream_take_until_ends_when_the_token_is_cancelled", "[stream]") {
             }
         };
         auto canceller = weir::spawn([](weir::cancellation_token t) -> weir::task<void> {
-            co_await weir::sleep(30ms);
+            co_await weir::sleep(200ms);  // long after the three quick items
             t.cancel();
         }(tok));
         auto v = co_await slow(cleaned).take_until(tok).collect();  // ends normally
