@@ -32,12 +32,14 @@ public:
         lock_.unlock();
         return true;
     }
-    /// Marks done without waking anyone (runtime shutdown: the waiter is being destroyed).
+    /// Marks done without waking anyone (runtime shutdown, which destroys task frames rather
+    /// than resuming them). A registered waiter stays registered: if its frame is destroyed it
+    /// unregisters itself; if it lives on (a child of a stream stage, which its stage cancels and
+    /// drains when it is destroyed) its cancellation must still find it and wake it.
     bool complete_silently() noexcept {
         lock_.lock();
         bool first = !done_.load(std::memory_order_relaxed);
         done_.store(true, std::memory_order_release);
-        waiter_ = nullptr;
         lock_.unlock();
         return first;
     }

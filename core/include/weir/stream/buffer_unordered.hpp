@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <exception>
+#include <optional>
 #include <utility>
 
 #include "buffered.hpp"
@@ -16,9 +17,8 @@ template <class S>
 generator<task_value_t<item_t<S>>> buffer_unordered_gen(S up, std::size_t n) {
     using U = task_value_t<item_t<S>>;
     child_pool pool;
-    wd::local_binding* locals = wd::current_ctx().locals;
-    pump<S> src(std::move(up), pool, locals);
-    task_slots<U> slots(pool, n, locals, true);
+    pump<S> src(std::move(up), pool);
+    task_slots<U> slots(pool, n, true);
     drain_on_exit guard{pool};
     for (;;) {
         while (slots.has_free() && !src.ended()) {
@@ -27,9 +27,8 @@ generator<task_value_t<item_t<S>>> buffer_unordered_gen(S up, std::size_t n) {
             slots.start(src.take());
         }
         if (src.error()) std::rethrow_exception(src.error());
-        if (!slots.finished.empty()) {
-            std::size_t i = slots.finished.front();
-            slots.finished.pop_front();
+        if (std::optional<std::size_t> done = slots.pop_finished()) {
+            std::size_t i = *done;
             auto& s = slots.at(i);
             if (s.error) std::rethrow_exception(s.error);
             co_yield yield_slot<U>{&s.value};

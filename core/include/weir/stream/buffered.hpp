@@ -33,9 +33,8 @@ template <class S>
 generator<task_value_t<item_t<S>>> buffered_gen(S up, std::size_t n) {
     using U = task_value_t<item_t<S>>;
     child_pool pool;
-    wd::local_binding* locals = wd::current_ctx().locals;
-    pump<S> src(std::move(up), pool, locals);
-    task_slots<U> slots(pool, n, locals, false);
+    pump<S> src(std::move(up), pool);
+    task_slots<U> slots(pool, n, false);
     drain_on_exit guard{pool};
     std::deque<std::size_t> order;  // slots in input order
     for (;;) {

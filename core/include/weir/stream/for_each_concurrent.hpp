@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -22,9 +23,8 @@ namespace detail {
 template <class S, class F, class U>
 task<void> for_each_concurrent_task(S up, std::size_t n, F f) {
     child_pool pool;
-    wd::local_binding* locals = wd::current_ctx().locals;
-    pump<S> src(std::move(up), pool, locals);
-    task_slots<U> slots(pool, n, locals, true);
+    pump<S> src(std::move(up), pool);
+    task_slots<U> slots(pool, n, true);
     drain_on_exit guard{pool};
     for (;;) {
         while (slots.has_free() && !src.ended()) {
@@ -33,9 +33,8 @@ task<void> for_each_concurrent_task(S up, std::size_t n, F f) {
             slots.start(std::invoke(f, src.take()));
         }
         if (src.error()) std::rethrow_exception(src.error());
-        while (!slots.finished.empty()) {
-            std::size_t i = slots.finished.front();
-            slots.finished.pop_front();
+        while (std::optional<std::size_t> done = slots.pop_finished()) {
+            std::size_t i = *done;
             if (slots.at(i).error) std::rethrow_exception(slots.at(i).error);
             slots.release(i);
         }

@@ -118,10 +118,9 @@ public:
         }
         std::optional<T> await_resume() {
             promise_type& p = h.promise();
-            if (p.item) {
-                std::optional<T> out(std::move(*p.item));
-                p.item->reset();
-                p.item = nullptr;
+            if (std::optional<T>* item = std::exchange(p.item, nullptr)) {
+                std::optional<T> out(std::move(*item));
+                item->reset();
                 return out;
             }
             if (p.error) std::rethrow_exception(std::exchange(p.error, nullptr));

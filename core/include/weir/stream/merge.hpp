@@ -15,30 +15,50 @@
 namespace weir::stream {
 
 namespace detail {
+/// Which side merge hands out next: 0 neither, 1 a, 2 b. Takes turns when both are ready.
+inline int merge_pick(bool a_ready, bool b_ready, bool a_turn) noexcept {
+    if (a_ready && (a_turn || !b_ready)) return 1;
+    if (b_ready) return 2;
+    return 0;
+}
+
 template <class S1, class S2>
 generator<item_t<S1>> merge_gen(S1 a, S2 b) {
     using T = item_t<S1>;
     child_pool pool;
-    wd::local_binding* locals = wd::current_ctx().locals;
-    pump<S1> pa(std::move(a), pool, locals);
-    pump<S2> pb(std::move(b), pool, locals);
+    pump<S1> pa(std::move(a), pool);
+    pump<S2> pb(std::move(b), pool);
     drain_on_exit guard{pool};
     bool a_turn = true;
     for (;;) {
-        if (pa.idle() && !pa.ended()) pa.request();
-        if (pb.idle() && !pb.ended()) pb.request();
+        pool.poll();  // a side woken meanwhile gets its item in, so neither starves
         if (pa.error()) std::rethrow_exception(pa.error());
         if (pb.error()) std::rethrow_exception(pb.error());
-        if (pa.has_item() && (a_turn || !pb.has_item())) {
-            a_turn = false;
-            co_yield yield_slot<T>{&pa.item()};
-            continue;
+        switch (merge_pick(pa.has_item(), pb.has_item(), a_turn)) {
+            case 1:
+                a_turn = false;
+                co_yield yield_slot<T>{&pa.item()};
+                continue;
+            case 2:
+                a_turn = true;
+                co_yield yield_slot<T>{&pb.item()};
+                continue;
+            default:
+                break;
         }
-        if (pb.has_item()) {
-            a_turn = true;
-            co_yield yield_slot<T>{&pb.item()};
-            continue;
+        // Nothing to hand out: pull, the side whose turn it is first. A side that answers at
+        // once is handed out before the other is pulled, so merge never holds more items than
+        // it must (an item pulled and not handed on is lost when the stream is dropped).
+        if (a_turn) {
+            if (pa.idle() && !pa.ended()) pa.request();
+            if (pa.has_item() || pa.error()) continue;
+            if (pb.idle() && !pb.ended()) pb.request();
+        } else {
+            if (pb.idle() && !pb.ended()) pb.request();
+            if (pb.has_item() || pb.error()) continue;
+            if (pa.idle() && !pa.ended()) pa.request();
         }
+        if (pa.has_item() || pb.has_item() || pa.error() || pb.error()) continue;
         if (pa.ended() && pb.ended()) co_return;
         co_await pool.wait();
     }

@@ -17,19 +17,20 @@ class take_stream : public stream_base<take_stream<S>, item_t<S>> {
     using T = item_t<S>;
     using up_awaiter = decltype(std::declval<S&>().pull());
 
-    struct pass {
-        std::optional<T> operator()(std::optional<T>&& v) const { return std::move(v); }
+    // Counts items as they come out, not pulls as they start: a pull cancelled before it ran
+    // (its scope was already cancelled) does not use up one of the n.
+    struct counter {
+        take_stream* self;
+        std::optional<T> operator()(std::optional<T>&& v) const {
+            if (v) --self->left_;
+            return std::move(v);
+        }
     };
 
 public:
     take_stream(S up, std::size_t n) : up_(std::move(up)), left_(n) {}
-    detail::forward_awaiter<up_awaiter, T, pass> pull() {
-        S* up = nullptr;
-        if (left_ > 0) {
-            --left_;
-            up = &up_;
-        }
-        return {up, pass{}};
+    detail::forward_awaiter<up_awaiter, T, counter> pull() {
+        return {left_ > 0 ? &up_ : nullptr, counter{this}};
     }
 
 private:

@@ -22,13 +22,14 @@ generator<item_t<S>> take_until_gen(S up, cancellation_token token) {
     using T = item_t<S>;
     if (token.is_cancelled()) co_return;
     child_pool pool;
-    wd::local_binding* locals = wd::current_ctx().locals;
-    pump<S> src(std::move(up), pool, locals);
-    task_slots<void> watch(pool, 1, locals, false);
+    pump<S> src(std::move(up), pool);
+    task_slots<void> watch(pool, 1, false);
     drain_on_exit guard{pool};
     std::size_t watcher = watch.start(token.cancelled());
     for (;;) {
-        if (watch.done(watcher)) co_return;
+        // The token itself, not only the watcher: with an upstream that answers at once the
+        // stage never waits, so the watcher's wake may not have been drained yet.
+        if (token.is_cancelled() || watch.done(watcher)) co_return;
         if (src.idle() && !src.ended()) src.request();
         if (src.has_item()) {
             co_yield yield_slot<T>{&src.item()};

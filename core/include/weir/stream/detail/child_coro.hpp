@@ -48,9 +48,9 @@ public:
     ~child_handle() {
         if (h_) h_.destroy();
     }
-    void prime(child_coro c, child_pool& pool, wd::local_binding* locals) {
+    void prime(child_coro c, child_pool& pool) {
         h_ = c.h;
-        h_.promise().ctx = pool.child_ctx(locals);
+        h_.promise().ctx = pool.child_ctx();
         pool.start(h_);
     }
     coro::coroutine_handle<> get() const noexcept { return h_; }

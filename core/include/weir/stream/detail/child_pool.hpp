@@ -18,6 +18,7 @@
 // stage's wait() meet across threads, under a spin lock.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <thread>
 #include <utility>
@@ -40,11 +41,12 @@ public:
     // schedule() and on_cancel wake the stage under lock_: see spin_lock::quiesce.
     ~child_pool() { lock_.quiesce(); }
 
-    /// The context children run in: the pool's header and cancellation scope, the consumer's
-    /// task_locals.
-    wd::task_ctx child_ctx(wd::local_binding* locals) noexcept {
-        return {&header_, &cancel_, locals};
-    }
+    /// The context children run in: the pool's header and cancellation scope, and the task_locals
+    /// of whoever is driving the stage right now. Those change from pull to pull (a stream can be
+    /// pulled inside one task_local::scope and later outside it), so children see an anchor
+    /// binding that matches no key and whose `next` is re-pointed at the driver's bindings each
+    /// time the stage runs them (start, drain).
+    wd::task_ctx child_ctx() noexcept { return {&header_, &cancel_, &anchor_}; }
 
     /// Children that have work in progress (maintained by the owner; see task_slots and pump).
     std::size_t busy = 0;
@@ -52,6 +54,7 @@ public:
     /// Resumes child coroutine h until it first suspends, here and now.
     void start(coro::coroutine_handle<> h) {
         wd::promise_base* saved = wd::this_thread.current;
+        anchor_.next = saved ? saved->ctx.locals : nullptr;
         wd::resume_and_drain(h);
         wd::this_thread.current = saved;
     }
@@ -61,6 +64,7 @@ public:
     /// once schedule() has signalled or after a backlog (see cancel_and_drain for why).
     void drain() {
         wd::promise_base* saved = wd::this_thread.current;
+        anchor_.next = saved ? saved->ctx.locals : nullptr;
         for (;;) {
             wd::resume_node* n = header_.take_ready();
             while (n) {
@@ -79,6 +83,20 @@ public:
             }
         }
         wd::this_thread.current = saved;
+    }
+
+    /// For stages that keep going without waiting (merge with a ready side): drains if some child
+    /// was woken meanwhile, so a slow side is not starved by a fast one. Costs one load when
+    /// nothing happened.
+    void poll() {
+        if (!backlog_) {
+            if (!signalled_.load(std::memory_order_relaxed)) return;
+            lock_.lock();
+            bool s = signalled_.exchange(false, std::memory_order_relaxed);
+            lock_.unlock();
+            if (!s) return;
+        }
+        drain();
     }
 
     /// Awaited by the stage when it can make no progress: completes (after draining the pool)
@@ -101,23 +119,32 @@ public:
         template <class P>
         bool await_suspend(coro::coroutine_handle<P> h) {
             prepare(h);
-            if (pool->backlog_) {
-                // The last drain stopped because the task's budget was spent: let the worker
-                // run something else first, then drain again.
+            // Owned: woken children are waiting to be drained without a further signal.
+            bool owned = pool->backlog_;
+            if (!owned) {
+                pool->lock_.lock();
+                if (pool->signalled_.load(std::memory_order_relaxed)) {
+                    pool->signalled_.store(false, std::memory_order_relaxed);
+                    owned = true;
+                } else {
+                    pool->waiter_ = this;
+                    registered = true;
+                }
+                pool->lock_.unlock();
+            }
+            if (!owned) {
+                arm(&on_cancel);
+                return true;
+            }
+            if (wd::this_thread.budget <= 0) {
+                // The task's budget is spent: let the worker run something else first, then
+                // drain (await_resume). Without this a stage whose children keep waking each
+                // other would never give way.
+                pool->backlog_ = true;
                 header->yield(&node);
                 return true;
             }
-            pool->lock_.lock();
-            if (pool->signalled_) {
-                pool->signalled_ = false;
-                pool->lock_.unlock();
-                return false;
-            }
-            pool->waiter_ = this;
-            registered = true;
-            pool->lock_.unlock();
-            arm(&on_cancel);
-            return true;
+            return false;  // drain now, in await_resume
         }
         void await_resume() {
             registered = false;
@@ -151,15 +178,18 @@ public:
         cancel_.cancel();
         int budget = wd::this_thread.budget;
         wd::this_thread.budget = 1 << 30;
+        wd::promise_base* saved = wd::this_thread.current;
+        wd::this_thread.current = nullptr;  // cleanup runs without the driver's task_locals
         while (busy != 0) {
             lock_.lock();
-            bool signalled = std::exchange(signalled_, false);
+            bool signalled = signalled_.exchange(false, std::memory_order_relaxed);
             lock_.unlock();
             if (signalled || backlog_)
                 drain();
             else
                 std::this_thread::yield();
         }
+        wd::this_thread.current = saved;
         wd::this_thread.budget = budget;
     }
 
@@ -171,7 +201,7 @@ private:
             waiter_ = nullptr;
             w->wake();  // under the lock: see leaf_waiter.hpp
         } else {
-            signalled_ = true;
+            signalled_.store(true, std::memory_order_relaxed);
         }
         lock_.unlock();
     }
@@ -181,9 +211,10 @@ private:
     wd::task_header header_;
     wd::cancel_state cancel_;
     wd::spin_lock lock_;
-    wait_awaiter* waiter_ = nullptr;  // guarded by lock_
-    bool signalled_ = false;          // guarded by lock_
-    bool backlog_ = false;            // stage thread only
+    wd::local_binding anchor_{this, nullptr, nullptr};  // see child_ctx
+    wait_awaiter* waiter_ = nullptr;                    // guarded by lock_
+    std::atomic<bool> signalled_{false};  // written under lock_; poll() peeks without it
+    bool backlog_ = false;                // stage thread only
 };
 
 }  // namespace weir::stream::detail

@@ -18,8 +18,8 @@ class pump {
 public:
     using T = item_t<S>;
 
-    pump(S&& up, child_pool& pool, wd::local_binding* locals) : up_(std::move(up)), pool_(pool) {
-        child_.prime(run(this), pool_, locals);
+    pump(S&& up, child_pool& pool) : up_(std::move(up)), pool_(pool) {
+        child_.prime(run(this), pool_);
     }
     pump(const pump&) = delete;
     pump& operator=(const pump&) = delete;

@@ -1,9 +1,13 @@
-// n reusable slots that run weir::task<T> jobs as children of a child_pool: the tasks in flight
-// of buffered, buffer_unordered, spawn_buffered and for_each_concurrent. A finished job leaves
-// its value (or exception) in its slot and its index in `finished` (completion order); its task
-// frame is freed at once. Everything here runs on the stage's thread (see child_pool.hpp).
+// Up to n reusable slots that run weir::task<T> jobs as children of a child_pool: the tasks in
+// flight of buffered, buffer_unordered, spawn_buffered and for_each_concurrent. A finished job
+// leaves its value (or exception) in its slot, and, for unordered consumers, its index in the
+// finished FIFO; its task frame is freed at once. Slots (and their child coroutine frames) are
+// made on first use, so buffered(1 << 20) over a short stream costs only what it uses; they are
+// kept in a deque because a running child holds a reference to its slot. Everything here runs on
+// the stage's thread (see child_pool.hpp).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <deque>
 #include <exception>
@@ -30,26 +34,28 @@ public:
         child_handle child;
     };
 
-    /// track_finished: record finished indices in `finished` (for unordered consumers).
-    task_slots(child_pool& pool, std::size_t n, wd::local_binding* locals, bool track_finished)
-        : pool_(pool), slots_(n), track_(track_finished) {
-        free_.reserve(n);
-        for (std::size_t i = n; i-- > 0;) {
-            free_.push_back(i);
-            slots_[i].child.prime(run_slot(this, i), pool_, locals);
-        }
-    }
+    /// track_finished: record finished indices in completion order (see pop_finished).
+    task_slots(child_pool& pool, std::size_t n, bool track_finished)
+        : pool_(pool), capacity_(n), track_(track_finished) {}
     task_slots(const task_slots&) = delete;
     task_slots& operator=(const task_slots&) = delete;
 
-    /// Jobs started and not yet taken (running or finished).
+    /// Jobs started and not yet released (running, or finished and not yet taken).
     std::size_t in_use() const noexcept { return slots_.size() - free_.size(); }
-    bool has_free() const noexcept { return !free_.empty(); }
+    bool has_free() const noexcept { return !free_.empty() || slots_.size() < capacity_; }
 
     /// Starts t in a free slot (runs it until it first suspends); returns the slot's index.
     std::size_t start(task<T>&& t) {
-        std::size_t i = free_.back();
-        free_.pop_back();
+        std::size_t i;
+        if (!free_.empty()) {
+            i = free_.back();
+            free_.pop_back();
+        } else {
+            i = slots_.size();
+            grow_bookkeeping(i + 1);
+            slots_.emplace_back();
+            slots_[i].child.prime(run_slot(this, i), pool_);
+        }
         slot& s = slots_[i];
         s.job = std::move(t);
         s.busy = true;
@@ -63,12 +69,37 @@ public:
     void release(std::size_t i) noexcept {
         slots_[i].value.reset();
         slots_[i].error = nullptr;
-        free_.push_back(i);
+        free_.push_back(i);  // capacity reserved in start
     }
-    /// Indices of finished jobs, in the order they finished (for unordered consumers).
-    std::deque<std::size_t> finished;
+    /// With track_finished: the index of the job that finished first and was not popped yet.
+    std::optional<std::size_t> pop_finished() noexcept {
+        if (finished_count_ == 0) return std::nullopt;
+        std::size_t i = finished_[finished_head_];
+        finished_head_ = (finished_head_ + 1) % finished_.size();
+        --finished_count_;
+        return i;
+    }
 
 private:
+    /// Room for n slot indices in free_ and in the finished ring, so that recording a finish
+    /// (inside a child, noexcept) never allocates. Grows geometrically; keeps the ring's order.
+    void grow_bookkeeping(std::size_t n) {
+        if (finished_.size() >= n) return;
+        std::size_t cap = std::min(capacity_, std::max(n, 2 * finished_.size()));
+        free_.reserve(cap);
+        std::vector<std::size_t> ring(cap);
+        for (std::size_t k = 0; k < finished_count_; ++k)
+            ring[k] = finished_[(finished_head_ + k) % finished_.size()];
+        finished_.swap(ring);
+        finished_head_ = 0;
+    }
+
+    void record_finished(std::size_t i) noexcept {
+        // A ring of one entry per slot: a slot is in it at most once (until popped, then freed).
+        finished_[(finished_head_ + finished_count_) % finished_.size()] = i;
+        ++finished_count_;
+    }
+
     static child_coro run_slot(task_slots* self, std::size_t i) {
         for (;;) {
             co_await park{};
@@ -86,14 +117,18 @@ private:
             s.job = task<T>();  // the task's frame (and its locals) go now
             s.busy = false;
             --self->pool_.busy;
-            if (self->track_) self->finished.push_back(i);
+            if (self->track_) self->record_finished(i);
         }
     }
 
     child_pool& pool_;
-    std::vector<slot> slots_;
-    std::vector<std::size_t> free_;
+    std::size_t capacity_;
     bool track_;
+    std::deque<slot> slots_;
+    std::vector<std::size_t> free_;
+    std::vector<std::size_t> finished_;  // ring buffer, one entry per slot
+    std::size_t finished_head_ = 0;
+    std::size_t finished_count_ = 0;
 };
 
 }  // namespace weir::stream::detail
