@@ -10,9 +10,9 @@
 // returning an *awaiter* whose co_await gives std::optional<T>: the next item, or std::nullopt
 // once the stream has ended. One pull at a time; every pull() must be awaited. After nullopt or an
 // exception the stream stays ended. pull() awaiters are plain objects (no coroutine frame), so a
-// chain of synchronous stages (iter, map, take, inspect) costs about as much as a hand-written
-// loop; stages that must wait or loop are generators: one frame per stage, made once, not one
-// per item.
+// pull through a chain of forwarding stages (iter, map, take, inspect) costs one await however
+// long the chain; stages that must wait or loop are generators: one frame per stage, made once,
+// not one per item, and about one more await per item (figures in docs/streams.md).
 #pragma once
 
 #include <chrono>
