@@ -48,7 +48,7 @@ weir::task<long> iter_map_filter_sum(long n) {
 }
 weir::task<long> map_task_buffered_filter_collect(long n) {
     auto v = co_await ws::iter(0L, n)
-                 .map([](long x) -> weir::task<long> { co_return x * x; })
+                 .map([](long x) -> weir::task<long> { co_return x* x; })
                  .buffered(100)
                  .filter([](long x) { return x % 2 == 0; })
                  .collect();
@@ -74,11 +74,14 @@ int main(int argc, char** argv) {
     long n = argc > 1 ? std::atol(argv[1]) : 5'000'000;
     weir::runtime rt({.worker_threads = 1});
     std::printf("ns per item, median of 7 runs, n = %ld, 1 worker\n", n);
-    std::printf("  plain loop                                   %7.2f\n", ns_per_item(rt, plain_loop, n));
+    std::printf("  plain loop                                   %7.2f\n",
+                ns_per_item(rt, plain_loop, n));
     std::printf("  loop awaiting a task per item                %7.2f\n",
                 ns_per_item(rt, loop_awaiting_a_task, n));
-    std::printf("  iter.sum                                     %7.2f\n", ns_per_item(rt, iter_sum, n));
-    std::printf("  iter.map.sum                                 %7.2f\n", ns_per_item(rt, iter_map_sum, n));
+    std::printf("  iter.sum                                     %7.2f\n",
+                ns_per_item(rt, iter_sum, n));
+    std::printf("  iter.map.sum                                 %7.2f\n",
+                ns_per_item(rt, iter_map_sum, n));
     std::printf("  iter.map.take.sum                            %7.2f\n",
                 ns_per_item(rt, iter_map_take_sum, n));
     std::printf("  iter.map.filter.sum                          %7.2f\n",

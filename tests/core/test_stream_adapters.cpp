@@ -20,17 +20,17 @@ using weir_test::workers;
 namespace ws = weir::stream;
 
 namespace {
-auto square_task = [](int x) -> weir::task<int> { co_return x * x; };
+auto square_task = [](int x) -> weir::task<int> { co_return x* x; };
 using square_t = decltype(square_task);
 
 // Item types are part of the contract.
-static_assert(std::is_same_v<ws::item_t<decltype(ws::iter(0, 3).map(square_task))>,
-                             weir::task<int>>);
+static_assert(
+    std::is_same_v<ws::item_t<decltype(ws::iter(0, 3).map(square_task))>, weir::task<int>>);
 static_assert(std::is_same_v<ws::item_t<decltype(ws::iter(0, 3).chunks(2))>, std::vector<int>>);
 static_assert(std::is_same_v<ws::item_t<decltype(ws::iter(0, 3).zip(ws::iter(0L, 3L)))>,
                              std::tuple<int, long>>);
-static_assert(std::is_same_v<ws::item_t<decltype(ws::iter(0, 3).map(square_task).buffered(2))>,
-                             int>);
+static_assert(
+    std::is_same_v<ws::item_t<decltype(ws::iter(0, 3).map(square_task).buffered(2))>, int>);
 
 template <class S>
 std::vector<ws::item_t<S>> collect_on(weir::runtime& rt, S s) {
@@ -209,7 +209,7 @@ TEST_CASE("stream_spawn_buffered_dropped_aborts_its_spawned_tasks", "[stream]") 
     // The aborted tasks clean up on their workers shortly after the drop. (A task aborted before
     // a worker first ran it may end without running its body at all.)
     for (int i = 0; i < 2000 && cancelled.load() < 3; ++i) std::this_thread::sleep_for(1ms);
-    REQUIRE(started.load() <= 4);  // never more than the window
+    REQUIRE(started.load() <= 4);                     // never more than the window
     REQUIRE(cancelled.load() == started.load() - 1);  // every one that got to its sleep
 }
 
@@ -243,9 +243,10 @@ TEST_CASE("stream_skip_drops_the_first_n", "[stream]") {
 TEST_CASE("stream_take_while_ends_at_the_first_failing_item", "[stream]") {
     weir::runtime rt{workers(1)};
     int pulled = 0;
-    auto got = collect_on(rt, ws::iter(0, 100)
-                                  .inspect([&](const int&) { ++pulled; })
-                                  .take_while([](int x) { return x * x < 10; }));
+    auto got = collect_on(
+        rt, ws::iter(0, 100).inspect([&](const int&) { ++pulled; }).take_while([](int x) {
+            return x * x < 10;
+        }));
     REQUIRE(got == std::vector<int>{0, 1, 2, 3});
     REQUIRE(pulled == 5);  // 4 failed the test; nothing after it was pulled
     auto small = [](const int& x) -> weir::task<bool> { co_return x < 2; };
@@ -347,8 +348,7 @@ TEST_CASE("stream_inspect_sees_each_item_and_passes_it_on", "[stream]") {
     REQUIRE(seen == range(0, 3));
 }
 
-TEST_CASE("stream_timeout_passes_prompt_items_and_ends_with_timed_out_on_a_late_one",
-          "[stream]") {
+TEST_CASE("stream_timeout_passes_prompt_items_and_ends_with_timed_out_on_a_late_one", "[stream]") {
     weir::runtime rt{workers(2)};
     std::atomic<int> cleaned{0};
     auto late = [](std::atomic<int>* c) -> ws::generator<int> {

@@ -62,10 +62,9 @@ TEST_CASE("stream_for_each_concurrent_runs_up_to_n_at_once", "[stream]") {
     }());
     REQUIRE(done == 30);
     REQUIRE(peak == 5);
-    REQUIRE_THROWS_AS(ws::iter(0, 1).for_each_concurrent(0, [](int) -> weir::task<void> {
-        co_return;
-    }),
-                      std::invalid_argument);
+    REQUIRE_THROWS_AS(
+        ws::iter(0, 1).for_each_concurrent(0, [](int) -> weir::task<void> { co_return; }),
+        std::invalid_argument);
 }
 
 TEST_CASE("stream_for_each_concurrent_first_error_cancels_the_others", "[stream]") {

@@ -61,8 +61,8 @@ TEST_CASE("stream_for_each_concurrent_gives_way_to_other_tasks", "[stream]") {
         co_await h;
         co_return seen;
     }()));
-    REQUIRE(seen_at >= 0);     // the other task ran while the stream was being consumed...
-    REQUIRE(seen_at < 1000);   // ...within a few budgets, not only at its end
+    REQUIRE(seen_at >= 0);    // the other task ran while the stream was being consumed...
+    REQUIRE(seen_at < 1000);  // ...within a few budgets, not only at its end
 }
 
 TEST_CASE("stream_buffered_tasks_see_the_task_locals_of_the_current_pull", "[stream]") {

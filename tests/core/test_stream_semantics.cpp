@@ -71,9 +71,8 @@ TEST_CASE("stream_is_lazy_nothing_runs_before_the_first_pull", "[stream]") {
         return x;
     });
     REQUIRE(calls == 0);
-    auto first = rt.block_on([](auto& st) -> weir::task<std::optional<int>> {
-        co_return co_await st.next();
-    }(s));
+    auto first = rt.block_on(
+        [](auto& st) -> weir::task<std::optional<int>> { co_return co_await st.next(); }(s));
     REQUIRE(first == 0);
     REQUIRE(calls == 1);  // one pull, one call: no read-ahead
 }
@@ -162,15 +161,16 @@ TEST_CASE("stream_cancellation_mid_pipeline_cancels_in_flight_tasks_and_runs_the
     std::atomic<int> delivered{0};
     auto run = [&]() -> weir::task<bool> {
         weir::cancellation_token tok;
-        auto pipeline = ws::iter(0, 1'000'000)
-                            .map([&](int x) -> weir::task<int> {
-                                ++started;
-                                cleanup_probe probe{&cleaned};
-                                co_await weir::sleep(std::chrono::milliseconds(x % 4 == 0 ? 1 : 30'000));
-                                co_return x;
-                            })
-                            .buffered(16)
-                            .for_each([&](int) { ++delivered; });
+        auto pipeline =
+            ws::iter(0, 1'000'000)
+                .map([&](int x) -> weir::task<int> {
+                    ++started;
+                    cleanup_probe probe{&cleaned};
+                    co_await weir::sleep(std::chrono::milliseconds(x % 4 == 0 ? 1 : 30'000));
+                    co_return x;
+                })
+                .buffered(16)
+                .for_each([&](int) { ++delivered; });
         auto canceller = [](weir::cancellation_token t) -> weir::task<void> {
             co_await weir::sleep(20ms);
             t.cancel();
@@ -219,10 +219,11 @@ TEST_CASE("stream_cancelling_a_pending_pull_ends_the_stream", "[stream]") {
     weir::runtime rt{workers(2)};
     auto run = []() -> weir::task<std::pair<int, bool>> {
         auto [tx, rx] = weir::mpsc::channel<int>(4);
-        auto s = ws::from_channel(std::move(rx)).map([](int x) -> weir::task<int> {
-                     co_await weir::sleep(1ms);
-                     co_return x;
-                 })
+        auto s = ws::from_channel(std::move(rx))
+                     .map([](int x) -> weir::task<int> {
+                         co_await weir::sleep(1ms);
+                         co_return x;
+                     })
                      .buffered(2);
         co_await tx.send(1);
         auto first = co_await s.next();
@@ -251,9 +252,10 @@ TEST_CASE("stream_no_item_lost_or_duplicated_with_four_producers_and_buffer_unor
         auto [tx, rx] = weir::mpsc::channel<int>(64);
         std::vector<weir::join_handle<void>> producers;
         for (int p = 0; p < 4; ++p)
-            producers.push_back(weir::spawn([](weir::mpsc::sender<int> t, int p) -> weir::task<void> {
-                for (int i = 0; i < per; ++i) co_await t.send(p * per + i);
-            }(tx, p)));
+            producers.push_back(
+                weir::spawn([](weir::mpsc::sender<int> t, int p) -> weir::task<void> {
+                    for (int i = 0; i < per; ++i) co_await t.send(p * per + i);
+                }(tx, p)));
         { auto drop = std::move(tx); }
         auto v = co_await ws::from_channel(std::move(rx))
                      .map([](int x) -> weir::task<int> {
@@ -296,7 +298,7 @@ TEST_CASE("stream_empty_source_through_every_adapter_gives_nothing", "[stream]")
     auto n = rt.block_on([]() -> weir::task<std::size_t> {
         weir::cancellation_token never;
         std::size_t total = 0;
-        auto sq = [](int x) -> weir::task<int> { co_return x * x; };
+        auto sq = [](int x) -> weir::task<int> { co_return x* x; };
         total += (co_await ws::empty<int>().map([](int x) { return x; }).collect()).size();
         total += co_await ws::empty<int>().then(sq).count();
         total += co_await ws::empty<int>().filter([](int) { return true; }).count();

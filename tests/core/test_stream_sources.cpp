@@ -22,8 +22,8 @@ static_assert(std::is_same_v<decltype(std::declval<ws::iota_stream<int>&>().next
                              weir::task<std::optional<int>>>);
 static_assert(std::is_same_v<decltype(ws::iter(0, 3).count()), weir::task<std::size_t>>);
 static_assert(std::is_same_v<decltype(ws::iter(0, 3).collect()), weir::task<std::vector<int>>>);
-static_assert(std::is_same_v<ws::item_t<decltype(ws::iter(std::vector<std::string>{}))>,
-                             std::string>);
+static_assert(
+    std::is_same_v<ws::item_t<decltype(ws::iter(std::vector<std::string>{}))>, std::string>);
 
 namespace {
 template <class S>

@@ -4,10 +4,9 @@
 // weir/stream/stream_base.hpp.
 #pragma once
 
-#include "stream/stream_base.hpp"
-
-#include "stream/generator.hpp"
 #include "stream/boxed.hpp"
+#include "stream/generator.hpp"
+#include "stream/stream_base.hpp"
 
 // sources
 #include "stream/from_channel.hpp"

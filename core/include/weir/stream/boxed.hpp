@@ -31,8 +31,8 @@ public:
     /// An empty boxed stream (pulling from it throws std::logic_error); assign one to use it.
     boxed() = default;
     template <stream_like S>
-        requires(!std::is_same_v<std::remove_cvref_t<S>, boxed> &&
-                 std::is_same_v<item_t<S>, T> && !std::is_lvalue_reference_v<S>)
+        requires(!std::is_same_v<std::remove_cvref_t<S>, boxed> && std::is_same_v<item_t<S>, T> &&
+                 !std::is_lvalue_reference_v<S>)
     boxed(S&& s) {  // NOLINT: implicit on purpose, like std::function
         if constexpr (std::is_same_v<std::remove_cvref_t<S>, generator<T>>)
             g_ = std::move(s);

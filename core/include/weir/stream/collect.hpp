@@ -34,9 +34,10 @@ task<std::vector<T>> stream_base<D, T>::collect() && {
 template <class D, class T>
 template <class C>
 task<C> stream_base<D, T>::collect() && {
-    static_assert(requires(C c, T v) { c.push_back(std::move(v)); } ||
-                      requires(C c, T v) { c.insert(std::move(v)); },
-                  "weir::stream::collect<C>: C needs push_back(T) or insert(T)");
+    static_assert(
+        requires(C c, T v) { c.push_back(std::move(v)); } ||
+            requires(C c, T v) { c.insert(std::move(v)); },
+        "weir::stream::collect<C>: C needs push_back(T) or insert(T)");
     return detail::collect_into<C, D>(moved_self());
 }
 

@@ -53,8 +53,7 @@ generator<U> flatten_gen(S up) {
 template <class D, class T>
 auto stream_base<D, T>::flatten() && {
     using U = typename detail::inner_item<T>::type;
-    static_assert(!std::is_void_v<U>,
-                  "weir::stream::flatten: the items must be streams or ranges");
+    static_assert(!std::is_void_v<U>, "weir::stream::flatten: the items must be streams or ranges");
     return detail::flatten_gen<D, U>(moved_self());
 }
 

@@ -71,12 +71,11 @@ public:
         to_consumer final_suspend() noexcept { return {this}; }
 
         template <class U>
-            requires std::is_constructible_v<T, U&&>
-        to_consumer yield_value(U&& v) {
-            own.emplace(std::forward<U>(v));
-            item = &own;
-            return {this};
-        }
+            requires std::is_constructible_v<T, U&&> to_consumer yield_value(U&& v) {
+                own.emplace(std::forward<U>(v));
+                item = &own;
+                return {this};
+            }
         to_consumer yield_value(detail::yield_slot<T> s) noexcept {
             item = s.slot;
             return {this};

@@ -23,8 +23,9 @@ task<item_t<S>> sum_task(S s) {
 
 template <class D, class T>
 task<T> stream_base<D, T>::sum() && {
-    static_assert(requires(T a, T b) { T(std::move(a) + std::move(b)); },
-                  "weir::stream::sum: the items must support +");
+    static_assert(
+        requires(T a, T b) { T(std::move(a) + std::move(b)); },
+        "weir::stream::sum: the items must support +");
     return detail::sum_task<D>(moved_self());
 }
 

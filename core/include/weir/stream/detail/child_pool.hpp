@@ -1,9 +1,9 @@
 // The concurrency inside a stream stage (buffered, buffer_unordered, spawn_buffered, merge,
-// take_until, for_each_concurrent): a small executor of its own, like the FuturesUnordered inside Rust's
-// Buffered. Its children (the upstream pump, the tasks in flight) are coroutines whose context
-// names the pool's own task_header, so when a child is woken (timer, channel, I/O) its node goes
-// to the pool, not to the consuming task. The pool then signals the stage, and the stage resumes
-// the woken children itself, on its own thread, inside the consuming task's run (drain()).
+// take_until, for_each_concurrent): a small executor of its own, like the FuturesUnordered inside
+// Rust's Buffered. Its children (the upstream pump, the tasks in flight) are coroutines whose
+// context names the pool's own task_header, so when a child is woken (timer, channel, I/O) its node
+// goes to the pool, not to the consuming task. The pool then signals the stage, and the stage
+// resumes the woken children itself, on its own thread, inside the consuming task's run (drain()).
 //
 // Why not run the children directly as coroutines of the consuming task (as join does)? Because a
 // stream can be dropped while children are suspended, and a woken child's node on the task's
