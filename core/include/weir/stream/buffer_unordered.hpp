@@ -16,27 +16,19 @@ namespace detail {
 template <class S>
 generator<task_value_t<item_t<S>>> buffer_unordered_gen(S up, std::size_t n) {
     using U = task_value_t<item_t<S>>;
-    child_pool pool;
-    pump<S> src(std::move(up), pool);
-    task_slots<U> slots(pool, n, true);
-    drain_on_exit guard{pool};
+    task_window<S, U> w(std::move(up), n, true);
     for (;;) {
-        while (slots.has_free() && !src.ended()) {
-            if (src.idle()) src.request();
-            if (!src.has_item()) break;
-            slots.start(src.take());
-        }
-        if (src.error()) std::rethrow_exception(src.error());
-        if (std::optional<std::size_t> done = slots.pop_finished()) {
-            std::size_t i = *done;
-            auto& s = slots.at(i);
+        w.fill(as_is{}, ignore_index{});
+        if (w.src.error()) std::rethrow_exception(w.src.error());
+        if (std::optional<std::size_t> done = w.slots.pop_finished()) {
+            auto& s = w.slots.at(*done);
             if (s.error) std::rethrow_exception(s.error);
             co_yield yield_slot<U>{&s.value};
-            slots.release(i);
+            w.slots.release(*done);
             continue;
         }
-        if (slots.in_use() == 0 && src.ended()) co_return;
-        co_await pool.wait();
+        if (w.slots.in_use() == 0 && w.src.ended()) co_return;
+        co_await w.pool.wait();
     }
 }
 }  // namespace detail

@@ -21,9 +21,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "detail/child_pool.hpp"
-#include "detail/pump.hpp"
-#include "detail/task_slots.hpp"
+#include "detail/task_window.hpp"
 #include "generator.hpp"
 
 namespace weir::stream {
@@ -32,33 +30,25 @@ namespace detail {
 template <class S>
 generator<task_value_t<item_t<S>>> buffered_gen(S up, std::size_t n) {
     using U = task_value_t<item_t<S>>;
-    child_pool pool;
-    pump<S> src(std::move(up), pool);
-    task_slots<U> slots(pool, n, false);
-    drain_on_exit guard{pool};
+    task_window<S, U> w(std::move(up), n, false);
     std::deque<std::size_t> order;  // slots in input order
+    auto in_order = [&order](std::size_t i) { order.push_back(i); };
     for (;;) {
-        // Start tasks while there is room and the upstream answers at once. The pump is asked
-        // only when a slot is free, so an item it brings always finds one.
-        while (slots.has_free() && !src.ended()) {
-            if (src.idle()) src.request();
-            if (!src.has_item()) break;
-            order.push_back(slots.start(src.take()));
-        }
-        if (!order.empty() && slots.done(order.front())) {
+        w.fill(as_is{}, in_order);
+        if (!order.empty() && w.slots.done(order.front())) {
             std::size_t i = order.front();
             order.pop_front();
-            auto& s = slots.at(i);
+            auto& s = w.slots.at(i);
             if (s.error) std::rethrow_exception(s.error);
             co_yield yield_slot<U>{&s.value};
-            slots.release(i);
+            w.slots.release(i);
             continue;
         }
-        if (order.empty() && src.ended()) {
-            if (src.error()) std::rethrow_exception(src.error());
+        if (order.empty() && w.src.ended()) {
+            if (w.src.error()) std::rethrow_exception(w.src.error());
             co_return;
         }
-        co_await pool.wait();
+        co_await w.pool.wait();
     }
 }
 

@@ -8,27 +8,10 @@
 #include <utility>
 
 #include "detail/invoke.hpp"
+#include "detail/predicate_gen.hpp"
 #include "generator.hpp"
 
 namespace weir::stream {
-
-namespace detail {
-template <class S, class P>
-generator<item_t<S>> filter_gen(S up, P p) {
-    using T = item_t<S>;
-    using R = std::invoke_result_t<P&, const T&>;
-    for (;;) {
-        std::optional<T> v = co_await up.pull();
-        if (!v) co_return;
-        bool keep;
-        if constexpr (is_task_v<R>)
-            keep = co_await std::invoke(p, std::as_const(*v));
-        else
-            keep = std::invoke(p, std::as_const(*v));
-        if (keep) co_yield yield_slot<T>{&v};
-    }
-}
-}  // namespace detail
 
 template <class D, class T>
 template <class P>
@@ -37,7 +20,7 @@ generator<T> stream_base<D, T>::filter(P p) && {
                   "weir::stream::filter: p must be callable with const item&");
     static_assert(std::is_convertible_v<detail::call_result_t<P, const T&>, bool>,
                   "weir::stream::filter: p must return bool or weir::task<bool>");
-    return detail::filter_gen<D, P>(moved_self(), std::move(p));
+    return detail::predicate_gen<detail::on_false::skip, D, P>(moved_self(), std::move(p));
 }
 
 }  // namespace weir::stream

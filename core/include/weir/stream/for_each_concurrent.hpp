@@ -12,35 +12,26 @@
 #include <type_traits>
 #include <utility>
 
-#include "detail/child_pool.hpp"
 #include "detail/invoke.hpp"
-#include "detail/pump.hpp"
-#include "detail/task_slots.hpp"
+#include "detail/task_window.hpp"
 
 namespace weir::stream {
 
 namespace detail {
 template <class S, class F, class U>
 task<void> for_each_concurrent_task(S up, std::size_t n, F f) {
-    child_pool pool;
-    pump<S> src(std::move(up), pool);
-    task_slots<U> slots(pool, n, true);
-    drain_on_exit guard{pool};
+    task_window<S, U> w(std::move(up), n, true);
+    auto make = [&f](item_t<S>&& x) { return std::invoke(f, std::move(x)); };
     for (;;) {
-        while (slots.has_free() && !src.ended()) {
-            if (src.idle()) src.request();
-            if (!src.has_item()) break;
-            slots.start(std::invoke(f, src.take()));
+        w.fill(make, ignore_index{});
+        if (w.src.error()) std::rethrow_exception(w.src.error());
+        while (std::optional<std::size_t> done = w.slots.pop_finished()) {
+            if (w.slots.at(*done).error) std::rethrow_exception(w.slots.at(*done).error);
+            w.slots.release(*done);
         }
-        if (src.error()) std::rethrow_exception(src.error());
-        while (std::optional<std::size_t> done = slots.pop_finished()) {
-            std::size_t i = *done;
-            if (slots.at(i).error) std::rethrow_exception(slots.at(i).error);
-            slots.release(i);
-        }
-        if (slots.in_use() == 0 && src.ended()) co_return;
-        if (slots.has_free() && src.idle() && !src.ended()) continue;
-        co_await pool.wait();
+        if (w.slots.in_use() == 0 && w.src.ended()) co_return;
+        if (w.slots.has_free() && w.src.idle() && !w.src.ended()) continue;
+        co_await w.pool.wait();
     }
 }
 }  // namespace detail
