@@ -9,6 +9,7 @@
 #include "join_handle.hpp"
 #include "mpsc.hpp"
 #include "mutex.hpp"
+#include "net/socket_address.hpp"
 #include "notify.hpp"
 #include "oneshot.hpp"
 #include "runtime.hpp"
