@@ -44,6 +44,11 @@ public:
         }
     }
 
+    bool consume_unpark() noexcept override {
+        int expected = notified;
+        return state_.compare_exchange_strong(expected, empty, std::memory_order_seq_cst);
+    }
+
     const char* name() const noexcept override { return "thread_park"; }
 
 private:

@@ -34,6 +34,11 @@ public:
             emscripten_futex_wake(static_cast<volatile void*>(&word()), 1);
     }
 
+    bool consume_unpark() noexcept override {
+        int expected = notified;
+        return state_.compare_exchange_strong(expected, empty, std::memory_order_seq_cst);
+    }
+
     const char* name() const noexcept override { return "wasm_threads"; }
 
 private:

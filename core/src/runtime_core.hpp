@@ -65,6 +65,8 @@ public:
     bool blocking_submit(blocking_job* j) noexcept { return blocking_.submit(j); }
 
     std::size_t worker_count() const noexcept { return workers_.size(); }
+    /// The backend's driver (what the timer owner parks on): its name, e.g. "thread_park".
+    const char* driver_name() const noexcept { return driver_->name(); }
     std::size_t live_tasks() noexcept;
     bool is_shutting_down() const noexcept { return shutdown_.load(std::memory_order_acquire); }
 
@@ -78,6 +80,7 @@ private:
     bool transition_from_parked(worker& w);
     void push_local(worker& w, task_header* t) noexcept;
     void notify_parked() noexcept;
+    void unpark_worker(std::size_t i) noexcept;
     void notify_if_work_pending() noexcept;
     void shutdown_tasks() noexcept;
 
@@ -92,6 +95,9 @@ private:
     timer_wheel wheel_;
     std::atomic<std::uint64_t> next_deadline_{UINT64_MAX};
     std::atomic<std::ptrdiff_t> timer_owner_{-1};  // the worker parked with a timeout, if any
+    // The backend's driver. The timer owner parks on it instead of its own parker, so that an
+    // I/O backend can wait for completions and the next deadline in one call.
+    std::unique_ptr<driver> driver_;
 
     // Every live task, so shutdown can destroy the unfinished ones. Sharded to spread the lock.
     static constexpr std::size_t registry_shards = 8;

@@ -30,7 +30,10 @@ std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pic
 std::uint64_t next_task_id() noexcept { return task_ids.fetch_add(1, std::memory_order_relaxed); }
 
 runtime_core::runtime_core(std::size_t n, std::size_t max_blocking)
-    : idle_(n), start_(std::chrono::steady_clock::now()), blocking_(this, max_blocking) {
+    : idle_(n),
+      start_(std::chrono::steady_clock::now()),
+      driver_(make_driver()),
+      blocking_(this, max_blocking) {
     workers_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         auto w = std::make_unique<worker>();
@@ -47,6 +50,7 @@ runtime_core::runtime_core(std::size_t n, std::size_t max_blocking)
         }
     } catch (...) {
         shutdown_.store(true);
+        driver_->unpark();
         for (std::size_t i = 0; i < started; ++i) {
             workers_[i]->park->unpark();
             workers_[i]->thread.join();
@@ -57,6 +61,7 @@ runtime_core::runtime_core(std::size_t n, std::size_t max_blocking)
 
 runtime_core::~runtime_core() {
     shutdown_.store(true, std::memory_order_seq_cst);
+    driver_->unpark();
     for (auto& w : workers_) w->park->unpark();
     for (auto& w : workers_)
         if (w->thread.joinable()) w->thread.join();
@@ -143,7 +148,18 @@ void runtime_core::push_local(worker& w, task_header* t) noexcept {
 
 void runtime_core::notify_parked() noexcept {
     std::ptrdiff_t i = idle_.worker_to_notify();
-    if (i >= 0) workers_[static_cast<std::size_t>(i)]->park->unpark();
+    if (i >= 0) unpark_worker(static_cast<std::size_t>(i));
+}
+
+// A parked worker sleeps on its own parker, or, if it holds the timer role, on the driver. The
+// unpark goes to its parker first; then, if it is the timer owner, to the driver as well. The
+// worker claims the role (seq_cst) before checking its parker (consume_unpark, seq_cst) and only
+// then parks on the driver, so with the fence here one of the two sees the other.
+void runtime_core::unpark_worker(std::size_t i) noexcept {
+    workers_[i]->park->unpark();
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (timer_owner_.load(std::memory_order_seq_cst) == static_cast<std::ptrdiff_t>(i))
+        driver_->unpark();
 }
 
 void runtime_core::notify_if_work_pending() noexcept {
@@ -259,8 +275,12 @@ void runtime_core::park_worker(worker& w) {
                     0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
             }
         }
-        if (!w.lifo && w.queue.empty() && !shutdown_.load(std::memory_order_acquire))
-            w.park->park(timeout);
+        if (!w.lifo && w.queue.empty() && !shutdown_.load(std::memory_order_acquire)) {
+            if (!owner)
+                w.park->park(timeout);
+            else if (!w.park->consume_unpark())  // an unpark that came before the role
+                driver_->park(timeout);
+        }
         if (owner) {
             timer_owner_.store(-1, std::memory_order_seq_cst);
             process_timers();
@@ -315,8 +335,7 @@ bool runtime_core::timer_insert(timer_entry* e) noexcept {
         // Pairs with the owner's seq_cst claim of the timer role before it reads the deadline:
         // either it sees the new deadline, or we see it as owner and cut its sleep short.
         std::atomic_thread_fence(std::memory_order_seq_cst);
-        std::ptrdiff_t o = timer_owner_.load(std::memory_order_seq_cst);
-        if (o >= 0) workers_[static_cast<std::size_t>(o)]->park->unpark();
+        if (timer_owner_.load(std::memory_order_seq_cst) >= 0) driver_->unpark();
     }
     return true;
 }

@@ -19,6 +19,10 @@ public:
     virtual void park(std::int64_t timeout_ns) = 0;
     /// Wakes the parked thread, or makes its next park return at once. Any thread.
     virtual void unpark() noexcept = 0;
+    /// Takes a pending unpark without blocking: true if there was one (then the next park
+    /// blocks again). Called by the parker's own thread. Sequentially consistent, so that a
+    /// thread deciding to block elsewhere (on the driver) cannot miss an unpark aimed at it.
+    virtual bool consume_unpark() noexcept = 0;
 };
 
 class driver : public parker {
