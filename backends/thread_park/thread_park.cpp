@@ -5,6 +5,8 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -61,7 +63,22 @@ private:
 }  // namespace
 
 std::unique_ptr<parker> make_thread_parker() { return std::make_unique<cv_parker>(); }
-std::unique_ptr<driver> make_driver() { return std::make_unique<cv_parker>(); }
+#ifdef WEIR_HAVE_URING
+std::unique_ptr<driver> make_uring_driver();  // backends/uring: null if io_uring is unusable
+#endif
+
+// The I/O backend is chosen when a runtime starts: io_uring where it works, else (for now) this
+// parker without I/O. WEIR_IO_BACKEND=<name> asks for one; a name that is not available here
+// falls back the same way.
+std::unique_ptr<driver> make_driver() {
+    const char* want = std::getenv("WEIR_IO_BACKEND");
+#ifdef WEIR_HAVE_URING
+    if (!want || std::strcmp(want, "uring") == 0)
+        if (auto d = make_uring_driver()) return d;
+#endif
+    (void)want;
+    return std::make_unique<cv_parker>();
+}
 unsigned hardware_threads() noexcept {
     unsigned n = std::thread::hardware_concurrency();
     return n ? n : 1;

@@ -24,4 +24,9 @@ runtime::~runtime() { delete core_; }
 
 std::size_t runtime::worker_count() const noexcept { return core_->worker_count(); }
 
+const char* runtime::io_backend() const noexcept {
+    detail::io_driver* io = core_->io();
+    return io ? io->io_name() : "none";
+}
+
 }  // namespace weir

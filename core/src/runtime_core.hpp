@@ -17,6 +17,7 @@
 #include "inject_queue.hpp"
 #include "local_queue.hpp"
 #include "timer_wheel.hpp"
+#include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
 #include "weir/detail/runtime_core.hpp"
 
@@ -67,6 +68,8 @@ public:
     std::size_t worker_count() const noexcept { return workers_.size(); }
     /// The backend's driver (what the timer owner parks on): its name, e.g. "thread_park".
     const char* driver_name() const noexcept { return driver_->name(); }
+    /// The driver's I/O side, or null when the backend does no I/O.
+    io_driver* io() noexcept { return driver_->io(); }
     std::size_t live_tasks() noexcept;
     bool is_shutting_down() const noexcept { return shutdown_.load(std::memory_order_acquire); }
 

@@ -177,7 +177,10 @@ void runtime_core::run_worker(worker& w) {
     this_thread.worker = &w;
     while (!shutdown_.load(std::memory_order_acquire)) {
         ++w.tick;
-        if (w.tick % event_interval == 0) process_timers();
+        if (w.tick % event_interval == 0) {
+            process_timers();
+            driver_->poll();  // reap I/O completions even while no worker parks
+        }
         task_header* t = next_task(w);
         if (!t) t = steal_work(w);
         if (t) {

@@ -51,6 +51,11 @@ public:
 
     /// Number of worker threads.
     std::size_t worker_count() const noexcept;
+    /// The I/O backend this runtime uses: "uring" (Linux io_uring), or "none" where the platform
+    /// backend does no I/O (then the weir::net and weir::fs operations throw std::system_error
+    /// with std::errc::function_not_supported). WEIR_IO_BACKEND=<name> in the environment asks for
+    /// one; an unavailable backend falls back.
+    const char* io_backend() const noexcept;
 
     /// Internal: the scheduler behind this runtime.
     detail::runtime_core* core() const noexcept { return core_; }

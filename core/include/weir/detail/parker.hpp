@@ -25,10 +25,17 @@ public:
     virtual bool consume_unpark() noexcept = 0;
 };
 
+class io_driver;
+
 class driver : public parker {
 public:
     /// The backend's name, e.g. "thread_park" or "wasm_threads".
     virtual const char* name() const noexcept = 0;
+    /// The driver's I/O side (detail/io.hpp), or null if this backend does no I/O.
+    virtual io_driver* io() noexcept { return nullptr; }
+    /// Reaps whatever I/O has completed, without blocking; called by busy workers now and then
+    /// so completions are not left waiting for a worker to park. Thread-safe.
+    virtual void poll() noexcept {}
 };
 
 /// Provided by the linked backend.

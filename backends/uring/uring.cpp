@@ -1,0 +1,212 @@
+// Linux io_uring driver (liburing). One ring per runtime. The timer owner parks on it: a single
+// io_uring_enter waits for I/O completions and the next timer deadline at once (the timeout goes
+// in as an extended argument, no timeout request). unpark() is a write to an eventfd that the
+// ring always has a read pending on, and only happens when the owner is really asleep (the
+// parked/notified state word, as in the thread parker), so a busy runtime makes no wake-up
+// syscalls. Busy workers reap completions through poll() during maintenance.
+//
+// Threads: submissions from any thread go through sq_lock_ (the submission queue is single
+// producer); completions are reaped by whoever holds cq_lock_ (the parked owner, or a worker in
+// poll() that got the lock without waiting). Each completion is reported exactly once.
+#include <liburing.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include "weir/detail/io.hpp"
+#include "weir/detail/parker.hpp"
+
+namespace weir::detail {
+namespace {
+
+// user_data values that are not io_op pointers (which are at least 8-aligned).
+constexpr std::uint64_t tag_eventfd = 1;
+constexpr std::uint64_t tag_cancel = 3;
+
+class uring_driver final : public driver, public io_driver {
+public:
+    uring_driver(io_uring ring, int efd) : ring_(ring), efd_(efd) {}
+    ~uring_driver() override {
+        io_uring_queue_exit(&ring_);
+        ::close(efd_);
+    }
+
+    // ---- parker ----
+    void park(std::int64_t timeout_ns) override {
+        int expected = notified;
+        if (state_.compare_exchange_strong(expected, empty, std::memory_order_acquire)) return;
+        if (timeout_ns == 0) {
+            poll();
+            return;
+        }
+        std::lock_guard<std::mutex> cq(cq_lock_);
+        expected = empty;
+        if (!state_.compare_exchange_strong(expected, parked, std::memory_order_acquire)) {
+            state_.store(empty, std::memory_order_relaxed);  // notified meanwhile
+            reap_locked();
+            return;
+        }
+        {
+            std::lock_guard<std::mutex> sq(sq_lock_);
+            if (!eventfd_armed_) {
+                io_uring_sqe* sqe = get_sqe_locked();
+                io_uring_prep_read(sqe, efd_, &eventfd_value_, sizeof eventfd_value_, 0);
+                io_uring_sqe_set_data64(sqe, tag_eventfd);
+                eventfd_armed_ = true;
+            }
+            io_uring_submit(&ring_);
+        }
+        io_uring_cqe* cqe = nullptr;
+        __kernel_timespec ts{};
+        __kernel_timespec* tsp = nullptr;
+        if (timeout_ns > 0) {
+            ts.tv_sec = timeout_ns / 1'000'000'000;
+            ts.tv_nsec = timeout_ns % 1'000'000'000;
+            tsp = &ts;
+        }
+        io_uring_wait_cqe_timeout(&ring_, &cqe, tsp);  // -ETIME, -EINTR: just return
+        state_.store(empty, std::memory_order_release);
+        reap_locked();
+    }
+
+    void unpark() noexcept override {
+        if (state_.exchange(notified, std::memory_order_acq_rel) == parked) {
+            std::uint64_t one = 1;
+            ssize_t r = ::write(efd_, &one, sizeof one);
+            (void)r;  // EAGAIN only if the counter is saturated: the owner is awake then
+        }
+    }
+
+    bool consume_unpark() noexcept override {
+        int expected = notified;
+        return state_.compare_exchange_strong(expected, empty, std::memory_order_seq_cst);
+    }
+
+    const char* name() const noexcept override { return "uring"; }
+    io_driver* io() noexcept override { return this; }
+
+    void poll() noexcept override {
+        if (!cq_lock_.try_lock()) return;  // someone is reaping already
+        reap_locked();
+        cq_lock_.unlock();
+    }
+
+    // ---- io_driver ----
+    void submit(io_op* op) noexcept override {
+        std::lock_guard<std::mutex> sq(sq_lock_);
+        io_uring_sqe* sqe = get_sqe_locked();
+        prep(sqe, op);
+        io_uring_sqe_set_data(sqe, op);
+        io_uring_submit(&ring_);
+    }
+
+    void cancel(io_op* op) noexcept override {
+        std::lock_guard<std::mutex> sq(sq_lock_);
+        io_uring_sqe* sqe = get_sqe_locked();
+        io_uring_prep_cancel(sqe, op, 0);
+        io_uring_sqe_set_data64(sqe, tag_cancel);
+        io_uring_submit(&ring_);
+    }
+
+    const char* io_name() const noexcept override { return "uring"; }
+
+private:
+    static void prep(io_uring_sqe* sqe, io_op* op) noexcept {
+        int fd = static_cast<int>(op->handle);
+        unsigned len = static_cast<unsigned>(op->len);
+        switch (op->kind) {
+            case io_kind::nop:
+                io_uring_prep_nop(sqe);
+                break;
+            case io_kind::read:
+                io_uring_prep_read(sqe, fd, op->buf, len, op->offset);
+                break;
+            case io_kind::write:
+                io_uring_prep_write(sqe, fd, op->buf, len, op->offset);
+                break;
+            case io_kind::recv:
+                io_uring_prep_recv(sqe, fd, op->buf, op->len, 0);
+                break;
+            case io_kind::send:
+                io_uring_prep_send(sqe, fd, op->buf, op->len, MSG_NOSIGNAL);
+                break;
+            case io_kind::accept:
+                io_uring_prep_accept(sqe, fd, static_cast<sockaddr*>(op->addr),
+                                     reinterpret_cast<socklen_t*>(op->addrlen), SOCK_CLOEXEC);
+                break;
+            case io_kind::connect:
+                io_uring_prep_connect(sqe, fd, static_cast<const sockaddr*>(op->addr),
+                                      static_cast<socklen_t>(*op->addrlen));
+                break;
+            case io_kind::fsync:
+                io_uring_prep_fsync(sqe, fd, 0);
+                break;
+            case io_kind::close:
+                io_uring_prep_close(sqe, fd);
+                break;
+        }
+    }
+
+    // Under sq_lock_. A full submission queue is flushed to the kernel to make room.
+    io_uring_sqe* get_sqe_locked() noexcept {
+        io_uring_sqe* sqe;
+        while (!(sqe = io_uring_get_sqe(&ring_))) io_uring_submit(&ring_);
+        return sqe;
+    }
+
+    // Under cq_lock_.
+    void reap_locked() noexcept {
+        io_uring_cqe* cqe;
+        while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
+            std::uint64_t data = io_uring_cqe_get_data64(cqe);
+            std::int32_t res = cqe->res;
+            io_uring_cqe_seen(&ring_, cqe);
+            if (data == tag_eventfd) {
+                std::lock_guard<std::mutex> sq(sq_lock_);
+                eventfd_armed_ = false;
+            } else if (data != tag_cancel && data != 0) {
+                io_op* op = reinterpret_cast<io_op*>(data);
+                op->result = res;
+                op->complete(op);  // may free op's frame's awaiter later; do not touch op after
+            }
+        }
+    }
+
+    static constexpr int empty = 0, parked = 1, notified = 2;
+    io_uring ring_;
+    int efd_;
+    std::uint64_t eventfd_value_ = 0;
+    bool eventfd_armed_ = false;  // guarded by sq_lock_
+    std::mutex sq_lock_;
+    std::mutex cq_lock_;
+    std::atomic<int> state_{empty};
+};
+
+}  // namespace
+
+/// The uring driver, or null if io_uring cannot be set up here (old kernel, a container that
+/// forbids io_uring_setup) or WEIR_URING_FAIL_SETUP=1 asks to behave as if it could not.
+std::unique_ptr<driver> make_uring_driver() {
+    if (const char* f = std::getenv("WEIR_URING_FAIL_SETUP"); f && std::strcmp(f, "1") == 0)
+        return nullptr;
+    io_uring ring;
+    if (io_uring_queue_init(256, &ring, 0) < 0) return nullptr;
+    if (!(ring.features & IORING_FEAT_EXT_ARG)) {  // the timeout must not need an SQE
+        io_uring_queue_exit(&ring);
+        return nullptr;
+    }
+    int efd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (efd < 0) {
+        io_uring_queue_exit(&ring);
+        return nullptr;
+    }
+    return std::make_unique<uring_driver>(ring, efd);
+}
+
+}  // namespace weir::detail

@@ -1,0 +1,56 @@
+// The I/O half of the driver interface: a platform-neutral description of one asynchronous
+// operation (io_op) and the driver's entry points for it. The core and the public I/O types
+// (weir::net, weir::fs) build requests; a backend (backends/uring, later backends/asio) carries
+// them out and reports each completion exactly once. An io_op lives in the awaiting coroutine's
+// frame, like a resume_node, so an operation allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace weir::detail {
+
+enum class io_kind : std::uint8_t {
+    nop,      // completes at once (tests the path through the driver)
+    read,     // read into buf at offset (files) or from the current position (offset == ~0)
+    write,    // write buf at offset, or at the current position (offset == ~0)
+    recv,     // receive into buf from a connected socket
+    send,     // send buf on a connected socket
+    accept,   // accept a connection on a listening socket; result: the new handle
+    connect,  // connect a socket to addr
+    fsync,    // flush a file to its device
+    close,    // close a handle
+};
+
+/// One operation. The caller fills the request, the driver fills `result` and calls complete.
+struct io_op {
+    io_kind kind = io_kind::nop;
+    std::intptr_t handle = -1;  // a file descriptor natively
+    void* buf = nullptr;        // data (read/write/recv/send)
+    std::size_t len = 0;
+    std::uint64_t offset = ~std::uint64_t(0);
+    void* addr = nullptr;              // a backend sockaddr (connect: in; accept: out, may be null)
+    std::uint32_t* addrlen = nullptr;  // its size (accept: in/out)
+    /// >= 0: bytes transferred or the new handle; < 0: minus the OS error code (errno).
+    std::int64_t result = 0;
+    /// Called by the driver exactly once, from whichever thread reaps the completion.
+    void (*complete)(io_op*) noexcept = nullptr;
+};
+
+/// Implemented by drivers that do I/O (a driver that does not returns null from io()).
+class io_driver {
+public:
+    /// Starts op; its completion is reported later through op->complete (possibly on another
+    /// thread, never inside submit). Thread-safe.
+    virtual void submit(io_op* op) noexcept = 0;
+    /// Asks the kernel to cancel op if it is still pending. op still completes exactly once
+    /// (with -ECANCELED if the cancellation won). Thread-safe.
+    virtual void cancel(io_op* op) noexcept = 0;
+    /// The backend's name for runtime::io_backend(), e.g. "uring".
+    virtual const char* io_name() const noexcept = 0;
+
+protected:
+    ~io_driver() = default;
+};
+
+}  // namespace weir::detail
