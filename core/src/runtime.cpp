@@ -1,7 +1,11 @@
 // weir::runtime's out-of-line members: choosing the worker count and owning the scheduler.
 #include "weir/runtime.hpp"
 
+#include <string>
+#include <system_error>
+
 #include "runtime_core.hpp"
+#include "weir/detail/io_awaiter.hpp"
 #include "weir/detail/parker.hpp"
 
 namespace weir {
@@ -28,5 +32,18 @@ const char* runtime::io_backend() const noexcept {
     detail::io_driver* io = core_->io();
     return io ? io->io_name() : "none";
 }
+
+namespace detail {
+io_driver* require_io(const char* what) {
+    runtime_core* rt = current_runtime();
+    if (!rt) throw std::logic_error(std::string(what) + ": awaited outside a weir::runtime");
+    io_driver* io = rt->io();
+    if (!io)
+        throw std::system_error(
+            std::make_error_code(std::errc::function_not_supported),
+            std::string(what) + ": this runtime has no I/O backend (io_backend() is \"none\")");
+    return io;
+}
+}  // namespace detail
 
 }  // namespace weir

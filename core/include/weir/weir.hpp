@@ -10,6 +10,7 @@
 #include "mpsc.hpp"
 #include "mutex.hpp"
 #include "net/socket_address.hpp"
+#include "net/tcp.hpp"
 #include "notify.hpp"
 #include "oneshot.hpp"
 #include "runtime.hpp"

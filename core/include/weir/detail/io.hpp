@@ -35,6 +35,7 @@ struct io_op {
     std::int64_t result = 0;
     /// Called by the driver exactly once, from whichever thread reaps the completion.
     void (*complete)(io_op*) noexcept = nullptr;
+    void* context = nullptr;  // for complete: whoever waits on the operation
 };
 
 /// Implemented by drivers that do I/O (a driver that does not returns null from io()).

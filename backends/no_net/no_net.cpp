@@ -1,0 +1,30 @@
+// detail/net_sys.hpp for platforms without sockets in weir yet (WebAssembly): every call throws
+// std::system_error(std::errc::function_not_supported), so weir::net compiles everywhere and
+// fails clearly where it cannot work.
+#include <string>
+#include <system_error>
+
+#include "weir/detail/net_sys.hpp"
+
+namespace weir::detail {
+
+namespace {
+[[noreturn]] void unsupported(const char* what) {
+    throw std::system_error(std::make_error_code(std::errc::function_not_supported),
+                            std::string(what) + ": sockets are not available on this platform");
+}
+}  // namespace
+
+std::intptr_t sys_socket(const net::socket_address&, socket_kind) { unsupported("weir::net"); }
+void sys_bind(std::intptr_t, const net::socket_address&, int, const char* what) {
+    unsupported(what);
+}
+net::socket_address sys_local_address(std::intptr_t, const char* what) { unsupported(what); }
+net::socket_address sys_peer_address(std::intptr_t, const char* what) { unsupported(what); }
+void sys_set_nodelay(std::intptr_t, bool, const char* what) { unsupported(what); }
+void sys_shutdown_write(std::intptr_t, const char* what) { unsupported(what); }
+void sys_close(std::intptr_t) noexcept {}
+std::uint32_t sys_to_sockaddr(const net::socket_address&, sockaddr_buf&) noexcept { return 0; }
+net::socket_address sys_from_sockaddr(const sockaddr_buf&) noexcept { return {}; }
+
+}  // namespace weir::detail

@@ -1,0 +1,117 @@
+// POSIX sockets for weir::net (detail/net_sys.hpp): the synchronous calls, and the conversion
+// between weir::net::socket_address and sockaddr_in / sockaddr_in6.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <system_error>
+
+#include "weir/detail/net_sys.hpp"
+
+namespace weir::detail {
+
+namespace {
+[[noreturn]] void throw_errno(const char* what) {
+    throw std::system_error(errno, std::system_category(), what);
+}
+}  // namespace
+
+std::intptr_t sys_socket(const net::socket_address& like, socket_kind kind) {
+    int type = (kind == socket_kind::stream ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC;
+    int fd = ::socket(like.is_ipv6() ? AF_INET6 : AF_INET, type, 0);
+    if (fd < 0) throw_errno("weir::net: socket");
+    return fd;
+}
+
+void sys_bind(std::intptr_t fd, const net::socket_address& addr, int backlog, const char* what) {
+    int s = static_cast<int>(fd);
+    if (backlog > 0) {
+        int one = 1;
+        ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    }
+    if (addr.is_ipv6()) {
+        int one = 1;  // [::]:port means IPv6 only; IPv4 has its own addresses
+        ::setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
+    sockaddr_buf buf;
+    socklen_t len = sys_to_sockaddr(addr, buf);
+    if (::bind(s, reinterpret_cast<sockaddr*>(buf.bytes), len) < 0 ||
+        (backlog > 0 && ::listen(s, backlog) < 0)) {
+        int err = errno;
+        ::close(s);
+        throw std::system_error(err, std::system_category(),
+                                std::string(what) + " " + addr.to_string());
+    }
+}
+
+net::socket_address sys_local_address(std::intptr_t fd, const char* what) {
+    sockaddr_buf buf;
+    socklen_t len = sizeof buf.bytes;
+    if (::getsockname(static_cast<int>(fd), reinterpret_cast<sockaddr*>(buf.bytes), &len) < 0)
+        throw_errno(what);
+    return sys_from_sockaddr(buf);
+}
+
+net::socket_address sys_peer_address(std::intptr_t fd, const char* what) {
+    sockaddr_buf buf;
+    socklen_t len = sizeof buf.bytes;
+    if (::getpeername(static_cast<int>(fd), reinterpret_cast<sockaddr*>(buf.bytes), &len) < 0)
+        throw_errno(what);
+    return sys_from_sockaddr(buf);
+}
+
+void sys_set_nodelay(std::intptr_t fd, bool on, const char* what) {
+    int v = on ? 1 : 0;
+    if (::setsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) < 0)
+        throw_errno(what);
+}
+
+void sys_shutdown_write(std::intptr_t fd, const char* what) {
+    if (::shutdown(static_cast<int>(fd), SHUT_WR) < 0) throw_errno(what);
+}
+
+void sys_close(std::intptr_t fd) noexcept {
+    if (fd >= 0) ::close(static_cast<int>(fd));
+}
+
+std::uint32_t sys_to_sockaddr(const net::socket_address& addr, sockaddr_buf& buf) noexcept {
+    std::memset(buf.bytes, 0, sizeof buf.bytes);
+    if (addr.is_ipv6()) {
+        sockaddr_in6 a{};
+        a.sin6_family = AF_INET6;
+        a.sin6_port = htons(addr.port());
+        std::memcpy(&a.sin6_addr, addr.bytes().data(), 16);
+        std::memcpy(buf.bytes, &a, sizeof a);
+        return sizeof a;
+    }
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(addr.port());
+    std::memcpy(&a.sin_addr, addr.bytes().data(), 4);
+    std::memcpy(buf.bytes, &a, sizeof a);
+    return sizeof a;
+}
+
+net::socket_address sys_from_sockaddr(const sockaddr_buf& buf) noexcept {
+    sa_family_t family;
+    std::memcpy(&family, buf.bytes, sizeof family);
+    if (family == AF_INET6) {
+        sockaddr_in6 a;
+        std::memcpy(&a, buf.bytes, sizeof a);
+        std::array<std::uint8_t, 16> b;
+        std::memcpy(b.data(), &a.sin6_addr, 16);
+        return net::socket_address::ipv6(b, ntohs(a.sin6_port));
+    }
+    sockaddr_in a;
+    std::memcpy(&a, buf.bytes, sizeof a);
+    const auto* p = reinterpret_cast<const std::uint8_t*>(&a.sin_addr);
+    return net::socket_address::ipv4(p[0], p[1], p[2], p[3], ntohs(a.sin_port));
+}
+
+}  // namespace weir::detail

@@ -1,0 +1,65 @@
+// Awaiting one io_op: submit it to the runtime's I/O driver and suspend until the driver reports
+// its completion. Cancellation asks the driver to cancel the operation, then still waits for its
+// completion (the kernel may be writing into our buffer until then), so nothing is leaked and the
+// frame is never freed under a pending operation. An operation that completed despite the
+// cancellation keeps its result (no data is lost); the next await of the task then throws.
+#pragma once
+
+#include <atomic>
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+#include "io.hpp"
+#include "leaf_waiter.hpp"
+#include "runtime_core.hpp"
+
+namespace weir::detail {
+
+/// The runtime's I/O driver for an operation named `what`, or a clear error where there is none.
+io_driver* require_io(const char* what);
+
+struct io_awaiter : leaf_waiter {
+    io_op op;
+    io_driver* drv = nullptr;
+
+    explicit io_awaiter(const io_op& o) noexcept : op(o) {}
+    io_awaiter(const io_awaiter&) = delete;
+    ~io_awaiter() { disarm(); }
+
+    bool await_ready() const noexcept { return false; }
+    template <class P>
+    bool await_suspend(coro::coroutine_handle<P> h) {
+        prepare(h);
+        drv = require_io("weir I/O");
+        op.complete = &on_complete;
+        op.context = this;
+        drv->submit(&op);
+        arm(&on_cancel);  // after submit: a cancellation must find the operation in flight
+        return true;
+    }
+    /// The operation's result: >= 0 on success, else minus the OS error code.
+    std::int64_t await_resume() {
+        disarm();
+        if (op.result == -ECANCELED && cancelled) throw operation_cancelled();
+        return op.result;
+    }
+
+    static void on_complete(io_op* o) noexcept {
+        static_cast<io_awaiter*>(o->context)
+            ->wake();  // exactly once: the driver reports each operation once
+    }
+    static void on_cancel(cancel_callback* cb) noexcept {
+        auto* self = static_cast<io_awaiter*>(cb);
+        self->cancelled = true;
+        self->drv->cancel(&self->op);  // the completion (maybe -ECANCELED) wakes us
+    }
+};
+
+/// Throws std::system_error for a negative io result (minus an OS error code).
+inline std::int64_t check_io(std::int64_t r, const char* what) {
+    if (r < 0) throw std::system_error(static_cast<int>(-r), std::system_category(), what);
+    return r;
+}
+
+}  // namespace weir::detail

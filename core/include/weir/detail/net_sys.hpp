@@ -1,0 +1,36 @@
+// The synchronous socket calls weir::net needs (create, bind, listen, addresses, options, close),
+// declared without OS types so that core/ stays platform-free; each platform implements them in
+// backends/ (posix_net natively, no_net where there are no sockets, which throws
+// std::errc::function_not_supported). Asynchronous work (accept, connect, send, recv) goes
+// through the runtime's I/O driver instead (detail/io.hpp). Errors throw std::system_error with
+// the OS error code.
+#pragma once
+
+#include <cstdint>
+
+#include "../net/socket_address.hpp"
+
+namespace weir::detail {
+
+/// Room for any socket address of the platform (a sockaddr_storage), for io_op::addr.
+struct alignas(8) sockaddr_buf {
+    unsigned char bytes[128];
+};
+
+enum class socket_kind : std::uint8_t { stream, datagram };
+
+/// A new non-inheritable socket for addresses like `like` (IPv4 or IPv6).
+std::intptr_t sys_socket(const net::socket_address& like, socket_kind kind);
+/// bind (with SO_REUSEADDR for listeners), then listen if backlog > 0. Closes fd on failure.
+void sys_bind(std::intptr_t fd, const net::socket_address& addr, int backlog, const char* what);
+net::socket_address sys_local_address(std::intptr_t fd, const char* what);
+net::socket_address sys_peer_address(std::intptr_t fd, const char* what);
+void sys_set_nodelay(std::intptr_t fd, bool on, const char* what);
+/// Shuts down the sending side (the peer reads end of stream).
+void sys_shutdown_write(std::intptr_t fd, const char* what);
+void sys_close(std::intptr_t fd) noexcept;
+/// Converts to the platform's sockaddr in buf; returns its length.
+std::uint32_t sys_to_sockaddr(const net::socket_address& addr, sockaddr_buf& buf) noexcept;
+net::socket_address sys_from_sockaddr(const sockaddr_buf& buf) noexcept;
+
+}  // namespace weir::detail
