@@ -1,4 +1,5 @@
-// detail/net_sys.hpp for platforms without sockets in weir yet (WebAssembly): every call throws
+// detail/net_sys.hpp and detail/fs_sys.hpp for platforms without an I/O backend in weir yet
+// (WebAssembly): every call throws
 // std::system_error(std::errc::function_not_supported), so weir::net compiles everywhere and
 // fails clearly where it cannot work.
 #include <string>
@@ -27,4 +28,19 @@ void sys_close(std::intptr_t) noexcept {}
 std::uint32_t sys_to_sockaddr(const net::socket_address&, sockaddr_buf&) noexcept { return 0; }
 net::socket_address sys_from_sockaddr(const sockaddr_buf&) noexcept { return {}; }
 
+}  // namespace weir::detail
+
+// ---- detail/fs_sys.hpp: no file I/O backend here either ----
+#include "weir/detail/fs_sys.hpp"
+
+namespace weir::detail {
+std::intptr_t sys_open_file(const std::string& path, unsigned) {
+    throw std::system_error(
+        std::make_error_code(std::errc::function_not_supported),
+        "weir::fs::file::open " + path + ": file I/O is not available on this platform");
+}
+std::uint64_t sys_file_size(std::intptr_t, const char* what) {
+    throw std::system_error(std::make_error_code(std::errc::function_not_supported), what);
+}
+void sys_close_file(std::intptr_t) noexcept {}
 }  // namespace weir::detail
