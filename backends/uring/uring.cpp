@@ -18,6 +18,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 
 #include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
@@ -150,6 +151,21 @@ private:
             case io_kind::close:
                 io_uring_prep_close(sqe, fd);
                 break;
+            case io_kind::send_to:
+            case io_kind::recv_from: {
+                static_assert(sizeof(msghdr) + sizeof(iovec) <= sizeof(op->scratch));
+                auto* msg = new (op->scratch) msghdr{};
+                auto* iov = new (op->scratch + sizeof(msghdr)) iovec{op->buf, op->len};
+                msg->msg_name = op->addr;
+                msg->msg_namelen = *op->addrlen;
+                msg->msg_iov = iov;
+                msg->msg_iovlen = 1;
+                if (op->kind == io_kind::send_to)
+                    io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
+                else
+                    io_uring_prep_recvmsg(sqe, fd, msg, 0);
+                break;
+            }
         }
     }
 

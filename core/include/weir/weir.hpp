@@ -11,6 +11,7 @@
 #include "mutex.hpp"
 #include "net/socket_address.hpp"
 #include "net/tcp.hpp"
+#include "net/udp.hpp"
 #include "fs/file.hpp"
 #include "notify.hpp"
 #include "oneshot.hpp"

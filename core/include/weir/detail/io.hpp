@@ -11,15 +11,17 @@
 namespace weir::detail {
 
 enum class io_kind : std::uint8_t {
-    nop,      // completes at once (tests the path through the driver)
-    read,     // read into buf at offset (files) or from the current position (offset == ~0)
-    write,    // write buf at offset, or at the current position (offset == ~0)
-    recv,     // receive into buf from a connected socket
-    send,     // send buf on a connected socket
-    accept,   // accept a connection on a listening socket; result: the new handle
-    connect,  // connect a socket to addr
-    fsync,    // flush a file to its device
-    close,    // close a handle
+    nop,        // completes at once (tests the path through the driver)
+    read,       // read into buf at offset (files) or from the current position (offset == ~0)
+    write,      // write buf at offset, or at the current position (offset == ~0)
+    recv,       // receive into buf from a connected socket
+    send,       // send buf on a connected socket
+    accept,     // accept a connection on a listening socket; result: the new handle
+    connect,    // connect a socket to addr
+    fsync,      // flush a file to its device
+    close,      // close a handle
+    send_to,    // send buf to addr (datagram sockets)
+    recv_from,  // receive into buf; the sender's address goes to addr (its size in *addrlen)
 };
 
 /// One operation. The caller fills the request, the driver fills `result` and calls complete.
@@ -36,6 +38,9 @@ struct io_op {
     /// Called by the driver exactly once, from whichever thread reaps the completion.
     void (*complete)(io_op*) noexcept = nullptr;
     void* context = nullptr;  // for complete: whoever waits on the operation
+    /// Room the backend may use for the operation's platform structures (a msghdr and an iovec
+    /// for send_to / recv_from), which must live until the operation completes.
+    alignas(8) unsigned char scratch[96];
 };
 
 /// Implemented by drivers that do I/O (a driver that does not returns null from io()).
