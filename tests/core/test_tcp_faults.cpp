@@ -1,0 +1,122 @@
+// TCP faults that need the OS to provoke them: a peer that resets the connection, and accept
+// hitting the process's file-descriptor limit (the server must report it and keep serving).
+// Linux only (they use setsockopt and setrlimit directly).
+#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <exception>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+#include <weir/weir.hpp>
+
+#include "helpers.hpp"
+
+using weir::net::socket_address;
+using weir::net::tcp_listener;
+using weir::net::tcp_stream;
+using weir_test::workers;
+
+namespace {
+bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != "none"; }
+
+/// The two lowest free descriptor numbers: the next open gets the first, the one after that
+/// the second. (RLIMIT_NOFILE bounds descriptor numbers, not their count.)
+std::pair<int, int> next_two_fds() {
+    int a = ::dup(0), b = ::dup(0);
+    ::close(a);
+    ::close(b);
+    return {a, b};
+}
+}  // namespace
+
+TEST_CASE("tcp_peer_reset_surfaces_as_connection_reset", "[net]") {
+    weir::runtime rt{workers(2)};
+    if (!have_io(rt)) return;
+    auto code = rt.block_on([]() -> weir::task<std::error_code> {
+        auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
+        tcp_stream c = co_await tcp_stream::connect(l.local_address());
+        {
+            tcp_stream s = co_await l.accept();
+            linger lg{1, 0};  // close with RST instead of FIN
+            ::setsockopt(static_cast<int>(s.native_handle()), SOL_SOCKET, SO_LINGER, &lg,
+                         sizeof lg);
+        }
+        std::vector<std::byte> buf(16);
+        try {
+            co_await c.read(buf);
+        } catch (const std::system_error& e) {
+            co_return e.code();
+        }
+        co_return std::error_code();
+    }());
+    REQUIRE(code == std::errc::connection_reset);
+}
+
+TEST_CASE("tcp_accept_at_the_fd_limit_fails_clearly_and_the_server_keeps_serving", "[net]") {
+    weir::runtime rt{workers(2)};
+    if (!have_io(rt)) return;
+    rlimit saved{};
+    REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+    auto outcome = rt.block_on([](rlimit saved) -> weir::task<std::string> {
+        auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
+        std::vector<tcp_stream> clients;
+        for (int i = 0; i < 2; ++i)
+            clients.push_back(co_await tcp_stream::connect(l.local_address()));
+        // UBSan checks the dynamic type of std::system_category() when the accept's error is
+        // built, and its first check of a type may need a descriptor; do it while there is room.
+        (void)std::system_error(EMFILE, std::system_category(), "warm-up").what();
+        // Room for exactly one more descriptor: the first accept gets it, the second cannot.
+        rlimit tight = saved;
+        tight.rlim_cur = static_cast<rlim_t>(next_two_fds().second);
+        ::setrlimit(RLIMIT_NOFILE, &tight);
+        std::string out;
+        std::vector<tcp_stream> served;
+        served.push_back(co_await l.accept());
+        // While descriptors are exhausted, only capture the error: a sanitizer runtime that
+        // checks a dynamic type for the first time may need a descriptor itself.
+        std::exception_ptr error;
+        try {
+            served.push_back(co_await weir::timeout(std::chrono::seconds(5), l.accept()));
+        } catch (...) {
+            error = std::current_exception();
+        }
+        ::setrlimit(RLIMIT_NOFILE, &saved);  // descriptors free again
+        if (!error) {
+            out += "second accept succeeded;";
+        } else {
+            try {
+                std::rethrow_exception(error);
+            } catch (const std::system_error& e) {
+                if (e.code() == std::errc::too_many_files_open)
+                    out += "EMFILE;";
+                else
+                    out += std::string("other error: ") + e.what() + ";";
+            } catch (const weir::timed_out&) {
+                out += "second accept timed out;";
+            }
+        }
+        // The waiting connection is still there.
+        try {
+            served.push_back(co_await weir::timeout(std::chrono::seconds(5), l.accept()));
+        } catch (const weir::timed_out&) {
+            co_return out + "third accept timed out";
+        }
+        co_await clients[1].write_all(std::as_bytes(std::span<const char>("hi", 2)));
+        std::vector<std::byte> buf(2);
+        co_await served.back().read_exact(buf);
+        out += std::string(reinterpret_cast<const char*>(buf.data()), 2);
+        co_return out;
+    }(saved));
+    ::setrlimit(RLIMIT_NOFILE, &saved);
+    REQUIRE(outcome == "EMFILE;hi");
+}
+
+#endif
