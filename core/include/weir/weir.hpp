@@ -1,9 +1,10 @@
 // The whole public API of weir in one include: tasks and the runtime, timers, cancellation,
-// combinators, channels, synchronisation primitives and stream pipelines.
+// combinators, channels, synchronisation primitives, stream pipelines, and TCP/UDP/file I/O.
 #pragma once
 
 #include "cancellation_token.hpp"
 #include "errors.hpp"
+#include "fs/file.hpp"
 #include "join.hpp"
 #include "join_all.hpp"
 #include "join_handle.hpp"
@@ -12,7 +13,6 @@
 #include "net/socket_address.hpp"
 #include "net/tcp.hpp"
 #include "net/udp.hpp"
-#include "fs/file.hpp"
 #include "notify.hpp"
 #include "oneshot.hpp"
 #include "runtime.hpp"
