@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
+#include <string>
 #include <utility>
 #include <weir/weir.hpp>
 
@@ -17,6 +19,15 @@ inline weir::runtime::options workers(std::size_t n) {
 template <class T>
 weir::task<T> on_worker(weir::task<T> t) {
     co_return co_await weir::spawn(std::move(t));
+}
+
+/// True if rt has an I/O backend; the I/O tests return early where it has none (WebAssembly, or
+/// a kernel that refuses io_uring), and test_tcp checks that the operations then fail clearly.
+inline bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != "none"; }
+
+/// The bytes of s, for write_all and send_to.
+inline std::span<const std::byte> bytes_of(const std::string& s) {
+    return std::as_bytes(std::span<const char>(s.data(), s.size()));
 }
 
 }  // namespace weir_test

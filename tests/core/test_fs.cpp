@@ -14,11 +14,10 @@
 
 using weir::fs::file;
 using weir::fs::open_mode;
+using weir_test::have_io;
 using weir_test::workers;
 
 namespace {
-bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != "none"; }
-
 std::string temp_path(const char* name) {
     const char* dir = std::getenv("TMPDIR");
     return std::string(dir && *dir ? dir : "/tmp") + "/weir-test-" + name + "-" +

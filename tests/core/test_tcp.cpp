@@ -15,15 +15,11 @@ using namespace std::chrono_literals;
 using weir::net::socket_address;
 using weir::net::tcp_listener;
 using weir::net::tcp_stream;
+using weir_test::bytes_of;
+using weir_test::have_io;
 using weir_test::workers;
 
 namespace {
-bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != "none"; }
-
-std::span<const std::byte> bytes_of(const std::string& s) {
-    return std::as_bytes(std::span<const char>(s.data(), s.size()));
-}
-
 weir::task<void> echo_one(tcp_stream s) {
     std::vector<std::byte> buf(4096);
     for (;;) {

@@ -22,11 +22,10 @@
 using weir::net::socket_address;
 using weir::net::tcp_listener;
 using weir::net::tcp_stream;
+using weir_test::have_io;
 using weir_test::workers;
 
 namespace {
-bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != "none"; }
-
 /// The two lowest free descriptor numbers: the next open gets the first, the one after that
 /// the second. (RLIMIT_NOFILE bounds descriptor numbers, not their count.)
 std::pair<int, int> next_two_fds() {

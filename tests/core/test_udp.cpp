@@ -9,15 +9,11 @@
 
 using weir::net::socket_address;
 using weir::net::udp_socket;
+using weir_test::bytes_of;
+using weir_test::have_io;
 using weir_test::workers;
 
 namespace {
-bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != "none"; }
-
-std::span<const std::byte> bytes_of(const std::string& s) {
-    return std::as_bytes(std::span<const char>(s.data(), s.size()));
-}
-
 weir::task<std::string> ping_pong(socket_address where) {
     udp_socket a = udp_socket::bind(where);
     udp_socket b = udp_socket::bind(where);
