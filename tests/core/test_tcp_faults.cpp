@@ -1,5 +1,6 @@
-// TCP faults that need the OS to provoke them: a peer that resets the connection, and accept
-// hitting the process's file-descriptor limit (the server must report it and keep serving).
+// TCP faults that need the OS to provoke them: a peer that resets the connection, accept
+// hitting the process's file-descriptor limit (the server must report it and keep serving), and
+// a connect that never completes (cut off by a timeout).
 // Linux only (they use setsockopt and setrlimit directly).
 #if defined(__linux__) && !defined(__EMSCRIPTEN__)
 
@@ -116,6 +117,28 @@ TEST_CASE("tcp_accept_at_the_fd_limit_fails_clearly_and_the_server_keeps_serving
     }(saved));
     ::setrlimit(RLIMIT_NOFILE, &saved);
     REQUIRE(outcome == "EMFILE;hi");
+}
+
+TEST_CASE("tcp_connect_that_never_completes_is_cut_off_by_timeout", "[net]") {
+    weir::runtime rt{workers(2)};
+    if (!have_io(rt)) return;
+    // A listener that never accepts, with a backlog of 1: once its queue is full the kernel
+    // drops further SYNs, so the next connect stays pending (retransmitting) until cancelled.
+    auto outcome = rt.block_on([]() -> weir::task<std::string> {
+        auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"), 1);
+        std::vector<tcp_stream> queued;
+        for (int i = 0; i < 8; ++i) {
+            try {
+                queued.push_back(co_await weir::timeout(std::chrono::milliseconds(200),
+                                                        tcp_stream::connect(l.local_address())));
+            } catch (const weir::timed_out&) {
+                co_return "timed out after " + std::to_string(i) + " queued";
+            }
+        }
+        co_return std::string("never timed out");
+    }());
+    INFO(outcome);
+    REQUIRE(outcome.rfind("timed out after ", 0) == 0);
 }
 
 #endif
