@@ -9,6 +9,7 @@
 #include <system_error>
 
 #include "weir/detail/fs_sys.hpp"
+#include "weir/detail/io.hpp"
 
 namespace weir::detail {
 
@@ -33,7 +34,7 @@ std::uint64_t sys_file_size(std::intptr_t fd, const char* what) {
 }
 
 void sys_close_file(std::intptr_t fd) noexcept {
-    if (fd >= 0) ::close(static_cast<int>(fd));
+    if (fd >= 0 && !io_release_handle(fd)) ::close(static_cast<int>(fd));
 }
 
 }  // namespace weir::detail

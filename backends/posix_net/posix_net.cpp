@@ -12,6 +12,7 @@
 #include <string>
 #include <system_error>
 
+#include "weir/detail/io.hpp"
 #include "weir/detail/net_sys.hpp"
 
 namespace weir::detail {
@@ -77,7 +78,7 @@ void sys_shutdown_write(std::intptr_t fd, const char* what) {
 }
 
 void sys_close(std::intptr_t fd) noexcept {
-    if (fd >= 0) ::close(static_cast<int>(fd));
+    if (fd >= 0 && !io_release_handle(fd)) ::close(static_cast<int>(fd));
 }
 
 std::uint32_t sys_to_sockaddr(const net::socket_address& addr, sockaddr_buf& buf) noexcept {

@@ -1,12 +1,10 @@
 // Native park backend: a parker built on std::mutex + std::condition_variable behind an atomic
 // state word, so unpark costs one atomic exchange when the other thread is not asleep, and the
 // lock is only taken to hand over a real sleep. Portable (Linux, Windows via mingw, macOS).
-// The driver for this backend is the same parker: timers are the core's, and there is no I/O yet.
+// It is also the driver of a runtime without I/O (io_backend "none"); select_driver.cpp picks.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
-#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -63,22 +61,7 @@ private:
 }  // namespace
 
 std::unique_ptr<parker> make_thread_parker() { return std::make_unique<cv_parker>(); }
-#ifdef WEIR_HAVE_URING
-std::unique_ptr<driver> make_uring_driver();  // backends/uring: null if io_uring is unusable
-#endif
-
-// The I/O backend is chosen when a runtime starts: io_uring where it works, else (for now) this
-// parker without I/O. WEIR_IO_BACKEND=<name> asks for one; a name that is not available here
-// falls back the same way.
-std::unique_ptr<driver> make_driver() {
-    const char* want = std::getenv("WEIR_IO_BACKEND");
-#ifdef WEIR_HAVE_URING
-    if (!want || std::strcmp(want, "uring") == 0)
-        if (auto d = make_uring_driver()) return d;
-#endif
-    (void)want;
-    return std::make_unique<cv_parker>();
-}
+std::unique_ptr<driver> make_parking_driver() { return std::make_unique<cv_parker>(); }
 unsigned hardware_threads() noexcept {
     unsigned n = std::thread::hardware_concurrency();
     return n ? n : 1;

@@ -6,6 +6,9 @@
 
 #include <atomic>
 #include <cmath>
+#include <stdexcept>
+#include <string>
+#include <system_error>
 
 #include "weir/detail/parker.hpp"
 
@@ -52,7 +55,17 @@ static_assert(sizeof(std::atomic<int>) == sizeof(int), "futex word must be a pla
 }  // namespace
 
 std::unique_ptr<parker> make_thread_parker() { return std::make_unique<futex_parker>(); }
-std::unique_ptr<driver> make_driver() { return std::make_unique<futex_parker>(); }
+// WebAssembly has no I/O driver yet: "" and "none" give the parker, any other name is refused
+// (WEIR_IO_BACKEND is not read: Node's environment is not the program's).
+std::unique_ptr<driver> make_driver(const std::string& requested) {
+    if (requested.empty() || requested == "none") return std::make_unique<futex_parker>();
+    if (requested == "uring" || requested == "asio")
+        throw std::system_error(
+            std::make_error_code(std::errc::function_not_supported),
+            "weir::runtime: the I/O backend \"" + requested + "\" is not available in WebAssembly");
+    throw std::invalid_argument("weir::runtime: unknown I/O backend \"" + requested +
+                                "\"; expected uring, asio or none");
+}
 unsigned hardware_threads() noexcept {
     int n = emscripten_num_logical_cores();
     return n > 0 ? static_cast<unsigned>(n) : 1;

@@ -21,7 +21,7 @@ runtime::runtime(options opts) {
     if (workers > 4096) throw std::invalid_argument("weir::runtime: worker_threads is too large");
     std::size_t blocking =
         opts.max_blocking_threads ? opts.max_blocking_threads : default_max_blocking;
-    core_ = new detail::runtime_core(workers, blocking);
+    core_ = new detail::runtime_core(workers, blocking, opts.io_backend);
 }
 
 runtime::~runtime() { delete core_; }

@@ -47,7 +47,8 @@ struct alignas(64) worker {
 
 class runtime_core final : public executor {
 public:
-    runtime_core(std::size_t workers, std::size_t max_blocking);
+    /// io: runtime::options::io_backend (see make_driver).
+    runtime_core(std::size_t workers, std::size_t max_blocking, const std::string& io);
     ~runtime_core();
 
     void schedule(task_header* t, bool yield) noexcept override;

@@ -29,10 +29,10 @@ std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pic
 
 std::uint64_t next_task_id() noexcept { return task_ids.fetch_add(1, std::memory_order_relaxed); }
 
-runtime_core::runtime_core(std::size_t n, std::size_t max_blocking)
+runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::string& io)
     : idle_(n),
       start_(std::chrono::steady_clock::now()),
-      driver_(make_driver()),
+      driver_(make_driver(io)),
       blocking_(this, max_blocking) {
     workers_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -68,6 +68,9 @@ runtime_core::~runtime_core() {
     // Nothing runs any more. Jobs of the blocking pool that started are waited for; the others
     // are dropped. Then queued tasks are forgotten and every unfinished task destroyed.
     blocking_.shutdown();
+    // Work the driver runs itself (a file read on a helper thread) finishes while the frames
+    // it writes into still exist; completions are no longer reported.
+    driver_->shutdown();
     inject_.close();
     for (auto& w : workers_) {
         w->lifo = nullptr;

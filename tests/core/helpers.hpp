@@ -2,12 +2,40 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdlib>
 #include <span>
 #include <string>
 #include <utility>
 #include <weir/weir.hpp>
 
 namespace weir_test {
+
+/// Sets (value non-null) or removes an environment variable for the scope, then restores it.
+/// Only between runtimes: nothing may read the environment meanwhile.
+class scoped_env {
+public:
+    scoped_env(const char* name, const char* value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old, had_ = true;
+        set(value);
+    }
+    ~scoped_env() { set(had_ ? old_.c_str() : nullptr); }
+    scoped_env(const scoped_env&) = delete;
+
+private:
+    void set(const char* v) {
+#if defined(_WIN32)
+        _putenv_s(name_, v ? v : "");
+#else
+        if (v)
+            ::setenv(name_, v, 1);
+        else
+            ::unsetenv(name_);
+#endif
+    }
+    const char* name_;
+    std::string old_;
+    bool had_ = false;
+};
 
 /// Runtime options with n worker threads.
 inline weir::runtime::options workers(std::size_t n) {
@@ -21,8 +49,8 @@ weir::task<T> on_worker(weir::task<T> t) {
     co_return co_await weir::spawn(std::move(t));
 }
 
-/// True if rt has an I/O backend; the I/O tests return early where it has none (WebAssembly, or
-/// a kernel that refuses io_uring), and test_tcp checks that the operations then fail clearly.
+/// True if rt has an I/O backend; the I/O tests return early where it has none (WebAssembly),
+/// and test_tcp checks that the operations then fail clearly.
 inline bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != "none"; }
 
 /// The bytes of s, for write_all and send_to.

@@ -71,13 +71,10 @@ TEST_CASE("tcp_echo_concurrent_clients_every_byte_checked", "[net]") {
 }
 
 TEST_CASE("tcp_without_io_backend_fails_clearly", "[net]") {
-#if defined(__linux__) && !defined(__EMSCRIPTEN__)
-    ::setenv("WEIR_URING_FAIL_SETUP", "1", 1);
-#endif
-    weir::runtime rt{workers(1)};
-#if defined(__linux__) && !defined(__EMSCRIPTEN__)
-    ::unsetenv("WEIR_URING_FAIL_SETUP");
-#endif
+    weir_test::scoped_env clear("WEIR_IO_BACKEND", nullptr);
+    auto opts = workers(1);
+    opts.io_backend = "none";
+    weir::runtime rt{opts};
     REQUIRE(std::string(rt.io_backend()) == "none");
     auto run = []() -> weir::task<void> {
         auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "detail/block_on.hpp"
@@ -24,6 +25,12 @@ public:
         std::size_t worker_threads = 0;
         /// Upper bound on blocking-pool threads (spawn_blocking); 0 means 64.
         std::size_t max_blocking_threads = 0;
+        /// The I/O driver: "" picks the best that works here (io_uring, else Boost.Asio), or
+        /// "uring", "asio", "none" (no I/O: operations throw function_not_supported). A named
+        /// driver that cannot start makes the constructor throw std::system_error; an unknown
+        /// name throws std::invalid_argument. The environment variable WEIR_IO_BACKEND, when
+        /// set, overrides this. docs/io.md explains the choice.
+        std::string io_backend;
     };
 
     /// A runtime with the default options.

@@ -1,6 +1,6 @@
 // The I/O half of the driver interface: a platform-neutral description of one asynchronous
 // operation (io_op) and the driver's entry points for it. The core and the public I/O types
-// (weir::net, weir::fs) build requests; a backend (backends/uring, later backends/asio) carries
+// (weir::net, weir::fs) build requests; a backend (backends/uring, backends/asio) carries
 // them out and reports each completion exactly once. An io_op lives in the awaiting coroutine's
 // frame, like a resume_node, so an operation allocates nothing.
 #pragma once
@@ -58,5 +58,12 @@ public:
 protected:
     ~io_driver() = default;
 };
+
+/// Called by the socket and file types of weir::net and weir::fs (through the backends'
+/// sys_close) just before they close a handle: a driver that keeps per-handle state (the asio
+/// driver) drops it, closing the handle itself if it must (then it returns true and the caller
+/// does not close it again). Closing a handle behind weir's back, with the OS call on
+/// native_handle(), is not supported while a runtime with such a driver has used it.
+bool io_release_handle(std::intptr_t handle) noexcept;
 
 }  // namespace weir::detail

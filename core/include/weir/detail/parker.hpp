@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace weir::detail {
 
@@ -36,11 +37,19 @@ public:
     /// Reaps whatever I/O has completed, without blocking; called by busy workers now and then
     /// so completions are not left waiting for a worker to park. Thread-safe.
     virtual void poll() noexcept {}
+    /// Called once by the runtime's destructor after the workers stopped and before unfinished
+    /// tasks are destroyed: waits for work the driver runs on its own threads and stops
+    /// reporting completions (the waiting frames are about to go).
+    virtual void shutdown() noexcept {}
 };
 
 /// Provided by the linked backend.
 std::unique_ptr<parker> make_thread_parker();
-std::unique_ptr<driver> make_driver();
+/// The driver for a new runtime. `requested` is runtime::options::io_backend ("" for the best
+/// available, "uring", "asio", "none"); the environment variable WEIR_IO_BACKEND overrides it.
+/// Throws std::invalid_argument for an unknown name, std::system_error if the named driver
+/// cannot start here.
+std::unique_ptr<driver> make_driver(const std::string& requested);
 /// Number of hardware threads the platform reports (at least 1).
 unsigned hardware_threads() noexcept;
 
