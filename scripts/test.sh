@@ -4,6 +4,7 @@
 #   asan    clang++-14 with AddressSanitizer + UndefinedBehaviorSanitizer
 #   tsan    clang++-14 with ThreadSanitizer
 #   wasm    em++ (Emscripten pthreads), tests run under Node
+#   windows mingw-w64 g++ cross build (Asio driver on IOCP), tests and examples run under Wine
 # Works on a fresh Debian 12 machine: missing packages are installed first (scripts/lib/deps.sh).
 # Every suite runs even if an earlier one failed; the exit status is non-zero if any failed.
 #
@@ -16,7 +17,7 @@ ROOT=$(pwd)
 # shellcheck source=SCRIPTDIR/lib/deps.sh
 source scripts/lib/deps.sh
 
-ALL_SUITES=(native asan tsan wasm)
+ALL_SUITES=(native asan tsan wasm windows)
 read -r -a SUITES <<<"${WEIR_SUITES:-${ALL_SUITES[*]}}"
 for s in "${SUITES[@]}"; do
     case " ${ALL_SUITES[*]} " in

@@ -1,5 +1,5 @@
-// POSIX sockets for weir::net (detail/net_sys.hpp): the synchronous calls, and the conversion
-// between weir::net::socket_address and sockaddr_in / sockaddr_in6.
+// POSIX sockets for weir::net (detail/net_sys.hpp): the synchronous calls. The conversion to and
+// from sockaddr is shared with Windows (backends/sockaddr).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -79,40 +79,6 @@ void sys_shutdown_write(std::intptr_t fd, const char* what) {
 
 void sys_close(std::intptr_t fd) noexcept {
     if (fd >= 0 && !io_release_handle(fd)) ::close(static_cast<int>(fd));
-}
-
-std::uint32_t sys_to_sockaddr(const net::socket_address& addr, sockaddr_buf& buf) noexcept {
-    std::memset(buf.bytes, 0, sizeof buf.bytes);
-    if (addr.is_ipv6()) {
-        sockaddr_in6 a{};
-        a.sin6_family = AF_INET6;
-        a.sin6_port = htons(addr.port());
-        std::memcpy(&a.sin6_addr, addr.bytes().data(), 16);
-        std::memcpy(buf.bytes, &a, sizeof a);
-        return sizeof a;
-    }
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(addr.port());
-    std::memcpy(&a.sin_addr, addr.bytes().data(), 4);
-    std::memcpy(buf.bytes, &a, sizeof a);
-    return sizeof a;
-}
-
-net::socket_address sys_from_sockaddr(const sockaddr_buf& buf) noexcept {
-    sa_family_t family;
-    std::memcpy(&family, buf.bytes, sizeof family);
-    if (family == AF_INET6) {
-        sockaddr_in6 a;
-        std::memcpy(&a, buf.bytes, sizeof a);
-        std::array<std::uint8_t, 16> b;
-        std::memcpy(b.data(), &a.sin6_addr, 16);
-        return net::socket_address::ipv6(b, ntohs(a.sin6_port));
-    }
-    sockaddr_in a;
-    std::memcpy(&a, buf.bytes, sizeof a);
-    const auto* p = reinterpret_cast<const std::uint8_t*>(&a.sin_addr);
-    return net::socket_address::ipv4(p[0], p[1], p[2], p[3], ntohs(a.sin_port));
 }
 
 }  // namespace weir::detail

@@ -20,6 +20,8 @@ execute_process(COMMAND ${command}
   ERROR_VARIABLE errors
   RESULT_VARIABLE status)
 file(READ "${EXPECTED}" expected)
+# Windows programs (run under Wine) end their lines with CR LF.
+string(REPLACE "\r\n" "\n" actual "${actual}")
 
 # message(NOTICE) prints the outputs verbatim (FATAL_ERROR would reflow them).
 if(NOT status STREQUAL "0")

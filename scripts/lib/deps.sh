@@ -4,11 +4,11 @@
 # something is missing, so on a machine that has everything this costs one dpkg-query.
 
 # Everything a full build needs: native (g++ 12), sanitizers (clang 14 + its runtimes), tests
-# (Catch2 2), wasm (em++ and Node), the install test (pkg-config), and the I/O backends
-# (liburing, Boost.Asio headers).
+# (Catch2 2), wasm (em++ and Node), the install test (pkg-config), the I/O backends (liburing,
+# Boost.Asio headers), and the Windows build (mingw-w64 with std::thread, run under Wine).
 WEIR_DEPS_ALL=(
     cmake ninja-build g++ clang-14 libclang-rt-14-dev catch2 emscripten nodejs pkg-config
-    liburing-dev libboost1.81-dev
+    liburing-dev libboost1.81-dev g++-mingw-w64-x86-64-posix wine64
 )
 
 # Prints the packages of "$@" that are not installed, one per line.

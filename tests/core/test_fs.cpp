@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
 #include <numeric>
 #include <string>
 #include <system_error>
@@ -19,9 +20,10 @@ using weir_test::workers;
 
 namespace {
 std::string temp_path(const char* name) {
-    const char* dir = std::getenv("TMPDIR");
-    return std::string(dir && *dir ? dir : "/tmp") + "/weir-test-" + name + "-" +
-           std::to_string(reinterpret_cast<std::uintptr_t>(&temp_path) % 100000);
+    // TMPDIR on POSIX, GetTempPath on Windows.
+    auto file = std::string("weir-test-") + name + "-" +
+                std::to_string(reinterpret_cast<std::uintptr_t>(&temp_path) % 100000);
+    return (std::filesystem::temp_directory_path() / file).string();
 }
 
 constexpr std::size_t total = 10 * 1024 * 1024;  // the 10 MB file

@@ -1,12 +1,17 @@
 // TCP faults that need the OS to provoke them: a peer that resets the connection, accept
 // hitting the process's file-descriptor limit (the server must report it and keep serving), and
 // a connect that never completes (cut off by a timeout).
-// Linux only (they use setsockopt and setrlimit directly).
-#if defined(__linux__) && !defined(__EMSCRIPTEN__)
+// Native only (they call the OS directly); the fd limit is Linux's (setrlimit).
+#if !defined(__EMSCRIPTEN__)
 
+#ifdef _WIN32
+#include <winsock2.h>
+#include <windows.h>
+#else
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#endif
 
 #include <catch2/catch.hpp>
 #include <cerrno>
@@ -27,6 +32,28 @@ using weir_test::have_io;
 using weir_test::workers;
 
 namespace {
+/// Makes closing s send a reset (RST) instead of an orderly FIN.
+void linger_zero(const tcp_stream& s) {
+    linger lg{1, 0};
+#ifdef _WIN32
+    ::setsockopt(static_cast<SOCKET>(s.native_handle()), SOL_SOCKET, SO_LINGER,
+                 reinterpret_cast<const char*>(&lg), sizeof lg);
+#else
+    ::setsockopt(static_cast<int>(s.native_handle()), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+#endif
+}
+
+/// True when this Windows program runs under Wine (whose ntdll exports wine_get_version).
+bool under_wine() {
+#ifdef _WIN32
+    HMODULE ntdll = ::GetModuleHandleA("ntdll.dll");
+    return ntdll && ::GetProcAddress(ntdll, "wine_get_version");
+#else
+    return false;
+#endif
+}
+
+#if defined(__linux__)
 /// The two lowest free descriptor numbers: the next open gets the first, the one after that
 /// the second. (RLIMIT_NOFILE bounds descriptor numbers, not their count.)
 std::pair<int, int> next_two_fds() {
@@ -35,9 +62,16 @@ std::pair<int, int> next_two_fds() {
     ::close(b);
     return {a, b};
 }
+#endif
 }  // namespace
 
 TEST_CASE("tcp_peer_reset_surfaces_as_connection_reset", "[net]") {
+    if (under_wine()) {
+        // Wine 8 closes a socket gracefully even with SO_LINGER {1, 0}: the peer reads end of
+        // stream, with plain Winsock calls too (docs/io.md). There is no reset to observe.
+        WARN("skipped under Wine: it cannot send a reset");
+        return;
+    }
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
     auto code = rt.block_on([]() -> weir::task<std::error_code> {
@@ -45,9 +79,7 @@ TEST_CASE("tcp_peer_reset_surfaces_as_connection_reset", "[net]") {
         tcp_stream c = co_await tcp_stream::connect(l.local_address());
         {
             tcp_stream s = co_await l.accept();
-            linger lg{1, 0};  // close with RST instead of FIN
-            ::setsockopt(static_cast<int>(s.native_handle()), SOL_SOCKET, SO_LINGER, &lg,
-                         sizeof lg);
+            linger_zero(s);
         }
         std::vector<std::byte> buf(16);
         try {
@@ -60,6 +92,7 @@ TEST_CASE("tcp_peer_reset_surfaces_as_connection_reset", "[net]") {
     REQUIRE(code == std::errc::connection_reset);
 }
 
+#if defined(__linux__)
 TEST_CASE("tcp_accept_at_the_fd_limit_fails_clearly_and_the_server_keeps_serving", "[net]") {
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
@@ -118,6 +151,7 @@ TEST_CASE("tcp_accept_at_the_fd_limit_fails_clearly_and_the_server_keeps_serving
     ::setrlimit(RLIMIT_NOFILE, &saved);
     REQUIRE(outcome == "EMFILE;hi");
 }
+#endif
 
 TEST_CASE("tcp_connect_that_never_completes_is_cut_off_by_timeout", "[net]") {
     weir::runtime rt{workers(2)};

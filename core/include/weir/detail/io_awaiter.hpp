@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 
 #include "io.hpp"
@@ -56,9 +57,25 @@ struct io_awaiter : leaf_waiter {
     }
 };
 
-/// Throws std::system_error for a negative io result (minus an OS error code).
+/// The category of the error numbers in io results: the system's on POSIX (they are errno
+/// values). On Windows the drivers translate OS errors to POSIX numbers, which libstdc++ 12's
+/// system category there would not compare equal to std::errc values: the generic one does.
+inline const std::error_category& io_category() noexcept {
+#ifdef _WIN32
+    return std::generic_category();
+#else
+    return std::system_category();
+#endif
+}
+
+/// The exception for a negative io result (minus an OS error code).
+inline std::system_error io_error(std::int64_t r, const std::string& what) {
+    return std::system_error(static_cast<int>(-r), io_category(), what);
+}
+
+/// Throws std::system_error for a negative io result.
 inline std::int64_t check_io(std::int64_t r, const char* what) {
-    if (r < 0) throw std::system_error(static_cast<int>(-r), std::system_category(), what);
+    if (r < 0) throw io_error(r, what);
     return r;
 }
 

@@ -102,9 +102,7 @@ private:
         return op;
     }
     std::int64_t check(std::int64_t r, const char* what) const {
-        if (r < 0)
-            throw std::system_error(static_cast<int>(-r), std::system_category(),
-                                    std::string(what) + " " + path_);
+        if (r < 0) throw weir::detail::io_error(r, std::string(what) + " " + path_);
         return r;
     }
 

@@ -87,8 +87,7 @@ public:
         op.addrlen = &len;
         std::int64_t r = co_await weir::detail::io_awaiter{op};
         if (r < 0)
-            throw std::system_error(static_cast<int>(-r), std::system_category(),
-                                    "weir::net::tcp_stream::connect " + addr.to_string());
+            throw weir::detail::io_error(r, "weir::net::tcp_stream::connect " + addr.to_string());
         co_return tcp_stream(std::move(h));
     }
 
