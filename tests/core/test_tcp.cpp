@@ -103,6 +103,36 @@ TEST_CASE("tcp_connect_to_a_closed_port_is_refused", "[net]") {
     }
 }
 
+TEST_CASE("tcp_partial_reads_return_what_has_arrived", "[net]") {
+    weir::runtime rt{workers(2)};
+    if (!have_io(rt)) return;
+    auto got = rt.block_on([]() -> weir::task<std::string> {
+        auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
+        tcp_stream c = co_await tcp_stream::connect(l.local_address());
+        tcp_stream s = co_await l.accept();
+        std::string out;
+        std::vector<std::byte> big(64), small(2);
+        co_await s.write_all(bytes_of("abc"));
+        // A read returns what has arrived, not a full buffer: 3 of 64 bytes.
+        out += std::to_string(co_await c.read(big)) + ";";
+        co_await s.write_all(bytes_of("defgh"));
+        // The rest comes in pieces no larger than the buffer, in order.
+        std::string rest;
+        while (rest.size() < 5) {
+            std::size_t n = co_await c.read(small);
+            out += std::to_string(n) + ",";
+            rest.append(reinterpret_cast<const char*>(small.data()), n);
+        }
+        out += rest;
+        co_return out;
+    }());
+    // 5 bytes through a 2-byte buffer: at least three reads (2,2,1 when all arrived at once).
+    INFO(got);
+    REQUIRE(got.rfind("3;", 0) == 0);
+    REQUIRE(got.size() >= std::string("3;2,2,1,defgh").size());
+    REQUIRE(got.substr(got.size() - 5) == "defgh");
+}
+
 TEST_CASE("tcp_read_exact_on_early_eof_throws_end_of_stream", "[net]") {
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
