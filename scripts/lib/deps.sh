@@ -11,6 +11,12 @@ WEIR_DEPS_ALL=(
     liburing-dev libboost1.81-dev g++-mingw-w64-x86-64-posix wine64
 )
 
+# Only for scripts/bench.sh: the tokio peer is built offline by Debian's cargo against the crates
+# Debian vendors (../shared/peers/README.md).
+WEIR_DEPS_BENCH=(
+    cargo librust-tokio-dev librust-futures-dev librust-tokio-stream-dev librust-tokio-util-dev
+)
+
 # Prints the packages of "$@" that are not installed, one per line.
 weir_missing_packages() {
     local pkg status

@@ -1,0 +1,44 @@
+// The benchmarks of ../shared/peers/README.md, with its parameters; one function per benchmark,
+// each building its own runtime with `workers` workers (untimed) and measuring through the
+// harness. The driver (main thread) is not a worker: it submits work and blocks on a semaphore
+// or in block_on until the work signals completion.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "harness.hpp"
+
+namespace weir_bench {
+
+// Parameters, as in the peers' README and sources.
+inline constexpr std::size_t num_spawn = 10'000;      // spawn_many_*
+inline constexpr std::size_t yield_tasks = 200;       // yield_many
+inline constexpr std::size_t num_yield = 1'000;       // yield_many
+inline constexpr std::size_t num_pings = 1'000;       // ping_pong
+inline constexpr std::size_t chain_iter = 1'000;      // chained_spawn
+inline constexpr std::uint64_t stream_n = 1'000'000;  // stream_pipeline*
+inline constexpr std::size_t stream_window = 100;     // stream_pipeline*
+inline constexpr std::uint64_t join_n = 1'000;        // join_all_1000
+inline constexpr std::size_t timers_n = 100'000;      // timers_100k
+inline constexpr std::uint64_t timer_seed = 42;       // timers_100k (splitmix64)
+inline constexpr std::size_t mpsc_cap = 1'024;        // mpsc_throughput
+inline constexpr std::uint64_t mpsc_producers = 4;
+inline constexpr std::uint64_t mpsc_per_producer = 250'000;
+inline constexpr std::size_t tcp_conns = 50;  // tcp_echo_loopback
+inline constexpr std::size_t tcp_rounds = 2'000;
+inline constexpr std::size_t tcp_msg = 64;
+
+void spawn_many_local(const harness& h, std::size_t workers);
+void spawn_many_remote_idle(const harness& h, std::size_t workers);
+void yield_many(const harness& h, std::size_t workers);
+void ping_pong(const harness& h, std::size_t workers);
+void chained_spawn(const harness& h, std::size_t workers);
+void stream_pipeline(const harness& h, std::size_t workers);
+void stream_pipeline_spawn(const harness& h, std::size_t workers);
+void join_all_1000(const harness& h, std::size_t workers);
+void timers_100k(const harness& h, std::size_t workers);
+void mpsc_throughput(const harness& h, std::size_t workers);
+void tcp_echo_loopback(const harness& h, std::size_t workers);
+
+}  // namespace weir_bench

@@ -1,0 +1,84 @@
+// The measuring harness of weir-bench, to the rules of ../shared/peers/README.md ("Common harness
+// rules"): warm-up iterations untimed, then S timed ones (S times --scale, at least 1), each timed
+// on the driver thread (wall clock, monotonic) around the whole iteration; the median is printed
+// as `system benchmark median_ns`, derived metrics as `system benchmark.metric value`, and the
+// sample count, min and max go to stderr. A failed result check throws check_failed, which makes
+// the program exit non-zero.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace weir_bench {
+
+struct check_failed : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+
+class harness {
+public:
+    harness(std::string system, double scale, bool corrupt)
+        : system_(std::move(system)), scale_(scale), corrupt_(corrupt) {}
+
+    /// Runs f `warmup` times untimed, then the timed samples. f returns an optional extra
+    /// metric per iteration; the medians of the times and of the extras are returned.
+    template <class F>
+    std::pair<double, std::optional<double>> run(const char* name, int warmup, int samples,
+                                                 F&& f) const {
+        int n = std::max(1, static_cast<int>(std::lround(samples * scale_)));
+        for (int i = 0; i < warmup; ++i) (void)f();
+        std::vector<double> times, extras;
+        times.reserve(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) {
+            auto t0 = std::chrono::steady_clock::now();
+            std::optional<double> e = f();
+            auto dt = std::chrono::steady_clock::now() - t0;
+            times.push_back(static_cast<double>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(dt).count()));
+            if (e) extras.push_back(*e);
+        }
+        double med = median(times);
+        std::printf("%s %s %.0f\n", system_.c_str(), name, med);
+        std::fflush(stdout);
+        std::fprintf(stderr, "#  %s %s n=%zu min=%.0f max=%.0f\n", system_.c_str(), name,
+                     times.size(), times.front(), times.back());
+        std::optional<double> extra;
+        if (!extras.empty()) extra = median(extras);
+        return {med, extra};
+    }
+
+    void derived(const char* name, double value) const {
+        std::printf("%s %s %.1f\n", system_.c_str(), name, value);
+        std::fflush(stdout);
+    }
+
+    /// Checks a benchmark's result. With --corrupt-results every checked value is taken as one
+    /// more than it is, so that the checks can be shown to work (tests/bench).
+    template <class T>
+    void check(const char* bench, const char* what, T got, T want) const {
+        if (corrupt_) got = static_cast<T>(got + 1);
+        if (got != want)
+            throw check_failed(std::string(bench) + ": result check failed: " + what + " is " +
+                               std::to_string(got) + ", expected " + std::to_string(want));
+    }
+
+private:
+    static double median(std::vector<double>& v) {
+        std::sort(v.begin(), v.end());
+        std::size_t n = v.size();
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+    }
+
+    std::string system_;
+    double scale_;
+    bool corrupt_;
+};
+
+}  // namespace weir_bench

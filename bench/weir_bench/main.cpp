@@ -1,0 +1,118 @@
+// weir-bench: weir's side of the peer benchmark suite (../shared/peers/README.md is the
+// specification: parameters, warm-up and sample counts, timing rules, result checks, output).
+//
+//   weir-bench [--workers N] [--only a,b] [--scale F] [--name SYSTEM] [--list]
+//              [--corrupt-results]
+//
+// stdout: `SYSTEM benchmark median_ns_per_iteration` per benchmark, plus the derived lines
+// (timers_100k.lateness_mean, mpsc_throughput.per_msg, tcp_echo_loopback.per_rt); SYSTEM is
+// weir-wN unless --name says otherwise. stderr: n, min and max per benchmark. A failed result
+// check prints why and exits with status 1; bad arguments exit with status 2.
+// --corrupt-results makes every check see a wrong value (for the test that shows checks work).
+// The I/O driver is the runtime's automatic choice; WEIR_IO_BACKEND=asio measures the other one.
+#include <cstdio>
+#include <cstdlib>
+#include <exception>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "benchmarks.hpp"
+
+namespace {
+
+using bench_fn = void (*)(const weir_bench::harness&, std::size_t);
+struct entry {
+    const char* name;
+    bench_fn fn;
+};
+const entry all[] = {
+    {"spawn_many_local", weir_bench::spawn_many_local},
+    {"spawn_many_remote_idle", weir_bench::spawn_many_remote_idle},
+    {"yield_many", weir_bench::yield_many},
+    {"ping_pong", weir_bench::ping_pong},
+    {"chained_spawn", weir_bench::chained_spawn},
+    {"stream_pipeline", weir_bench::stream_pipeline},
+    {"stream_pipeline_spawn", weir_bench::stream_pipeline_spawn},
+    {"join_all_1000", weir_bench::join_all_1000},
+    {"timers_100k", weir_bench::timers_100k},
+    {"mpsc_throughput", weir_bench::mpsc_throughput},
+    {"tcp_echo_loopback", weir_bench::tcp_echo_loopback},
+};
+
+[[noreturn]] void usage(const std::string& error) {
+    std::fprintf(stderr,
+                 "weir-bench: %s\nusage: weir-bench [--workers N] [--only a,b] [--scale F] "
+                 "[--name SYSTEM] [--list] [--corrupt-results]\n",
+                 error.c_str());
+    std::exit(2);
+}
+
+bool known(const std::string& name) {
+    for (const entry& e : all)
+        if (name == e.name) return true;
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::size_t workers = 2;
+    double scale = 1.0;
+    std::string name;
+    std::vector<std::string> only;
+    bool corrupt = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string a = argv[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= argc) usage(a + " needs a value");
+            return argv[++i];
+        };
+        if (a == "--workers") {
+            std::string v = value();
+            char* end = nullptr;
+            long n = std::strtol(v.c_str(), &end, 10);
+            if (*end || n < 1 || n > 4096)
+                usage("--workers wants a number from 1 to 4096, not " + v);
+            workers = static_cast<std::size_t>(n);
+        } else if (a == "--scale") {
+            std::string v = value();
+            char* end = nullptr;
+            scale = std::strtod(v.c_str(), &end);
+            if (*end || !(scale > 0)) usage("--scale wants a positive number, not " + v);
+        } else if (a == "--name") {
+            name = value();
+        } else if (a == "--only") {
+            std::stringstream ss(value());
+            for (std::string b; std::getline(ss, b, ',');) {
+                if (!known(b)) usage("unknown benchmark '" + b + "' (see --list)");
+                only.push_back(b);
+            }
+        } else if (a == "--list") {
+            for (const entry& e : all) std::printf("%s\n", e.name);
+            return 0;
+        } else if (a == "--corrupt-results") {
+            corrupt = true;
+        } else if (a == "--help" || a == "-h") {
+            usage("the peers' benchmark suite, weir's side");
+        } else {
+            usage("unknown argument " + a);
+        }
+    }
+    if (name.empty()) name = "weir-w" + std::to_string(workers);
+    weir_bench::harness h(name, scale, corrupt);
+    try {
+        for (const entry& e : all) {
+            bool wanted = only.empty();
+            for (const std::string& o : only) wanted = wanted || o == e.name;
+            if (wanted) e.fn(h, workers);
+        }
+    } catch (const weir_bench::check_failed& e) {
+        std::fprintf(stderr, "weir-bench: %s\n", e.what());
+        return 1;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "weir-bench: error: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
