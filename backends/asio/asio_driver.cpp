@@ -30,6 +30,7 @@
 // on a small helper pool (two threads, made on first use), as tokio does with spawn_blocking.
 // They are not interrupted by cancellation: the await returns when the call returns.
 #include <boost/asio/basic_socket_acceptor.hpp>
+#include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/cancellation_signal.hpp>
@@ -78,12 +79,52 @@ using stream_acceptor = asio::basic_socket_acceptor<stream_proto>;
 struct op_state {
     enum : std::uint8_t { pending, cancel_posted, cancel_sent, completed_early, done };
     std::atomic<std::uint8_t> st{pending};
+    bool spare_used = false;  // the spare room below holds a posted handler
+    /// The table entry the operation was started on (0: none); a cancellation only reaches
+    /// Asio if that entry still exists, since closing the handle frees its Asio object.
+    std::uint64_t gen = 0;
     asio::cancellation_signal signal;
+    static constexpr std::size_t spare_size = 64;
+    alignas(8) unsigned char spare[spare_size];
 };
 static_assert(sizeof(op_state) <= sizeof(io_op::scratch) && alignof(op_state) <= 8);
 op_state* state_of(io_op* op) noexcept {
     return std::launder(reinterpret_cast<op_state*>(op->scratch));
 }
+
+/// Gives the one handler that reports an operation without Asio I/O (nop, close, an error found
+/// at the start) memory from the operation's own scratch, so that reporting cannot fail for lack
+/// of memory. Asio frees a handler's memory before invoking it, so the room is free again when
+/// the operation is reported. Anything that does not fit goes to the heap.
+template <class T>
+struct scratch_allocator {
+    using value_type = T;
+    op_state* st;
+    explicit scratch_allocator(op_state* s) noexcept : st(s) {}
+    template <class U>
+    scratch_allocator(const scratch_allocator<U>& o) noexcept : st(o.st) {}
+    T* allocate(std::size_t n) {
+        if (!st->spare_used && n * sizeof(T) <= op_state::spare_size && alignof(T) <= 8) {
+            st->spare_used = true;
+            return reinterpret_cast<T*>(st->spare);
+        }
+        return static_cast<T*>(::operator new(n * sizeof(T)));
+    }
+    void deallocate(T* p, std::size_t) noexcept {
+        if (reinterpret_cast<unsigned char*>(p) == st->spare)
+            st->spare_used = false;
+        else
+            ::operator delete(p);
+    }
+    template <class U>
+    bool operator==(const scratch_allocator<U>& o) const noexcept {
+        return st == o.st;
+    }
+};
+
+/// The most one call moves (Linux's MAX_RW_COUNT): larger buffers are done in several calls,
+/// and Windows' 32-bit lengths cannot wrap to 0.
+constexpr std::size_t max_io = 0x7ffff000;
 
 /// An Asio error as weir's io result: minus the POSIX error number (Boost.System maps Windows
 /// errors to them, so the same std::errc comparisons hold on every platform).
@@ -96,8 +137,13 @@ std::int64_t to_result(const error_code& ec, std::size_t n) noexcept {
     return -EIO;
 }
 
-bool is_file_op(io_kind k) noexcept {
+/// Operations a helper thread runs as a blocking call; they cannot be cancelled.
+bool runs_on_helper(io_kind k) noexcept {
+#ifdef _WIN32
+    return k == io_kind::fsync;  // reads and writes of files go through IOCP
+#else
     return k == io_kind::read || k == io_kind::write || k == io_kind::fsync;
+#endif
 }
 
 #ifdef _WIN32
@@ -107,6 +153,10 @@ struct file_object {};  // Linux files need no Asio object (helper pool)
 #endif
 using handle_object = std::variant<std::monostate, stream_acceptor, stream_proto::socket,
                                    dgram_proto::socket, file_object>;
+struct handle_entry {
+    handle_object obj;
+    std::uint64_t gen = 0;  // distinguishes successive entries of one handle number
+};
 
 /// Gives a handle back to weir without closing it (the socket or file object still owns it).
 void release(handle_object& h) noexcept {
@@ -118,6 +168,19 @@ void release(handle_object& h) noexcept {
                 if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, file_object>)
 #endif
                     o.release(ec);
+        },
+        h);
+}
+/// Cancels every operation pending on the handle (they complete with operation_aborted).
+void cancel_all(handle_object& h) noexcept {
+    error_code ec;
+    std::visit(
+        [&](auto& o) {
+            if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, std::monostate>)
+#ifndef _WIN32
+                if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, file_object>)
+#endif
+                    o.cancel(ec);
         },
         h);
 }
@@ -156,7 +219,7 @@ public:
         shutdown();
         // The user's socket and file types still own their handles: give them back open.
         std::lock_guard<std::mutex> t(table_lock_);
-        for (auto& [h, obj] : table_) release(obj);
+        for (auto& [h, e] : table_) release(e.obj);
         table_.clear();
     }
 
@@ -208,15 +271,35 @@ public:
         run_lock_.unlock();
     }
 
+    /// From now on completions are not reported (the frames they would wake are about to be
+    /// destroyed). Every pending operation is cancelled and waited for, so that no kernel
+    /// (IOCP) writes into a buffer after its frame is gone; the wait is bounded, in case a
+    /// completion never comes.
     void shutdown() noexcept override {
-        closing_.store(true, std::memory_order_release);
-        std::lock_guard<std::mutex> g(pool_lock_);
-        if (pool_) pool_->join();
+        if (closing_.exchange(true, std::memory_order_acq_rel)) return;
+        {
+            std::lock_guard<std::mutex> g(pool_lock_);
+            if (pool_) pool_->join();
+        }
+        {
+            std::lock_guard<std::mutex> t(table_lock_);
+            for (auto& [h, e] : table_) cancel_all(e.obj);
+        }
+        std::lock_guard<std::mutex> run(run_lock_);
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (inflight_.load(std::memory_order_acquire) > 0 &&
+               std::chrono::steady_clock::now() < give_up) {
+            try {
+                ctx_.run_one_for(std::chrono::milliseconds(10));
+            } catch (...) {
+            }
+        }
     }
 
     // ---- io_driver ----
     void submit(io_op* op) noexcept override {
         new (op->scratch) op_state{};
+        op->len = std::min(op->len, max_io);  // a shorter transfer, which callers handle
         inflight_.fetch_add(1, std::memory_order_relaxed);
         try {
             start(op);
@@ -228,16 +311,15 @@ public:
     }
 
     void cancel(io_op* op) noexcept override {
-#ifndef _WIN32
-        if (is_file_op(op->kind)) return;  // a helper thread runs it to the end
-#endif
+        if (runs_on_helper(op->kind)) return;  // a blocking call on a helper thread: it ends
         op_state* s = state_of(op);
         std::uint8_t expected = op_state::pending;
         if (!s->st.compare_exchange_strong(expected, op_state::cancel_posted,
                                            std::memory_order_acq_rel))
             return;  // completed already (or a cancel is on its way)
         try {
-            asio::post(ctx_, [this, op] { on_cancel(op); });
+            asio::post(ctx_, asio::bind_allocator(scratch_allocator<void>(s),
+                                                  [this, op] { on_cancel(op); }));
         } catch (...) {  // could not post: let the operation finish by itself
             expected = op_state::cancel_posted;
             if (!s->st.compare_exchange_strong(expected, op_state::cancel_sent))
@@ -247,18 +329,26 @@ public:
 
     const char* io_name() const noexcept override { return "asio"; }
 
-    /// io_release_handle for this driver: true if it had the handle (and closed it).
-    bool close_handle(std::intptr_t h) noexcept {
+    /// io_release_handle for this driver: drops its object for handle h, if it has one,
+    /// closing the handle through it when may_close (returns 2), else giving it back open
+    /// (returns 1). 0: it did not know h.
+    int forget(std::intptr_t h, bool may_close) noexcept {
         std::lock_guard<std::mutex> t(table_lock_);
         auto it = table_.find(h);
-        if (it == table_.end()) return false;
-        close(it->second);
-        bool closed = !std::holds_alternative<std::monostate>(it->second);
+        if (it == table_.end()) return 0;
+        int r = 1;
+        if (may_close && !std::holds_alternative<std::monostate>(it->second.obj)) {
 #ifndef _WIN32
-        closed = closed && !std::holds_alternative<file_object>(it->second);
+            if (!std::holds_alternative<file_object>(it->second.obj))
 #endif
+            {
+                close(it->second.obj);
+                r = 2;
+            }
+        }
+        if (r == 1) release(it->second.obj);
         table_.erase(it);
-        return closed;
+        return r;
     }
 
 private:
@@ -373,9 +463,10 @@ private:
     T* object(io_op* op, int& err) {
         auto it = table_.find(op->handle);
         if (it != table_.end()) {
-            if (T* p = std::get_if<T>(&it->second)) return p;
-            err = EINVAL;  // used before as another kind of handle
-            return nullptr;
+            T* p = std::get_if<T>(&it->second.obj);
+            if (!p) err = EINVAL;  // used before as another kind of handle
+            state_of(op)->gen = it->second.gen;
+            return p;
         }
         int family = family_of(op);
         if (family < 0) {
@@ -392,7 +483,30 @@ private:
             err = static_cast<int>(-to_result(ec, 0));
             return nullptr;
         }
-        return &std::get<T>(table_.emplace(op->handle, std::move(obj)).first->second);
+        handle_entry* e = insert(op->handle, obj);
+        if (!e) {
+            err = ENOMEM;
+            return nullptr;
+        }
+        state_of(op)->gen = e->gen;
+        return &std::get<T>(e->obj);
+    }
+
+    /// Moves obj into a new table entry for h; null (obj released, the handle left open) if
+    /// there is no memory for the entry. Under table_lock_.
+    template <class T>
+    handle_entry* insert(std::intptr_t h, T& obj) noexcept {
+        try {
+            auto [it, fresh] = table_.try_emplace(h);
+            if (!fresh) release(it->second.obj);  // a stale entry: give its handle back
+            it->second.obj = std::move(obj);      // no-throw: Asio objects move without throwing
+            it->second.gen = next_gen_++;
+            return &it->second;
+        } catch (...) {
+            error_code ec;
+            obj.release(ec);
+            return nullptr;
+        }
     }
 
     /// The address family of op's socket: a connect's target tells it, else the socket's own
@@ -429,18 +543,31 @@ private:
             return;
         }
         auto h = static_cast<std::intptr_t>(peer.native_handle());
-#ifndef _WIN32
-        ::fcntl(static_cast<int>(h), F_SETFD, FD_CLOEXEC);  // Asio accepts without SOCK_CLOEXEC
+        // Not inherited by child processes, as weir's own sockets (Asio accepts without that).
+#ifdef _WIN32
+        ::SetHandleInformation(reinterpret_cast<HANDLE>(h), HANDLE_FLAG_INHERIT, 0);
+#else
+        ::fcntl(static_cast<int>(h), F_SETFD, FD_CLOEXEC);
 #endif
+        bool kept;
         {
             std::lock_guard<std::mutex> t(table_lock_);
-            table_.insert_or_assign(h, handle_object(std::move(peer)));
+            kept = insert(h, peer) != nullptr;
+        }
+        if (!kept) {  // no memory to keep it: drop the connection, report the error
+#ifdef _WIN32
+            ::closesocket(native(h));
+#else
+            ::close(native(h));
+#endif
+            complete(op, -ENOMEM);
+            return;
         }
         complete(op, h);
     }
 
     std::int64_t close_now(std::intptr_t h) noexcept {
-        if (close_handle(h)) return 0;
+        if (forget(h, true) == 2) return 0;
 #ifdef _WIN32
         return ::closesocket(native(h)) == 0 ? 0 : -to_errno(::WSAGetLastError());
 #else
@@ -454,7 +581,11 @@ private:
         if (op->kind != io_kind::fsync) {
             asio::cancellation_slot slot = state_of(op)->signal.slot();
             std::lock_guard<std::mutex> t(table_lock_);
-            file_object* f = file_for(op->handle);
+            file_object* f = file_for(op);
+            if (!f) {
+                post_result(op, -EINVAL);
+                return;
+            }
             auto on_done =
                 asio::bind_cancellation_slot(slot, [this, op](const error_code& ec, std::size_t n) {
                     complete(op, to_result(ec, n));
@@ -469,27 +600,27 @@ private:
         }
 #endif
         asio::post(helper_pool(), [this, op] {
-            std::int64_t r = run_file_op(op);
-            // The runtime is going away (shutdown() waits for this job): its frames are about to
-            // be destroyed, nobody must be woken.
-            if (closing_.load(std::memory_order_acquire)) {
-                finish_silently(op);
-                return;
-            }
-            complete(op, r);
+            complete(op, run_file_op(op));  // silent if the runtime is going away
         });
     }
 
 #ifdef _WIN32
-    file_object* file_for(std::intptr_t h) {
-        auto it = table_.find(h);
-        if (it == table_.end()) {
-            file_object f(ctx_);
-            f.assign(reinterpret_cast<HANDLE>(h));
-            it = table_.emplace(h, std::move(f)).first;
+    /// The IOCP file object for op's handle, made on first use; null if the handle was used
+    /// as a socket before, or there is no memory. Under table_lock_.
+    file_object* file_for(io_op* op) {
+        auto it = table_.find(op->handle);
+        if (it != table_.end()) {
+            state_of(op)->gen = it->second.gen;
+            return std::get_if<file_object>(&it->second.obj);
         }
-        if (auto* f = std::get_if<file_object>(&it->second)) return f;
-        throw std::system_error(std::make_error_code(std::errc::invalid_argument));
+        file_object f(ctx_);
+        error_code ec;
+        f.assign(reinterpret_cast<HANDLE>(op->handle), ec);
+        if (ec) return nullptr;
+        handle_entry* e = insert(op->handle, f);
+        if (!e) return nullptr;
+        state_of(op)->gen = e->gen;
+        return &std::get<file_object>(e->obj);
     }
     static std::int64_t run_file_op(io_op* op) noexcept {
         if (::FlushFileBuffers(reinterpret_cast<HANDLE>(op->handle))) return 0;
@@ -527,13 +658,9 @@ private:
     /// Reports a result without starting anything (errors found before the start, nop, close).
     void post_result(io_op* op, std::int64_t r) noexcept {
         op->result = r;
-        try {
-            asio::post(ctx_, [this, op] { complete(op, op->result); });
-        } catch (...) {
-            // No memory even for that: report from here. submit() must not complete inline,
-            // but a waiter that is woken early still finds the result when it runs.
-            report(op);
-        }
+        // The handler lives in op's scratch: posting allocates nothing and cannot fail.
+        asio::post(ctx_, asio::bind_allocator(scratch_allocator<void>(state_of(op)),
+                                              [this, op] { complete(op, op->result); }));
     }
 
     /// An operation finished with result r (on the reaper, or on a helper thread for files).
@@ -558,32 +685,50 @@ private:
     /// The posted half of cancel(), on the reaper.
     void on_cancel(io_op* op) noexcept {
         op_state* s = state_of(op);
+        if (s->st.load(std::memory_order_acquire) == op_state::cancel_posted) {
+            // Still pending (its completion would run on this thread, after us). Emit only
+            // while the Asio object it was started on exists: a close since then has aborted
+            // the operation already, and the object's memory is gone.
+            std::lock_guard<std::mutex> t(table_lock_);
+            auto it = table_.find(op->handle);
+            if (s->gen != 0 && it != table_.end() && it->second.gen == s->gen)
+                s->signal.emit(asio::cancellation_type::terminal);  // completion comes later
+        }
         std::uint8_t expected = op_state::cancel_posted;
         if (s->st.compare_exchange_strong(expected, op_state::cancel_sent,
-                                          std::memory_order_acq_rel)) {
-            std::lock_guard<std::mutex> t(table_lock_);
-            s->signal.emit(asio::cancellation_type::terminal);  // its completion comes later
+                                          std::memory_order_acq_rel))
             return;
-        }
         report(op);  // completed_early: the completion left the report to us
     }
 
     void report(io_op* op) noexcept {
+        if (closing_.load(std::memory_order_acquire)) {
+            finish_silently(op);  // the runtime is going away: nobody must be woken
+            return;
+        }
         state_of(op)->~op_state();
-        inflight_.fetch_sub(1, std::memory_order_relaxed);
+        inflight_.fetch_sub(1, std::memory_order_release);
         op->complete(op);  // the waiter may free op at once: do not touch it after
     }
     void finish_silently(io_op* op) noexcept {
         state_of(op)->~op_state();
-        inflight_.fetch_sub(1, std::memory_order_relaxed);
+        inflight_.fetch_sub(1, std::memory_order_release);
     }
 
     static constexpr int empty = 0, parked = 1, notified = 2;
-    asio::io_context ctx_{1};  // one thread at a time runs handlers (run_lock_)
+    // One thread at a time runs handlers (run_lock_), which the hint 1 lets epoll rely on. On
+    // Windows the hint would become the completion port's concurrency limit, which counts a
+    // worker that polled and went on running tasks as active: the owner would not be woken.
+#ifdef _WIN32
+    asio::io_context ctx_{BOOST_ASIO_CONCURRENCY_HINT_DEFAULT};
+#else
+    asio::io_context ctx_{1};
+#endif
     asio::executor_work_guard<asio::io_context::executor_type> work_{ctx_.get_executor()};
     std::mutex run_lock_;
     std::mutex table_lock_;
-    std::unordered_map<std::intptr_t, handle_object> table_;  // guarded by table_lock_
+    std::unordered_map<std::intptr_t, handle_entry> table_;  // guarded by table_lock_
+    std::uint64_t next_gen_ = 1;                             // guarded by table_lock_
     std::atomic<int> state_{empty};
     std::atomic<std::int64_t> inflight_{0};
     std::atomic<bool> closing_{false};
@@ -595,10 +740,11 @@ private:
 
 bool io_release_handle(std::intptr_t handle) noexcept {
     if (registry_size.load(std::memory_order_relaxed) == 0) return false;
+    // Every driver forgets it (two runtimes may have used one socket); one closes it.
+    bool closed = false;
     std::lock_guard<std::mutex> g(registry_lock);
-    for (asio_driver* d : registry)
-        if (d->close_handle(handle)) return true;
-    return false;
+    for (asio_driver* d : registry) closed = d->forget(handle, !closed) == 2 || closed;
+    return closed;
 }
 
 std::unique_ptr<driver> make_asio_driver() {

@@ -12,8 +12,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -29,6 +31,9 @@ namespace {
 // user_data values that are not io_op pointers (which are at least 8-aligned).
 constexpr std::uint64_t tag_eventfd = 1;
 constexpr std::uint64_t tag_cancel = 3;
+constexpr std::uint64_t tag_cancel_all = 5;
+/// The most one request moves (Linux's MAX_RW_COUNT); the length field is 32 bits.
+constexpr std::size_t max_io = 0x7ffff000;
 
 class uring_driver final : public driver, public io_driver {
 public:
@@ -100,6 +105,7 @@ public:
 
     // ---- io_driver ----
     void submit(io_op* op) noexcept override {
+        inflight_.fetch_add(1, std::memory_order_relaxed);
         std::lock_guard<std::mutex> sq(sq_lock_);
         io_uring_sqe* sqe = get_sqe_locked();
         prep(sqe, op);
@@ -117,9 +123,36 @@ public:
 
     const char* io_name() const noexcept override { return "uring"; }
 
+    /// Cancels every pending request and waits (bounded) until the kernel has completed them
+    /// all, without reporting: the frames whose buffers they use are about to be destroyed,
+    /// and a socket's close does not end a request that holds the file.
+    void shutdown() noexcept override {
+        std::lock_guard<std::mutex> cq(cq_lock_);
+        if (closing_) return;
+        closing_ = true;
+        if (inflight_.load(std::memory_order_acquire) == 0) return;
+        {
+            std::lock_guard<std::mutex> sq(sq_lock_);
+            io_uring_sqe* sqe = get_sqe_locked();
+            io_uring_prep_cancel(sqe, nullptr, IORING_ASYNC_CANCEL_ANY);
+            io_uring_sqe_set_data64(sqe, tag_cancel_all);
+            io_uring_submit(&ring_);
+        }
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (inflight_.load(std::memory_order_acquire) > 0 &&
+               std::chrono::steady_clock::now() < give_up) {
+            io_uring_cqe* cqe = nullptr;
+            __kernel_timespec ts{0, 10'000'000};
+            io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
+            reap_locked();
+            if (cancel_all_result_ < 0) break;  // a kernel without CANCEL_ANY (< 5.19)
+        }
+    }
+
 private:
     static void prep(io_uring_sqe* sqe, io_op* op) noexcept {
         int fd = static_cast<int>(op->handle);
+        op->len = std::min(op->len, max_io);  // a shorter transfer, which callers handle
         unsigned len = static_cast<unsigned>(op->len);
         switch (op->kind) {
             case io_kind::nop:
@@ -199,8 +232,13 @@ private:
             }
             for (unsigned i = 0; i < n; ++i) {
                 std::uint64_t data = items[i].data;
-                if (data == tag_eventfd || data == tag_cancel || data == 0) continue;
+                if (data == tag_cancel_all) cancel_all_result_ = items[i].res;
+                if (data == tag_eventfd || data == tag_cancel || data == tag_cancel_all ||
+                    data == 0)
+                    continue;
                 io_op* op = reinterpret_cast<io_op*>(data);
+                inflight_.fetch_sub(1, std::memory_order_release);
+                if (closing_) continue;  // the runtime is going away: nobody must be woken
                 op->result = items[i].res;
                 op->complete(op);  // its waiter may free op at once: do not touch it after
             }
@@ -215,6 +253,9 @@ private:
     std::mutex sq_lock_;
     std::mutex cq_lock_;
     std::atomic<int> state_{empty};
+    std::atomic<std::int64_t> inflight_{0};  // submitted operations not yet reaped
+    bool closing_ = false;                   // guarded by cq_lock_
+    int cancel_all_result_ = 0;              // guarded by cq_lock_
 };
 
 }  // namespace
