@@ -80,6 +80,9 @@ TEST_CASE("io_socket_closed_while_its_read_cancellation_is_queued_is_safe", "[ne
     }
 }
 
+// Not on Windows: a socket stays tied to the completion port of the first runtime that used it
+// (docs/io.md), so it cannot move to another runtime there.
+#if !defined(_WIN32)
 TEST_CASE("io_socket_used_by_two_runtimes_is_forgotten_by_both_when_closed", "[net]") {
     scoped_env clear("WEIR_IO_BACKEND", nullptr);
     for (auto& o : each_driver(1)) {
@@ -113,6 +116,7 @@ TEST_CASE("io_socket_used_by_two_runtimes_is_forgotten_by_both_when_closed", "[n
         REQUIRE(err.empty());
     }
 }
+#endif  // !_WIN32
 
 TEST_CASE("io_runtime_destroyed_with_reads_and_accepts_pending_leaks_nothing", "[net]") {
     scoped_env clear("WEIR_IO_BACKEND", nullptr);
@@ -133,6 +137,7 @@ TEST_CASE("io_runtime_destroyed_with_reads_and_accepts_pending_leaks_nothing", "
                 co_await weir::sleep(30ms);
             }());
         }  // both operations pending: cancelled and waited for, their frames then destroyed
+#if !defined(_WIN32)  // a socket cannot move to another runtime on Windows (see above)
         // The sockets still work in another runtime; data sent now lands nowhere it should not.
         weir::runtime rt2{o};
         std::string got = rt2.block_on([&]() -> weir::task<std::string> {
@@ -142,6 +147,7 @@ TEST_CASE("io_runtime_destroyed_with_reads_and_accepts_pending_leaks_nothing", "
             co_return std::string(reinterpret_cast<const char*>(b), n);
         }());
         REQUIRE(got == "late");
+#endif
     }
 }
 
