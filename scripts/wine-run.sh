@@ -23,8 +23,9 @@ if [[ ! -f $WINEPREFIX/system.reg ]]; then
     (
         flock 9
         if [[ ! -f $WINEPREFIX/system.reg ]]; then
+            # wineboot returns once the prefix is complete. (Not `wineserver -w`: it would also
+            # wait for every other Wine program that started meanwhile.)
             "$WINE" wineboot --init >/dev/null 2>&1 || true
-            "${WINE%/*}/wineserver" -w 2>/dev/null || true
         fi
     ) 9>"$WINEPREFIX.lock"
 fi
