@@ -10,6 +10,7 @@
 // poll() that got the lock without waiting). Each completion is reported exactly once.
 #include <liburing.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -58,6 +59,7 @@ public:
             reap_locked();
             return;
         }
+        unsigned n;
         {
             std::lock_guard<std::mutex> sq(sq_lock_);
             if (!eventfd_armed_) {
@@ -66,8 +68,9 @@ public:
                 io_uring_sqe_set_data64(sqe, tag_eventfd);
                 eventfd_armed_ = true;
             }
-            io_uring_submit(&ring_);
+            n = publish_locked();
         }
+        enter(n);
         io_uring_cqe* cqe = nullptr;
         __kernel_timespec ts{};
         __kernel_timespec* tsp = nullptr;
@@ -98,6 +101,7 @@ public:
     io_driver* io() noexcept override { return this; }
 
     void poll() noexcept override {
+        flush();
         if (!cq_lock_.try_lock()) return;  // someone is reaping already
         reap_locked();
         cq_lock_.unlock();
@@ -106,19 +110,58 @@ public:
     // ---- io_driver ----
     void submit(io_op* op) noexcept override {
         inflight_.fetch_add(1, std::memory_order_relaxed);
-        std::lock_guard<std::mutex> sq(sq_lock_);
-        io_uring_sqe* sqe = get_sqe_locked();
-        prep(sqe, op);
-        io_uring_sqe_set_data(sqe, op);
-        io_uring_submit(&ring_);
+        unsigned n = 0;
+        {
+            std::lock_guard<std::mutex> sq(sq_lock_);
+            io_uring_sqe* sqe = get_sqe_locked();
+            prep(sqe, op);
+            io_uring_sqe_set_data(sqe, op);
+            // From a worker, no io_uring_enter here: the queue goes to the kernel in batches
+            // (flush() when the worker runs out of tasks, park, poll), so a busy worker pays one
+            // syscall for many operations. Others submit at once: no worker flushes for them.
+            if (op->flags & io_flag_deferrable)
+                unflushed_.store(true, std::memory_order_relaxed);
+            else
+                n = publish_locked();
+        }
+        enter(n);
+    }
+
+    // A send on a socket is tried at once with MSG_DONTWAIT: with room in the socket buffer (the
+    // usual case) that is one plain syscall on this thread, where the ring would do the same
+    // socket work inside io_uring_enter under the ring's lock, one worker at a time (measured:
+    // tcp_echo_loopback with 2 workers, 9.6 -> 5.7 us per round trip). Receives are not tried:
+    // in request/response traffic the data is rarely there yet, and the failed call cost more
+    // than it saved (10.5 -> 11.1 us with 1 worker).
+    bool try_now(io_op* op) noexcept override {
+        if (op->kind != io_kind::send) return false;
+        ssize_t r =
+            ::send(static_cast<int>(op->handle), op->buf, op->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return false;
+        op->result = r < 0 ? -errno : r;
+        return true;
+    }
+
+    void flush() noexcept override {
+        if (!unflushed_.load(std::memory_order_relaxed)) return;
+        unsigned n;
+        {
+            std::lock_guard<std::mutex> sq(sq_lock_);
+            n = publish_locked();
+        }
+        enter(n);
     }
 
     void cancel(io_op* op) noexcept override {
-        std::lock_guard<std::mutex> sq(sq_lock_);
-        io_uring_sqe* sqe = get_sqe_locked();
-        io_uring_prep_cancel(sqe, op, 0);
-        io_uring_sqe_set_data64(sqe, tag_cancel);
-        io_uring_submit(&ring_);
+        unsigned n;
+        {
+            std::lock_guard<std::mutex> sq(sq_lock_);
+            io_uring_sqe* sqe = get_sqe_locked();
+            io_uring_prep_cancel(sqe, op, 0);
+            io_uring_sqe_set_data64(sqe, tag_cancel);
+            n = publish_locked();
+        }
+        enter(n);
     }
 
     const char* io_name() const noexcept override { return "uring"; }
@@ -136,7 +179,7 @@ public:
             io_uring_sqe* sqe = get_sqe_locked();
             io_uring_prep_cancel(sqe, nullptr, IORING_ASYNC_CANCEL_ANY);
             io_uring_sqe_set_data64(sqe, tag_cancel_all);
-            io_uring_submit(&ring_);
+            enter(publish_locked());
         }
         auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
         while (inflight_.load(std::memory_order_acquire) > 0 &&
@@ -202,6 +245,26 @@ private:
         }
     }
 
+    // Under sq_lock_: makes the prepared entries visible to the kernel (what liburing's submit
+    // does before its syscall) and returns how many there are. The io_uring_enter that hands
+    // them over is made after the lock is released (enter), so submitters on other threads do
+    // not wait behind a syscall; the kernel serialises concurrent enters itself, and one that
+    // finds fewer entries than it was told submits what is there.
+    unsigned publish_locked() noexcept {
+        unflushed_.store(false, std::memory_order_relaxed);
+        io_uring_sq* sq = &ring_.sq;
+        unsigned tail = sq->sqe_tail;
+        unsigned n = tail - sq->sqe_head;
+        if (n) {
+            sq->sqe_head = tail;
+            io_uring_smp_store_release(sq->ktail, tail);  // the entries before the tail
+        }
+        return n;
+    }
+    void enter(unsigned n) noexcept {
+        if (n) io_uring_enter(static_cast<unsigned>(ring_.ring_fd), n, 0, 0, nullptr);
+    }
+
     // Under sq_lock_. A full submission queue is flushed to the kernel to make room.
     io_uring_sqe* get_sqe_locked() noexcept {
         io_uring_sqe* sqe;
@@ -254,6 +317,7 @@ private:
     std::mutex cq_lock_;
     std::atomic<int> state_{empty};
     std::atomic<std::int64_t> inflight_{0};  // submitted operations not yet reaped
+    std::atomic<bool> unflushed_{false};     // operations queued but not yet handed over
     bool closing_ = false;                   // guarded by cq_lock_
     int cancel_all_result_ = 0;              // guarded by cq_lock_
 };
@@ -266,7 +330,15 @@ std::unique_ptr<driver> make_uring_driver() {
     if (const char* f = std::getenv("WEIR_URING_FAIL_SETUP"); f && std::strcmp(f, "1") == 0)
         return nullptr;
     io_uring ring;
-    if (io_uring_queue_init(256, &ring, 0) < 0) return nullptr;
+    // COOP_TASKRUN: completions are finished when a thread next enters the kernel, not by
+    // interrupting whichever thread submitted the request (which then fights the other
+    // workers for the ring's lock on its way back to user space). Older kernels refuse it.
+    io_uring_params params{};
+    params.flags = IORING_SETUP_COOP_TASKRUN;
+    if (io_uring_queue_init_params(256, &ring, &params) < 0) {
+        params = io_uring_params{};
+        if (io_uring_queue_init_params(256, &ring, &params) < 0) return nullptr;
+    }
     if (!(ring.features & IORING_FEAT_EXT_ARG)) {  // the timeout must not need an SQE
         io_uring_queue_exit(&ring);
         return nullptr;

@@ -185,7 +185,10 @@ void runtime_core::run_worker(worker& w) {
             driver_->poll();  // reap I/O completions even while no worker parks
         }
         task_header* t = next_task(w);
-        if (!t) t = steal_work(w);
+        if (!t) {
+            driver_->flush();  // I/O this worker queued goes out before it looks elsewhere
+            t = steal_work(w);
+        }
         if (t) {
             run_task(w, t);
             continue;

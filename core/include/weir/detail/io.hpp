@@ -24,9 +24,18 @@ enum class io_kind : std::uint8_t {
     recv_from,  // receive into buf; the sender's address goes to addr (its size in *addrlen)
 };
 
+/// io_op::flags.
+enum : std::uint8_t {
+    /// The submitting thread is a worker of the runtime, which calls driver::flush before it
+    /// looks for work elsewhere or parks: the driver may queue the operation and hand it to the
+    /// kernel with others in one call.
+    io_flag_deferrable = 1,
+};
+
 /// One operation. The caller fills the request, the driver fills `result` and calls complete.
 struct io_op {
     io_kind kind = io_kind::nop;
+    std::uint8_t flags = 0;
     std::intptr_t handle = -1;  // a file descriptor natively
     void* buf = nullptr;        // data (read/write/recv/send)
     std::size_t len = 0;
@@ -49,6 +58,10 @@ public:
     /// Starts op; its completion is reported later through op->complete (possibly on another
     /// thread, never inside submit). Thread-safe.
     virtual void submit(io_op* op) noexcept = 0;
+    /// Tries to carry out op at once, without blocking (a send with room in the socket
+    /// buffer, a receive with data waiting). True if it did: op->result is set and op is not
+    /// submitted. False: submit it. Called by the awaiting thread before it suspends.
+    virtual bool try_now(io_op* op) noexcept { return false; }
     /// Asks the kernel to cancel op if it is still pending. op still completes exactly once
     /// (with -ECANCELED if the cancellation won). Thread-safe.
     virtual void cancel(io_op* op) noexcept = 0;

@@ -28,13 +28,17 @@ struct io_awaiter : leaf_waiter {
     io_awaiter(const io_awaiter&) = delete;
     ~io_awaiter() { disarm(); }
 
-    bool await_ready() const noexcept { return false; }
+    /// An operation the driver can finish at once does not suspend (nor pay for a wake-up).
+    bool await_ready() {
+        drv = require_io("weir I/O");
+        return drv->try_now(&op);
+    }
     template <class P>
     bool await_suspend(coro::coroutine_handle<P> h) {
         prepare(h);
-        drv = require_io("weir I/O");
         op.complete = &on_complete;
         op.context = this;
+        if (this_thread.worker) op.flags |= io_flag_deferrable;  // it flushes before idling
         drv->submit(&op);
         arm(&on_cancel);  // after submit: a cancellation must find the operation in flight
         return true;

@@ -37,6 +37,9 @@ public:
     /// Reaps whatever I/O has completed, without blocking; called by busy workers now and then
     /// so completions are not left waiting for a worker to park. Thread-safe.
     virtual void poll() noexcept {}
+    /// Hands queued operations (io_flag_deferrable) to the kernel. A worker calls it when its
+    /// own queue runs empty, before stealing or parking. Thread-safe.
+    virtual void flush() noexcept {}
     /// Called once by the runtime's destructor after the workers stopped and before unfinished
     /// tasks are destroyed: waits for work the driver runs on its own threads and stops
     /// reporting completions (the waiting frames are about to go).
