@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "detail/completion.hpp"
+#include "detail/frame_pool.hpp"
 #include "detail/result.hpp"
 #include "detail/root_task.hpp"
 #include "detail/runtime_core.hpp"
@@ -22,7 +23,7 @@ namespace detail {
 
 /// A spawned task: scheduling header, the user's task, its result and the join rendezvous.
 template <class T>
-struct spawn_cell final : task_header {
+struct spawn_cell final : task_header, pooled {
     std::atomic<std::uint32_t> refs{2};  // the runtime's and the join_handle's
     runtime_core* rt;
     task<T> body;

@@ -17,6 +17,7 @@
 
 #include "../errors.hpp"
 #include "coro.hpp"
+#include "frame_pool.hpp"
 #include "task_header.hpp"
 
 namespace weir::detail {
@@ -88,7 +89,7 @@ struct budget_awaiter {
     decltype(auto) await_resume();
 };
 
-struct promise_base {
+struct promise_base : pooled {  // frames come from the per-thread frame cache
     task_ctx ctx;
     coro::coroutine_handle<> continuation;
 
