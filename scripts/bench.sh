@@ -8,7 +8,9 @@
 #   PEERS_SCALE=0.3 scripts/bench.sh          # fewer samples
 #   PEERS_WORKERS=2 PEERS_ONLY=ping_pong,yield_many scripts/bench.sh
 #
-# The raw lines are kept in build/bench/run-<time>.txt; the table is printed as Markdown.
+# The raw lines are kept in build/bench/run-<time>.txt; the table is printed as Markdown. Then
+# the memory per idle spawned task, for weir (bench/idle_tasks.cpp) and tokio (its twin in
+# bench/peers-extra/idle_tasks, built offline by cargo into build/bench/).
 # Installs what is missing first (Debian packages: the Rust toolchain and crates for the tokio
 # peer, plus weir's own build dependencies).
 set -euo pipefail
@@ -26,7 +28,7 @@ if [[ ! -x $PEERS/run.sh ]]; then
 fi
 
 cmake --preset release >/dev/null
-cmake --build --preset release --target weir-bench
+cmake --build --preset release --target weir-bench weir-idle-tasks
 mkdir -p build/bench
 RAW=build/bench/run-$(date +%Y%m%dT%H%M%S).txt
 PEERS_EXTRA="$ROOT/build/release/bench/weir-bench" "$PEERS/run.sh" | tee "$RAW"
@@ -34,3 +36,11 @@ PEERS_EXTRA="$ROOT/build/release/bench/weir-bench" "$PEERS/run.sh" | tee "$RAW"
 echo
 echo "machine: $(nproc) CPUs, $(uname -r); raw lines: $RAW"
 scripts/lib/ratio_table.awk "$RAW"
+
+# Memory per idle task (1,000,000 tasks waiting on one notify), weir and its tokio twin.
+echo
+echo "memory per idle spawned task (1,000,000 tasks waiting on one notify, 2 workers):"
+(cd bench/peers-extra/idle_tasks &&
+    CARGO_TARGET_DIR="$ROOT/build/bench/cargo-target" cargo build --release --offline -q)
+"$ROOT/build/release/bench/weir-idle-tasks" | tee -a "$RAW"
+"$ROOT/build/bench/cargo-target/release/idle-tasks-tokio" | tee -a "$RAW"
