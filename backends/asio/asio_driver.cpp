@@ -158,44 +158,36 @@ struct handle_entry {
     std::uint64_t gen = 0;  // distinguishes successive entries of one handle number
 };
 
-/// Gives a handle back to weir without closing it (the socket or file object still owns it).
-void release(handle_object& h) noexcept {
+/// True for the alternatives that hold an Asio object (not the empty one, nor the Linux file
+/// placeholder, which the helper pool serves without Asio).
+template <class O>
+constexpr bool holds_asio_object = !std::is_same_v<O, std::monostate>
+#ifndef _WIN32
+                                   && !std::is_same_v<O, file_object>
+#endif
+    ;
+
+/// Calls f(object, ec) on the Asio object in h, if there is one; errors are ignored.
+template <class F>
+void with_object(handle_object& h, F f) noexcept {
     error_code ec;
     std::visit(
         [&](auto& o) {
-            if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, std::monostate>)
-#ifndef _WIN32
-                if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, file_object>)
-#endif
-                    o.release(ec);
+            if constexpr (holds_asio_object<std::decay_t<decltype(o)>>) f(o, ec);
         },
         h);
+}
+/// Gives a handle back to weir without closing it (the socket or file object still owns it).
+void release(handle_object& h) noexcept {
+    with_object(h, [](auto& o, error_code& ec) { o.release(ec); });
 }
 /// Cancels every operation pending on the handle (they complete with operation_aborted).
 void cancel_all(handle_object& h) noexcept {
-    error_code ec;
-    std::visit(
-        [&](auto& o) {
-            if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, std::monostate>)
-#ifndef _WIN32
-                if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, file_object>)
-#endif
-                    o.cancel(ec);
-        },
-        h);
+    with_object(h, [](auto& o, error_code& ec) { o.cancel(ec); });
 }
 /// Closes the handle through its object (which also drops it from the reactor).
 void close(handle_object& h) noexcept {
-    error_code ec;
-    std::visit(
-        [&](auto& o) {
-            if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, std::monostate>)
-#ifndef _WIN32
-                if constexpr (!std::is_same_v<std::decay_t<decltype(o)>, file_object>)
-#endif
-                    o.close(ec);
-        },
-        h);
+    with_object(h, [](auto& o, error_code& ec) { o.close(ec); });
 }
 
 class asio_driver;
