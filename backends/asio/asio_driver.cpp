@@ -63,6 +63,7 @@
 #include <variant>
 #include <vector>
 
+#include "../common/park_state.hpp"
 #include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
 
@@ -217,15 +218,13 @@ public:
 
     // ---- parker ----
     void park(std::int64_t timeout_ns) override {
-        int expected = notified;
-        if (state_.compare_exchange_strong(expected, empty, std::memory_order_acquire)) return;
+        if (state_.take_notification()) return;
         if (timeout_ns == 0) {
             poll();
             return;
         }
         std::lock_guard<std::mutex> run(run_lock_);
-        expected = empty;
-        if (state_.compare_exchange_strong(expected, parked, std::memory_order_acquire)) {
+        if (state_.begin_sleep()) {
             try {
                 if (timeout_ns < 0)
                     ctx_.run_one();
@@ -233,13 +232,13 @@ public:
                     ctx_.run_one_for(std::chrono::nanoseconds(timeout_ns));
             } catch (...) {  // a failing wait (EINTR) is a spurious wake-up
             }
+            state_.end_sleep();
         }
-        state_.store(empty, std::memory_order_release);
         run_ready();
     }
 
     void unpark() noexcept override {
-        if (state_.exchange(notified, std::memory_order_acq_rel) == parked) {
+        if (state_.notify()) {
             try {
                 asio::post(ctx_, [] {});  // wakes the owner's run_one
             } catch (...) {
@@ -247,10 +246,7 @@ public:
         }
     }
 
-    bool consume_unpark() noexcept override {
-        int expected = notified;
-        return state_.compare_exchange_strong(expected, empty, std::memory_order_seq_cst);
-    }
+    bool consume_unpark() noexcept override { return state_.consume(); }
 
     const char* name() const noexcept override { return "asio"; }
     io_driver* io() noexcept override { return this; }
@@ -707,7 +703,6 @@ private:
         inflight_.fetch_sub(1, std::memory_order_release);
     }
 
-    static constexpr int empty = 0, parked = 1, notified = 2;
     // One thread at a time runs handlers (run_lock_), which the hint 1 lets epoll rely on. On
     // Windows the hint would become the completion port's concurrency limit, which counts a
     // worker that polled and went on running tasks as active: the owner would not be woken.
@@ -721,7 +716,7 @@ private:
     std::mutex table_lock_;
     std::unordered_map<std::intptr_t, handle_entry> table_;  // guarded by table_lock_
     std::uint64_t next_gen_ = 1;                             // guarded by table_lock_
-    std::atomic<int> state_{empty};
+    park_state state_;
     std::atomic<std::int64_t> inflight_{0};
     std::atomic<bool> closing_{false};
     std::mutex pool_lock_;

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "../common/park_state.hpp"
 #include "weir/detail/parker.hpp"
 
 namespace weir::detail {
@@ -17,43 +18,31 @@ class cv_parker : public driver {
 public:
     void park(std::int64_t timeout_ns) override {
         // Fast path: a pending unpark is consumed without touching the lock.
-        int expected = notified;
-        if (state_.compare_exchange_strong(expected, empty, std::memory_order_acquire)) return;
-        if (timeout_ns == 0) return;
+        if (state_.take_notification() || timeout_ns == 0) return;
         std::unique_lock<std::mutex> lk(m_);
-        expected = empty;
-        if (!state_.compare_exchange_strong(expected, parked, std::memory_order_acquire)) {
-            // Must have been notified between the two checks.
-            state_.store(empty, std::memory_order_relaxed);
-            return;
-        }
-        if (timeout_ns < 0) {
-            cv_.wait(lk, [&] { return state_.load(std::memory_order_acquire) == notified; });
-        } else {
+        if (!state_.begin_sleep()) return;  // notified between the two checks
+        if (timeout_ns < 0)
+            cv_.wait(lk, [&] { return state_.is_notified(); });
+        else
             cv_.wait_for(lk, std::chrono::nanoseconds(timeout_ns),
-                         [&] { return state_.load(std::memory_order_acquire) == notified; });
-        }
-        state_.store(empty, std::memory_order_release);
+                         [&] { return state_.is_notified(); });
+        state_.end_sleep();
     }
 
     void unpark() noexcept override {
-        if (state_.exchange(notified, std::memory_order_acq_rel) == parked) {
+        if (state_.notify()) {
             // Taking the lock orders this notify after the parker started waiting.
             { std::lock_guard<std::mutex> lk(m_); }
             cv_.notify_one();
         }
     }
 
-    bool consume_unpark() noexcept override {
-        int expected = notified;
-        return state_.compare_exchange_strong(expected, empty, std::memory_order_seq_cst);
-    }
+    bool consume_unpark() noexcept override { return state_.consume(); }
 
     const char* name() const noexcept override { return "thread_park"; }
 
 private:
-    static constexpr int empty = 0, parked = 1, notified = 2;
-    std::atomic<int> state_{empty};
+    park_state state_;
     std::mutex m_;
     std::condition_variable cv_;
 };

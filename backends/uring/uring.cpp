@@ -23,6 +23,7 @@
 #include <mutex>
 #include <new>
 
+#include "../common/park_state.hpp"
 #include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
 
@@ -46,16 +47,13 @@ public:
 
     // ---- parker ----
     void park(std::int64_t timeout_ns) override {
-        int expected = notified;
-        if (state_.compare_exchange_strong(expected, empty, std::memory_order_acquire)) return;
+        if (state_.take_notification()) return;
         if (timeout_ns == 0) {
             poll();
             return;
         }
         std::lock_guard<std::mutex> cq(cq_lock_);
-        expected = empty;
-        if (!state_.compare_exchange_strong(expected, parked, std::memory_order_acquire)) {
-            state_.store(empty, std::memory_order_relaxed);  // notified meanwhile
+        if (!state_.begin_sleep()) {  // notified meanwhile
             reap_locked();
             return;
         }
@@ -80,22 +78,19 @@ public:
             tsp = &ts;
         }
         io_uring_wait_cqe_timeout(&ring_, &cqe, tsp);  // -ETIME, -EINTR: just return
-        state_.store(empty, std::memory_order_release);
+        state_.end_sleep();
         reap_locked();
     }
 
     void unpark() noexcept override {
-        if (state_.exchange(notified, std::memory_order_acq_rel) == parked) {
+        if (state_.notify()) {
             std::uint64_t one = 1;
             ssize_t r = ::write(efd_, &one, sizeof one);
             (void)r;  // EAGAIN only if the counter is saturated: the owner is awake then
         }
     }
 
-    bool consume_unpark() noexcept override {
-        int expected = notified;
-        return state_.compare_exchange_strong(expected, empty, std::memory_order_seq_cst);
-    }
+    bool consume_unpark() noexcept override { return state_.consume(); }
 
     const char* name() const noexcept override { return "uring"; }
     io_driver* io() noexcept override { return this; }
@@ -308,14 +303,13 @@ private:
         }
     }
 
-    static constexpr int empty = 0, parked = 1, notified = 2;
     io_uring ring_;
     int efd_;
     std::uint64_t eventfd_value_ = 0;
     bool eventfd_armed_ = false;  // guarded by sq_lock_
     std::mutex sq_lock_;
     std::mutex cq_lock_;
-    std::atomic<int> state_{empty};
+    park_state state_;
     std::atomic<std::int64_t> inflight_{0};  // submitted operations not yet reaped
     std::atomic<bool> unflushed_{false};     // operations queued but not yet handed over
     bool closing_ = false;                   // guarded by cq_lock_
