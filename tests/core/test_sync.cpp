@@ -169,6 +169,65 @@ TEST_CASE("mpsc_unbounded_channel_never_blocks", "[sync][mpsc]") {
     REQUIRE(n == 10'001);
 }
 
+TEST_CASE("mpsc_send_and_recv_complete_without_suspending_when_they_can", "[sync][mpsc]") {
+    // One worker: if a send with room, or a recv with a queued value, suspended, the other task
+    // would run in between and set the flag.
+    weir::runtime rt(workers(1));
+    auto ok = rt.block_on([]() -> weir::task<bool> {
+        co_return co_await weir::spawn([]() -> weir::task<bool> {
+            auto [tx, rx] = weir::mpsc::channel<int>(8);
+            std::atomic<bool> other_ran{false};
+            auto other = weir::spawn([](std::atomic<bool>& f) -> weir::task<void> {
+                f = true;
+                co_return;
+            }(other_ran));
+            for (int i = 0; i < 8; ++i) co_await tx.send(i);
+            int sum = 0;
+            for (int i = 0; i < 8; ++i) sum += *co_await rx.recv();
+            bool none_suspended = !other_ran.load();
+            co_await other;
+            co_return none_suspended&& sum == 28 && other_ran.load();
+        }());
+    }());
+    REQUIRE(ok);
+}
+
+TEST_CASE("mpsc_send_spawned_as_a_task_keeps_the_channel_open_after_the_sender_drops",
+          "[sync][mpsc]") {
+    weir::runtime rt(workers(2));
+    auto got = rt.block_on([]() -> weir::task<std::vector<int>> {
+        auto [tx, rx] = weir::mpsc::channel<int>(1);
+        co_await tx.send(1);               // fills the channel
+        auto h = weir::spawn(tx.send(2));  // blocks until the receiver makes room
+        { auto d = std::move(tx); }        // the original sender is gone
+        std::vector<int> v;
+        while (auto x = co_await rx.recv()) v.push_back(*x);  // 1, 2, then closed
+        co_await h;
+        co_return v;
+    }());
+    REQUIRE(got == std::vector<int>{1, 2});
+}
+
+TEST_CASE("mpsc_recv_works_with_timeout_join_and_block_on", "[sync][mpsc]") {
+    weir::runtime rt(workers(2));
+    auto [tx, rx] = weir::mpsc::channel<int>(4);
+    auto r = rt.block_on([](weir::mpsc::receiver<int>& rx) -> weir::task<bool> {
+        bool timed_out = false;
+        try {
+            co_await weir::timeout(5ms, rx.recv());
+        } catch (const weir::timed_out&) {
+            timed_out = true;
+        }
+        co_return timed_out;
+    }(rx));
+    REQUIRE(r);
+    rt.block_on(weir::join(tx.send(7), tx.send(8)));
+    REQUIRE(rt.block_on(rx.recv()) == 7);
+    REQUIRE(rt.block_on(rx.recv()) == 8);
+    auto both = rt.block_on(weir::try_join(rx.recv(), tx.send(9)));
+    REQUIRE(std::get<0>(both) == 9);
+}
+
 TEST_CASE("oneshot_delivers_one_value", "[sync][oneshot]") {
     weir::runtime rt(workers(2));
     auto v = rt.block_on([]() -> weir::task<int> {

@@ -10,6 +10,7 @@
 
 #include "detail/cancel_state.hpp"
 #include "detail/leaf_waiter.hpp"
+#include "detail/operation.hpp"
 #include "detail/scoped_awaiter.hpp"
 #include "task.hpp"
 
@@ -124,6 +125,11 @@ task<T> with_cancellation(cancellation_token token, task<T> t) {
     // the inner task's waiters unregister from the scope before the scope is gone.
     task<T> inner = std::move(t);
     co_return co_await detail::scoped_awaiter<T>{{}, &inner, &scope, nullptr};
+}
+/// with_cancellation for an operation (such as `rx.recv()`), run as a task.
+template <detail::operation A>
+auto with_cancellation(cancellation_token token, A&& op) {
+    return with_cancellation(std::move(token), detail::into_task(std::forward<A>(op)));
 }
 
 }  // namespace weir

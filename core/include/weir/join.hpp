@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "detail/group.hpp"
+#include "detail/operation.hpp"
 #include "task.hpp"
 
 namespace weir {
@@ -55,5 +56,10 @@ task<std::tuple<detail::value_of<Ts>...>> join(task<Ts>... ts) {
     co_await g.wait();
     co_return g.take_all();
 }
+
+/// join over tasks and operations (such as `tx.send(v)`): each operation becomes a task first.
+template <class... As>
+    requires detail::any_operation<As...>
+auto join(As&&... as) { return join(detail::into_task(std::forward<As>(as))...); }
 
 }  // namespace weir

@@ -3,9 +3,11 @@
 // are delivered in send order, blocked senders included. unbounded_channel<T>() never blocks the
 // sender. Senders are copyable; recv() gives std::nullopt once every sender is gone and everything
 // sent has been received. A receiver waiting on an empty channel gets the next value handed to it
-// directly by the sender (one lock round trip, no queueing). Waiters are woken while the channel's
-// lock is still held: a wake only queues the task, and it keeps the waiter's frame from being
-// destroyed (runtime shutdown) between claiming it and waking it.
+// directly by the sender (one lock round trip, no queueing). send and recv return operations
+// (detail/operation.hpp), not tasks: when the channel has room (or a value), they complete in
+// await_ready with one lock round trip and no coroutine frame. Waiters are woken while the
+// channel's lock is still held: a wake only queues the task, and it keeps the waiter's frame from
+// being destroyed (runtime shutdown) between claiming it and waking it.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +20,7 @@
 
 #include "detail/intrusive_list.hpp"
 #include "detail/leaf_waiter.hpp"
+#include "detail/operation.hpp"
 #include "detail/spin_lock.hpp"
 #include "errors.hpp"
 #include "task.hpp"
@@ -31,9 +34,13 @@ using weir::detail::list_hook;
 using weir::detail::spin_lock;
 
 template <class T>
-struct recv_waiter;
+struct recv_op;
 template <class T>
-struct send_waiter;
+struct send_op;
+}  // namespace detail
+template <class T>
+class sender;
+namespace detail {
 
 template <class T>
 struct chan {
@@ -43,17 +50,17 @@ struct chan {
     std::size_t capacity;
     std::size_t senders = 1;
     bool receiver_alive = true;
-    recv_waiter<T>* receiver = nullptr;
-    intrusive_list<typename send_waiter<T>::hook_t> blocked;
+    recv_op<T>* receiver = nullptr;
+    intrusive_list<typename send_op<T>::hook_t> blocked;
 
     /// Under lock: takes the next value into out; the first blocked sender's value moves into the
     /// queue, and that sender is returned to be woken after unlocking.
-    bool take_locked(std::optional<T>& out, send_waiter<T>*& to_wake) {
+    bool take_locked(std::optional<T>& out, send_op<T>*& to_wake) {
         if (queue.empty()) return false;
         out.emplace(std::move(queue.front()));
         queue.pop_front();
         if (auto* h = blocked.pop_front()) {
-            send_waiter<T>* s = h->self;
+            send_op<T>* s = h->self;
             queue.push_back(std::move(s->value));
             s->delivered = true;
             to_wake = s;
@@ -68,7 +75,7 @@ struct chan {
     }
     void drop_sender() noexcept {
         lock.lock();
-        recv_waiter<T>* r = nullptr;
+        recv_op<T>* r = nullptr;
         if (--senders == 0 && blocked.empty()) r = std::exchange(receiver, nullptr);
         if (r) r->wake();  // wakes with no value: the channel is closed
         lock.unlock();
@@ -76,7 +83,7 @@ struct chan {
     void drop_receiver() noexcept {
         lock.lock();
         receiver_alive = false;
-        intrusive_list<typename send_waiter<T>::hook_t> woken;
+        intrusive_list<typename send_op<T>::hook_t> woken;
         woken.splice_back(blocked);
         for (auto* h = woken.front(); h; h = woken.front()) {
             woken.erase(h);
@@ -88,15 +95,21 @@ struct chan {
     }
 };
 
+/// What receiver::recv returns (and what a from_channel stream pulls with): an operation that
+/// borrows the channel. await_ready takes a queued value under the lock, so a receive from a
+/// non-empty channel costs one lock round trip and no suspension; only an empty channel makes
+/// the receiver wait (registered as the channel's one receiver, handed the next value directly).
 template <class T>
-struct recv_waiter : leaf_waiter {
-    chan<T>* c;  // kept alive by whoever awaits (recv_task's parameter, a stream's receiver)
+struct recv_op : leaf_waiter {
+    chan<T>* c;  // borrowed: the receiver (or the stream owning it) outlives the await
     std::optional<T> out;
     bool waiting = false;
+    const std::shared_ptr<chan<T>>* owner;  // for into_task; null when a stream pulls
 
-    explicit recv_waiter(chan<T>* ch) noexcept : c(ch) {}
-    recv_waiter(const recv_waiter&) = delete;
-    ~recv_waiter() {
+    explicit recv_op(chan<T>* ch, const std::shared_ptr<chan<T>>* own = nullptr) noexcept
+        : c(ch), owner(own) {}
+    recv_op(const recv_op&) = delete;
+    ~recv_op() {
         if (waiting) {
             c->lock.lock();
             if (c->receiver == this) c->receiver = nullptr;
@@ -104,14 +117,18 @@ struct recv_waiter : leaf_waiter {
         }
         disarm();
     }
-    bool await_ready() const noexcept { return false; }
+    /// The fast path: a queued value, or the end of the channel, completes without suspending.
+    bool await_ready() {
+        c->lock.lock();
+        bool done = take_or_end_locked();
+        c->lock.unlock();
+        return done;
+    }
     template <class P>
     bool await_suspend(weir::coro::coroutine_handle<P> h) {
         prepare(h);
         c->lock.lock();
-        send_waiter<T>* to_wake = nullptr;
-        if (c->take_locked(out, to_wake) || (c->senders == 0 && c->blocked.empty())) {
-            if (to_wake) to_wake->wake();
+        if (take_or_end_locked()) {  // a value arrived since await_ready
             c->lock.unlock();
             return false;
         }
@@ -140,8 +157,16 @@ struct recv_waiter : leaf_waiter {
         finish();
         return std::move(out);
     }
+    /// As a task (for select, spawn, ...): the task holds the channel itself.
+    task<std::optional<T>> into_task() && {
+        if (!owner) throw std::logic_error("weir::mpsc: this receive cannot be turned into a task");
+        return run(*owner);
+    }
+    static task<std::optional<T>> run(std::shared_ptr<chan<T>> keep) {
+        co_return co_await recv_op{keep.get()};
+    }
     static void on_cancel(weir::detail::cancel_callback* cb) noexcept {
-        auto* self = static_cast<recv_waiter*>(cb);
+        auto* self = static_cast<recv_op*>(cb);
         self->c->lock.lock();
         bool mine = self->c->receiver == self;
         if (mine) self->c->receiver = nullptr;
@@ -151,24 +176,42 @@ struct recv_waiter : leaf_waiter {
             self->wake();
         }
     }
+
+private:
+    /// Under lock: true if the receive is complete (a value taken, or every sender gone and the
+    /// channel drained). A blocked sender whose value moved into the queue is woken here; a wake
+    /// only queues its task.
+    bool take_or_end_locked() {
+        send_op<T>* to_wake = nullptr;
+        if (c->take_locked(out, to_wake)) {
+            if (to_wake) to_wake->wake();
+            return true;
+        }
+        return c->senders == 0 && c->blocked.empty();
+    }
 };
 
+/// What sender::send returns: an operation that borrows the sender's channel. await_ready hands
+/// the value to a waiting receiver or queues it when there is room (one lock round trip, no
+/// suspension); only a full channel makes the sender wait, linked into the channel's FIFO of
+/// blocked senders with its value.
 template <class T>
-struct send_waiter : leaf_waiter {
+struct send_op : leaf_waiter {
     struct hook_t : list_hook {
-        send_waiter* self;
+        send_op* self;
     } hook;
-    std::shared_ptr<chan<T>> c;
+    chan<T>* c;  // borrowed: the sender outlives the await (`co_await tx.send(v)`)
+    const sender<T>* owner;
     T value;
     bool waiting = false;
     bool delivered = false;
     bool closed = false;
 
-    send_waiter(std::shared_ptr<chan<T>> ch, T&& v) : c(std::move(ch)), value(std::move(v)) {
+    send_op(chan<T>* ch, const sender<T>* own, T&& v) : c(ch), owner(own), value(std::move(v)) {
         hook.self = this;
     }
-    send_waiter(const send_waiter&) = delete;
-    ~send_waiter() {
+    send_op(const send_op&) = delete;
+    ~send_op() {
         if (waiting) {
             c->lock.lock();
             if (hook.linked()) c->blocked.erase(&hook);
@@ -176,33 +219,24 @@ struct send_waiter : leaf_waiter {
         }
         disarm();
     }
-    bool await_ready() const noexcept { return false; }
+    /// The fast path: delivered, queued, or refused (receiver gone) without suspending.
+    bool await_ready() {
+        c->lock.lock();
+        bool done = deliver_locked();
+        c->lock.unlock();
+        return done;
+    }
     template <class P>
     bool await_suspend(weir::coro::coroutine_handle<P> h) {
         prepare(h);
-        chan<T>& ch = *c;
-        ch.lock.lock();
-        if (!ch.receiver_alive) {
-            closed = true;
-            ch.lock.unlock();
+        c->lock.lock();
+        if (deliver_locked()) {  // room appeared since await_ready
+            c->lock.unlock();
             return false;
         }
-        if (ch.receiver) {
-            // The receiver waits on an empty channel: hand the value over directly.
-            recv_waiter<T>* r = std::exchange(ch.receiver, nullptr);
-            r->out.emplace(std::move(value));
-            r->wake();
-            ch.lock.unlock();
-            return false;
-        }
-        if (ch.queue.size() < ch.capacity && ch.blocked.empty()) {
-            ch.queue.push_back(std::move(value));
-            ch.lock.unlock();
-            return false;
-        }
-        ch.blocked.push_back(&hook);
+        c->blocked.push_back(&hook);
         waiting = true;
-        ch.lock.unlock();
+        c->lock.unlock();
         arm(&on_cancel);
         return true;
     }
@@ -216,8 +250,12 @@ struct send_waiter : leaf_waiter {
         finish();
         if (closed) throw channel_closed();
     }
+    /// As a task (for spawn, select, ...): the task holds a clone of the sender, so the channel
+    /// stays open for it even if the original sender is dropped first.
+    task<void> into_task() && { return run(*owner, std::move(value)); }
+    static task<void> run(sender<T> tx, T v);  // defined below, once sender is complete
     static void on_cancel(weir::detail::cancel_callback* cb) noexcept {
-        auto* self = static_cast<send_waiter*>(cb);
+        auto* self = static_cast<send_op*>(cb);
         self->c->lock.lock();
         bool mine = self->hook.linked();
         if (mine) self->c->blocked.erase(&self->hook);
@@ -227,16 +265,30 @@ struct send_waiter : leaf_waiter {
             self->wake();
         }
     }
-};
 
-template <class T>
-task<void> send_task(std::shared_ptr<chan<T>> c, T v) {
-    co_await send_waiter<T>{std::move(c), std::move(v)};
-}
-template <class T>
-task<std::optional<T>> recv_task(std::shared_ptr<chan<T>> c) {
-    co_return co_await recv_waiter<T>{c.get()};
-}
+private:
+    /// Under lock: true if the send is complete (delivered, or closed).
+    bool deliver_locked() {
+        if (!c->receiver_alive) {
+            closed = true;
+            return true;
+        }
+        if (c->receiver) {
+            // The receiver waits on an empty channel: hand the value over directly.
+            recv_op<T>* r = std::exchange(c->receiver, nullptr);
+            r->out.emplace(std::move(value));
+            r->wake();
+            delivered = true;
+            return true;
+        }
+        if (c->queue.size() < c->capacity && c->blocked.empty()) {
+            c->queue.push_back(std::move(value));
+            delivered = true;
+            return true;
+        }
+        return false;
+    }
+};
 
 /// What an unbounded send returns: already complete, so `tx.send(v);` and
 /// `co_await tx.send(v);` both work.
@@ -275,10 +327,12 @@ public:
     ~sender() { reset(); }
 
     /// Sends v, suspending while the channel is full. Throws weir::channel_closed if the receiver
-    /// is gone (v is then dropped).
-    task<void> send(T v) const {
+    /// is gone (v is then dropped). The returned operation borrows this sender: await it while
+    /// the sender lives (`co_await tx.send(v)`), or hand it to spawn/select/join, which turn it
+    /// into a task holding its own sender.
+    detail::send_op<T> send(T v) const {
         if (!c_) throw std::logic_error("weir::mpsc::sender::send on a moved-from sender");
-        return detail::send_task<T>(c_, std::move(v));
+        return detail::send_op<T>(c_.get(), this, std::move(v));
     }
     /// Sends v if there is room right now; false if the channel is full. Throws channel_closed if
     /// the receiver is gone.
@@ -303,7 +357,7 @@ public:
             throw channel_closed();
         }
         if (ch.receiver) {
-            detail::recv_waiter<T>* r = std::exchange(ch.receiver, nullptr);
+            detail::recv_op<T>* r = std::exchange(ch.receiver, nullptr);
             r->out.emplace(std::move(v));
             r->wake();
             ch.lock.unlock();
@@ -366,9 +420,11 @@ public:
     ~receiver() { reset(); }
 
     /// The next value, or std::nullopt once every sender is gone and the channel is drained.
-    task<std::optional<T>> recv() {
+    /// The returned operation borrows this receiver: await it while the receiver lives, or hand
+    /// it to select/spawn/join, which turn it into a task holding the channel.
+    detail::recv_op<T> recv() {
         if (!c_) throw std::logic_error("weir::mpsc::receiver::recv on a moved-from receiver");
-        return detail::recv_task<T>(c_);
+        return detail::recv_op<T>(c_.get(), &c_);
     }
     /// Internal: the channel's shared state (weir::stream::from_channel pulls through it).
     detail::chan<T>* state() const noexcept { return c_.get(); }
@@ -377,7 +433,7 @@ public:
     std::optional<T> try_recv() {
         std::optional<T> out;
         if (!c_) return out;
-        detail::send_waiter<T>* to_wake = nullptr;
+        detail::send_op<T>* to_wake = nullptr;
         c_->lock.lock();
         c_->take_locked(out, to_wake);
         if (to_wake) to_wake->wake();
@@ -392,6 +448,13 @@ private:
     }
     std::shared_ptr<detail::chan<T>> c_;
 };
+
+namespace detail {
+template <class T>
+task<void> send_op<T>::run(sender<T> tx, T v) {
+    co_await tx.send(std::move(v));  // tx, a clone, counts as a sender until this finishes
+}
+}  // namespace detail
 
 /// A bounded channel holding up to `capacity` values (capacity must be at least 1).
 template <class T>

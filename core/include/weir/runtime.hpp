@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "detail/block_on.hpp"
+#include "detail/operation.hpp"
 #include "detail/runtime_core.hpp"
 #include "join_handle.hpp"
 #include "spawn.hpp"
@@ -49,19 +50,29 @@ public:
         if (!t.valid()) throw std::invalid_argument("weir::runtime::block_on: the task is empty");
         return detail::block_on<T>(core_, std::move(t));
     }
+    /// block_on for an operation (such as `rx.recv()`), run as a task.
+    template <detail::operation A>
+    auto block_on(A&& op) {
+        return block_on(detail::into_task(std::forward<A>(op)));
+    }
 
     /// Spawns t onto the worker pool; callable from any thread.
     template <class T>
     join_handle<T> spawn(task<T> t) {
         return detail::spawn_on(core_, std::move(t));
     }
+    /// spawn for an operation (such as `tx.send(v)`), run as a task of its own.
+    template <detail::operation A>
+    auto spawn(A&& op) {
+        return spawn(detail::into_task(std::forward<A>(op)));
+    }
 
     /// Number of worker threads.
     std::size_t worker_count() const noexcept;
-    /// The I/O backend this runtime uses: "uring" (Linux io_uring), or "none" where the platform
-    /// backend does no I/O (then the weir::net and weir::fs operations throw std::system_error
-    /// with std::errc::function_not_supported). WEIR_IO_BACKEND=<name> in the environment asks for
-    /// one; an unavailable backend falls back.
+    /// The I/O driver this runtime uses: "uring" (Linux io_uring), "asio" (Boost.Asio: epoll, or
+    /// IOCP on Windows), or "none" (then the weir::net and weir::fs operations throw
+    /// std::system_error with std::errc::function_not_supported). options::io_backend and
+    /// WEIR_IO_BACKEND choose it.
     const char* io_backend() const noexcept;
 
     /// Internal: the scheduler behind this runtime.

@@ -6,6 +6,7 @@
 
 #include <variant>
 
+#include "detail/operation.hpp"
 #include "join.hpp"
 
 namespace weir {
@@ -33,5 +34,10 @@ task<std::variant<detail::value_of<Ts>...>> select(task<Ts>... ts) {
     co_return detail::take_winner<std::variant<detail::value_of<Ts>...>>(
         g.results, static_cast<std::size_t>(g.winner));
 }
+
+/// select over tasks and operations (such as `rx.recv()`): each operation becomes a task first.
+template <class... As>
+    requires detail::any_operation<As...>
+auto select(As&&... as) { return select(detail::into_task(std::forward<As>(as))...); }
 
 }  // namespace weir

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "detail/completion.hpp"
+#include "detail/operation.hpp"
 #include "detail/runtime_core.hpp"
 #include "join_handle.hpp"
 #include "task.hpp"
@@ -123,6 +124,11 @@ struct yield_awaiter {
 template <class T>
 join_handle<T> spawn(task<T> t) {
     return detail::spawn_on(detail::require_runtime("weir::spawn"), std::move(t));
+}
+/// Spawns an operation (such as `tx.send(v)`) as a task of its own.
+template <detail::operation A>
+auto spawn(A&& op) {
+    return spawn(detail::into_task(std::forward<A>(op)));
 }
 
 /// Runs f() on the runtime's blocking pool (threads apart from the workers, for code that blocks

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "detail/leaf_waiter.hpp"
+#include "detail/operation.hpp"
 #include "detail/runtime_core.hpp"
 #include "errors.hpp"
 #include "select.hpp"
@@ -93,6 +94,11 @@ task<T> timeout(std::chrono::duration<Rep, Period> d, task<T> t) {
     auto r = co_await select(std::move(t), sleep(d));
     if (r.index() == 1) throw timed_out();
     if constexpr (!std::is_void_v<T>) co_return std::move(std::get<0>(r));
+}
+/// timeout for an operation (such as `rx.recv()`), run as a task.
+template <detail::operation A, class Rep, class Period>
+auto timeout(std::chrono::duration<Rep, Period> d, A&& op) {
+    return timeout(d, detail::into_task(std::forward<A>(op)));
 }
 
 /// A periodic timer: tick() completes at start, start + period, start + 2*period, ... The first

@@ -2,6 +2,7 @@
 // all stopped (their cleanup has run) the failure is rethrown.
 #pragma once
 
+#include "detail/operation.hpp"
 #include "join.hpp"
 
 namespace weir {
@@ -15,5 +16,10 @@ task<std::tuple<detail::value_of<Ts>...>> try_join(task<Ts>... ts) {
     co_await g.wait();
     co_return g.take_all();
 }
+
+/// try_join over tasks and operations: each operation becomes a task first.
+template <class... As>
+    requires detail::any_operation<As...>
+auto try_join(As&&... as) { return try_join(detail::into_task(std::forward<As>(as))...); }
 
 }  // namespace weir

@@ -18,9 +18,7 @@ public:
         if (!rx_.state())
             throw std::invalid_argument("weir::stream::from_channel: the receiver is empty");
     }
-    mpsc::detail::recv_waiter<T> pull() noexcept {
-        return mpsc::detail::recv_waiter<T>{rx_.state()};
-    }
+    mpsc::detail::recv_op<T> pull() noexcept { return mpsc::detail::recv_op<T>{rx_.state()}; }
 
 private:
     mpsc::receiver<T> rx_;
