@@ -12,7 +12,6 @@
 #include "detail/completion.hpp"
 #include "detail/frame_pool.hpp"
 #include "detail/result.hpp"
-#include "detail/root_task.hpp"
 #include "detail/runtime_core.hpp"
 #include "errors.hpp"
 #include "task.hpp"
@@ -26,10 +25,9 @@ template <class T>
 struct spawn_cell final : task_header, pooled {
     std::atomic<std::uint32_t> refs{2};  // the runtime's and the join_handle's
     runtime_core* rt;
-    task<T> body;
-    root_handle root{};
+    task<T> body;  // the outermost frame; the header resumes it directly (no root coroutine)
     resume_node start_node{};
-    result<T> value;  // written by the root coroutine before done.complete()
+    result<T> value;  // moved out of body's promise before done.complete()
     completion done;
 
     spawn_cell(runtime_core* r, task<T>&& t) : task_header(&vtable), rt(r), body(std::move(t)) {
@@ -39,11 +37,13 @@ struct spawn_cell final : task_header, pooled {
     void release() noexcept {
         if (refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
     }
-    void destroy_frames() noexcept {
-        if (root) root.destroy();
-        root = {};
-        body = task<T>{};
+    /// Binds body to this header (its context, the start node) before the first run.
+    void bind() noexcept {
+        auto h = body.handle();
+        h.promise().ctx = task_ctx{this, &cancel, nullptr};
+        start_node.handle = h;
     }
+    void destroy_frames() noexcept { body = task<T>{}; }
     /// Ends a task that never finished (runtime shut down, or refused at spawn).
     void cancel_unfinished() noexcept {
         destroy_frames();
@@ -54,6 +54,7 @@ struct spawn_cell final : task_header, pooled {
 
     static void finish(task_header* h) noexcept {
         auto* c = static_cast<spawn_cell*>(h);
+        c->value = std::move(c->body.handle().promise().value);
         c->destroy_frames();
         unregister_task(c->rt, c);
         c->done.complete();

@@ -25,7 +25,7 @@ template <class T>
 join_handle<T> spawn_on(runtime_core* rt, task<T>&& t) {
     if (!t.valid()) throw std::invalid_argument("weir::spawn: the task is empty");
     auto* c = new spawn_cell<T>(rt, std::move(t));
-    c->root = make_root<T>(c);
+    c->bind();
     if (submit_task(rt, c)) {
         c->start(&c->start_node);
     } else {

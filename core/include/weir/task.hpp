@@ -27,6 +27,9 @@ struct final_transfer {
     suspend_t await_suspend(coro::coroutine_handle<P> h) const noexcept {
         coro::coroutine_handle<> c = h.promise().continuation;
         if (c) return transfer_to(c);
+        // No continuation: this is the outermost frame of a spawned (or block_on) task, resumed
+        // directly by its header. The task is complete; the worker finishes it after this run.
+        if (task_header* hd = h.promise().ctx.header) hd->mark_completed();
         return suspend_now();
     }
     void await_resume() const noexcept {}

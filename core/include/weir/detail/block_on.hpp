@@ -9,7 +9,6 @@
 #include "../task.hpp"
 #include "parker.hpp"
 #include "result.hpp"
-#include "root_task.hpp"
 #include "runtime_core.hpp"
 
 namespace weir::detail {
@@ -34,16 +33,14 @@ private:
 
 template <class T>
 struct block_cell final : task_header {
-    task<T> body;
-    root_handle root{};
+    task<T> body;  // resumed directly by the header, like a spawned task's
     resume_node start_node{};
-    result<T> value;
 
     explicit block_cell(task<T>&& t) : task_header(&vtable), body(std::move(t)) {
         id = next_task_id();
-    }
-    ~block_cell() {
-        if (root) root.destroy();
+        auto h = body.handle();
+        h.promise().ctx = task_ctx{this, &cancel, nullptr};
+        start_node.handle = h;
     }
     static void finish(task_header*) noexcept {}  // drive() sees completed()
     static void shutdown(task_header*) noexcept {}
@@ -53,12 +50,11 @@ struct block_cell final : task_header {
 template <class T>
 T block_on(runtime_core* rt, task<T>&& t) {
     block_cell<T> cell(std::move(t));
-    cell.root = make_root<T>(&cell);
     block_on_executor exec(rt);
     cell.exec = &exec;
     cell.start(&cell.start_node);
     exec.drive(&cell);
-    return cell.value.take();
+    return cell.body.handle().promise().value.take();
 }
 
 }  // namespace weir::detail

@@ -97,7 +97,15 @@ struct promise_base : pooled {  // frames come from the per-thread frame cache
         promise_base* p;
         bool await_ready() const noexcept { return false; }
         void await_suspend(coro::coroutine_handle<>) const noexcept {}
-        void await_resume() const noexcept { this_thread.current = p; }
+        void await_resume() const {
+            this_thread.current = p;
+            // The outermost frame of a task (no continuation) aborted before its first run: none
+            // of its code runs. An awaited frame runs to its first await, as documented for
+            // with_cancellation. Thrown here, inside the coroutine body, it reaches
+            // unhandled_exception like any other exception of the task.
+            if (!p->continuation && p->ctx.cancel && p->ctx.cancel->is_cancelled())
+                throw operation_cancelled();
+        }
     };
     initial_awaiter initial_suspend() noexcept { return {this}; }
 

@@ -52,7 +52,7 @@ protected:
 
 /// Per-type operations of a header, so the scheduler stays non-template.
 struct task_vtable {
-    /// The root coroutine completed; publish the result, release the runtime's reference.
+    /// The outermost frame completed; publish the result, release the runtime's reference.
     void (*finish)(task_header*) noexcept;
     /// The runtime is shutting down and the task never finished: destroy its frames.
     void (*shutdown)(task_header*) noexcept;
@@ -182,7 +182,7 @@ public:
     /// scheduled (further wakes do not schedule it again) until it is drained once more.
     void pause() noexcept { word_.fetch_and(~running, std::memory_order_acq_rel); }
 
-    /// Called by the root coroutine's final suspend (inside run).
+    /// Called by the outermost frame's final suspend (inside run).
     void mark_completed() noexcept { completed_ = true; }
     bool completed() const noexcept { return completed_; }
     bool has_pending_wake() const noexcept {
