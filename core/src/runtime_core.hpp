@@ -19,6 +19,7 @@
 #include "timer_wheel.hpp"
 #include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
+#include "weir/detail/spin_lock.hpp"
 #include "weir/detail/runtime_core.hpp"
 
 namespace weir::detail {
@@ -95,7 +96,7 @@ private:
 
     // Timers. next_deadline_ caches the wheel's next expiration for the lock-free fast path.
     std::chrono::steady_clock::time_point start_;
-    std::mutex timer_lock_;
+    spin_lock timer_lock_;  // held for an insert, a removal, or one advance of the wheel
     timer_wheel wheel_;
     std::atomic<std::uint64_t> next_deadline_{UINT64_MAX};
     std::atomic<std::ptrdiff_t> timer_owner_{-1};  // the worker parked with a timeout, if any
@@ -103,10 +104,12 @@ private:
     // I/O backend can wait for completions and the next deadline in one call.
     std::unique_ptr<driver> driver_;
 
-    // Every live task, so shutdown can destroy the unfinished ones. Sharded to spread the lock.
+    // Every live task, so shutdown can destroy the unfinished ones. Sharded to spread the lock;
+    // spin locks for the same reason as the inject queue's (a spawn on one thread and a finish
+    // on another collide on a shard, and the section is a list link or unlink).
     static constexpr std::size_t registry_shards = 8;
     struct alignas(64) shard {
-        std::mutex m;
+        spin_lock m;
         intrusive_list<task_header> tasks;
     };
     shard registry_[registry_shards];

@@ -91,7 +91,7 @@ void runtime_core::shutdown_tasks() noexcept {
         for (;;) {
             task_header* t;
             {
-                std::lock_guard<std::mutex> lk(s.m);
+                std::lock_guard<spin_lock> lk(s.m);
                 t = s.tasks.pop_front();
             }
             if (!t) break;
@@ -103,7 +103,7 @@ void runtime_core::shutdown_tasks() noexcept {
 bool runtime_core::submit(task_header* t) noexcept {
     t->exec = this;
     shard& s = registry_[t->id % registry_shards];
-    std::lock_guard<std::mutex> lk(s.m);
+    std::lock_guard<spin_lock> lk(s.m);
     if (shutdown_.load(std::memory_order_acquire)) return false;
     s.tasks.push_back(t);
     return true;
@@ -111,14 +111,14 @@ bool runtime_core::submit(task_header* t) noexcept {
 
 void runtime_core::unregister(task_header* t) noexcept {
     shard& s = registry_[t->id % registry_shards];
-    std::lock_guard<std::mutex> lk(s.m);
+    std::lock_guard<spin_lock> lk(s.m);
     if (t->linked()) s.tasks.erase(t);
 }
 
 std::size_t runtime_core::live_tasks() noexcept {
     std::size_t n = 0;
     for (auto& s : registry_) {
-        std::lock_guard<std::mutex> lk(s.m);
+        std::lock_guard<spin_lock> lk(s.m);
         n += s.tasks.size();
     }
     return n;
@@ -327,7 +327,7 @@ std::uint64_t runtime_core::tick_of(std::chrono::steady_clock::time_point tp) co
 bool runtime_core::timer_insert(timer_entry* e) noexcept {
     bool earlier;
     {
-        std::lock_guard<std::mutex> lk(timer_lock_);
+        std::lock_guard<spin_lock> lk(timer_lock_);
         std::uint64_t now = now_tick();
         if (e->deadline <= now) return false;  // already due
         if (wheel_.empty()) {
@@ -350,7 +350,7 @@ bool runtime_core::timer_insert(timer_entry* e) noexcept {
 }
 
 bool runtime_core::timer_remove(timer_entry* e) noexcept {
-    std::lock_guard<std::mutex> lk(timer_lock_);
+    std::lock_guard<spin_lock> lk(timer_lock_);
     if (!e->in_wheel) return false;
     wheel_.remove(e);
     return true;
@@ -363,7 +363,7 @@ void runtime_core::process_timers() noexcept {
     if (nd > now) return;
     intrusive_list<timer_entry> fired;
     {
-        std::lock_guard<std::mutex> lk(timer_lock_);
+        std::lock_guard<spin_lock> lk(timer_lock_);
         wheel_.advance(now, fired);
         auto next = wheel_.next_expiration();
         next_deadline_.store(next ? *next : UINT64_MAX, std::memory_order_seq_cst);
