@@ -266,6 +266,18 @@ TEST_CASE("yield_now_lets_other_tasks_run", "[runtime]") {
     REQUIRE(rt.block_on(weir_test::on_worker(t())));
 }
 
+TEST_CASE("yield_now_works_where_a_task_is_expected", "[runtime]") {
+    // yield_now() is an operation; spawn, select and join turn it into a task.
+    weir::runtime rt(workers(1));
+    auto t = []() -> weir::task<std::size_t> {
+        co_await weir::spawn(weir::yield_now());
+        auto r = co_await weir::select(weir::yield_now(), weir::sleep(std::chrono::seconds(5)));
+        co_await weir::join(weir::yield_now(), weir::yield_now());
+        co_return r.index();
+    };
+    REQUIRE(rt.block_on(weir_test::on_worker(t())) == 0);
+}
+
 TEST_CASE("coop_budget_stops_a_busy_task_from_starving_others", "[runtime]") {
     weir::runtime rt(workers(1));
     auto t = []() -> weir::task<bool> {

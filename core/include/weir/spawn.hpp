@@ -114,6 +114,9 @@ struct yield_awaiter {
         return true;
     }
     void await_resume() const noexcept {}
+    /// As a task, for the combinators that take one.
+    task<void> into_task() && { return run(); }
+    static task<void> run() { co_await yield_awaiter{}; }
     resume_node node{};
 };
 
@@ -151,7 +154,8 @@ auto spawn_blocking(Fn&& f) -> task<std::invoke_result_t<F&>> {
 }
 
 /// Gives way: the calling task goes to the back of its worker's queue and resumes after the
-/// tasks that were already runnable.
-inline task<void> yield_now() { co_await detail::yield_awaiter{}; }
+/// tasks that were already runnable. An operation (detail/operation.hpp), not a task: awaiting
+/// it costs no coroutine frame; spawn, select and join accept it too.
+inline detail::yield_awaiter yield_now() noexcept { return {}; }
 
 }  // namespace weir
