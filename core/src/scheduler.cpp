@@ -136,7 +136,11 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
             t = prev;
         }
         push_local(*w, t);
-        notify_parked();
+        // Worth waking a parked worker only if there is something to steal besides the task this
+        // worker will run next (tokio's should_notify_others). Without this rule a lone task
+        // spending its budget (a long stream pipeline) woke the other worker every 128 awaits,
+        // which stole it: 2000 futex wake-ups and migrations per stream_pipeline iteration.
+        if (!w->searching && (w->lifo ? 1u : 0u) + w->queue.len() > 1) notify_parked();
         return;
     }
     if (!inject_.push(t)) return;  // shutting down: the task is about to be destroyed
