@@ -415,6 +415,22 @@ TEST_CASE("notify_one_stores_a_permit", "[sync][notify]") {
     SUCCEED();
 }
 
+TEST_CASE("notify_notified_and_sleep_work_where_a_task_is_expected", "[sync][notify]") {
+    // notified() and sleep() are operations; select, spawn and join turn them into tasks.
+    weir::runtime rt(workers(2));
+    auto r = rt.block_on([]() -> weir::task<std::size_t> {
+        weir::notify n;
+        auto waiter = weir::spawn(n.notified());
+        co_await weir::sleep(2ms);
+        n.notify_one();
+        co_await waiter;
+        auto first = co_await weir::select(n.notified(), weir::sleep(1ms));  // nobody notifies
+        co_await weir::join(weir::sleep(1ms), weir::sleep_until(weir::clock::now()));
+        co_return first.index();
+    }());
+    REQUIRE(r == 1);
+}
+
 TEST_CASE("notify_one_wakes_one_waiter_notify_waiters_wakes_all", "[sync][notify]") {
     weir::runtime rt(workers(2));
     auto t = []() -> weir::task<bool> {

@@ -3,10 +3,20 @@
 // once. notify_waiters() wakes every task waiting right now and stores nothing.
 #pragma once
 
+#include "detail/operation.hpp"
 #include "detail/wait_list.hpp"
 #include "task.hpp"
 
 namespace weir {
+
+class notify;
+
+/// What notify::notified returns.
+struct notified_op : detail::list_awaiter<notify> {
+    explicit notified_op(notify* n) noexcept : detail::list_awaiter<notify>(n) {}
+    task<void> into_task() && { return run(p); }
+    static task<void> run(notify* n) { co_await notified_op{n}; }
+};
 
 class notify {
 public:
@@ -16,7 +26,9 @@ public:
     ~notify() { lock_.quiesce(); }  // see spin_lock::quiesce
 
     /// Completes at the next notify_one (or at once if a permit is stored) or notify_waiters.
-    task<void> notified() { co_await detail::list_awaiter<notify>{this}; }
+    /// An operation (detail/operation.hpp): the wait lives in the awaiting frame, no coroutine
+    /// frame of its own; it borrows this notify. select, join and spawn take it as a task.
+    notified_op notified() noexcept { return notified_op{this}; }
 
     /// Wakes one waiting task, or stores a permit (at most one) if none waits.
     void notify_one() noexcept {

@@ -53,6 +53,9 @@ struct sleep_awaiter : leaf_waiter {
         waiting = false;
         finish();
     }
+    /// As a task, for the combinators that take one (select, join, spawn, ...).
+    task<void> into_task() && { return run(when); }
+    static task<void> run(clock::time_point tp) { co_await sleep_awaiter{tp}; }
     static void on_fire(timer_entry* e) noexcept { static_cast<entry_t*>(e)->self->wake(); }
     static void on_cancel(cancel_callback* cb) noexcept {
         auto* self = static_cast<sleep_awaiter*>(cb);
@@ -78,12 +81,17 @@ clock::time_point deadline_after(std::chrono::duration<Rep, Period> d) noexcept 
 }  // namespace detail
 
 /// Completes once tp has passed.
-inline task<void> sleep_until(clock::time_point tp) { co_await detail::sleep_awaiter{tp}; }
+/// An operation (detail/operation.hpp): awaiting it costs no coroutine frame, only the timer entry
+/// inside the awaiting frame; select, join, spawn and timeout take it as a task.
+inline detail::sleep_awaiter sleep_until(clock::time_point tp) noexcept {
+    return detail::sleep_awaiter{tp};
+}
 
-/// Completes after at least d (rounded up to the timer wheel's 1 ms resolution).
+/// Completes after at least d (rounded up to the timer wheel's 1 ms resolution). The deadline is
+/// taken when sleep is called. An operation, like sleep_until.
 template <class Rep, class Period>
-task<void> sleep(std::chrono::duration<Rep, Period> d) {
-    return sleep_until(detail::deadline_after(d));
+detail::sleep_awaiter sleep(std::chrono::duration<Rep, Period> d) noexcept {
+    return detail::sleep_awaiter{detail::deadline_after(d)};
 }
 
 /// Runs t with a deadline: gives t's value, or cancels t (its cleanup runs) and throws
