@@ -4,8 +4,12 @@
 // or in block_on until the work signals completion.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <thread>
+#include <weir/runtime.hpp>
 
 #include "harness.hpp"
 
@@ -28,6 +32,38 @@ inline constexpr std::uint64_t mpsc_per_producer = 250'000;
 inline constexpr std::size_t tcp_conns = 50;  // tcp_echo_loopback
 inline constexpr std::size_t tcp_rounds = 2'000;
 inline constexpr std::size_t tcp_msg = 64;
+
+/// With --trace: tracing on for rt while this lives, drained every millisecond by a thread of its
+/// own (the events are counted and dropped), as a tool reading a live trace would, with the
+/// default rings (2^16 events per worker).
+class traced {
+public:
+    traced(const harness& h, weir::runtime& rt) : rt_(rt) {
+        if (!h.trace()) return;
+        rt_.start_tracing();
+        drain_ = std::thread([this] {
+            weir::trace::log l;  // reused: no fresh pages per drain
+            while (!stop_.load()) {
+                rt_.take_trace(l);
+                events_ += l.events.size();
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+            }
+        });
+    }
+    ~traced() {
+        if (!drain_.joinable()) return;
+        stop_ = true;
+        drain_.join();
+        rt_.stop_tracing();
+    }
+    traced(const traced&) = delete;
+
+private:
+    weir::runtime& rt_;
+    std::atomic<bool> stop_{false};
+    std::size_t events_ = 0;
+    std::thread drain_;
+};
 
 void spawn_many_local(const harness& h, std::size_t workers);
 void spawn_many_remote_idle(const harness& h, std::size_t workers);

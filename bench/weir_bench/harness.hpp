@@ -24,8 +24,12 @@ struct check_failed : std::runtime_error {
 
 class harness {
 public:
-    harness(std::string system, double scale, bool corrupt)
-        : system_(std::move(system)), scale_(scale), corrupt_(corrupt) {}
+    harness(std::string system, double scale, bool corrupt, bool trace = false)
+        : system_(std::move(system)), scale_(scale), corrupt_(corrupt), trace_(trace) {}
+
+    /// --trace: every benchmark runs with weir's tracing on and a thread draining it (the
+    /// overhead measurement of docs/observability.md).
+    bool trace() const noexcept { return trace_; }
 
     /// Runs f `warmup` times untimed, then the timed samples. f returns an optional extra
     /// metric per iteration; the medians of the times and of the extras are returned.
@@ -79,6 +83,7 @@ private:
     std::string system_;
     double scale_;
     bool corrupt_;
+    bool trace_;
 };
 
 }  // namespace weir_bench

@@ -2,13 +2,14 @@
 // specification: parameters, warm-up and sample counts, timing rules, result checks, output).
 //
 //   weir-bench [--workers N] [--only a,b] [--scale F] [--name SYSTEM] [--list]
-//              [--corrupt-results]
+//              [--corrupt-results] [--trace]
 //
 // stdout: `SYSTEM benchmark median_ns_per_iteration` per benchmark, plus the derived lines
 // (timers_100k.lateness_mean, mpsc_throughput.per_msg, tcp_echo_loopback.per_rt); SYSTEM is
 // weir-wN unless --name says otherwise. stderr: n, min and max per benchmark. A failed result
 // check prints why and exits with status 1; bad arguments exit with status 2.
 // --corrupt-results makes every check see a wrong value (for the test that shows checks work).
+// --trace runs every benchmark with tracing on and a thread draining it every millisecond.
 // The I/O driver is the runtime's automatic choice; WEIR_IO_BACKEND=asio measures the other one.
 #include <cstdio>
 #include <cstdlib>
@@ -43,7 +44,7 @@ const entry all[] = {
 [[noreturn]] void usage(const std::string& error) {
     std::fprintf(stderr,
                  "weir-bench: %s\nusage: weir-bench [--workers N] [--only a,b] [--scale F] "
-                 "[--name SYSTEM] [--list] [--corrupt-results]\n",
+                 "[--name SYSTEM] [--list] [--corrupt-results] [--trace]\n",
                  error.c_str());
     std::exit(2);
 }
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
     std::string name;
     std::vector<std::string> only;
     bool corrupt = false;
+    bool trace = false;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -91,6 +93,8 @@ int main(int argc, char** argv) {
         } else if (a == "--list") {
             for (const entry& e : all) std::printf("%s\n", e.name);
             return 0;
+        } else if (a == "--trace") {
+            trace = true;
         } else if (a == "--corrupt-results") {
             corrupt = true;
         } else if (a == "--help" || a == "-h") {
@@ -100,7 +104,7 @@ int main(int argc, char** argv) {
         }
     }
     if (name.empty()) name = "weir-w" + std::to_string(workers);
-    weir_bench::harness h(name, scale, corrupt);
+    weir_bench::harness h(name, scale, corrupt, trace);
     try {
         for (const entry& e : all) {
             bool wanted = only.empty();

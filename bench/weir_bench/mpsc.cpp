@@ -31,6 +31,7 @@ weir::task<std::uint64_t> on_worker(weir::task<std::uint64_t> t) {
 
 void mpsc_throughput(const harness& h, std::size_t workers) {
     weir::runtime rt{weir::runtime::options{.worker_threads = workers}};
+    traced tracing(h, rt);
     constexpr std::uint64_t total = mpsc_producers * mpsc_per_producer;
     auto [med, extra] = h.run("mpsc_throughput", 1, 5, [&]() -> std::optional<double> {
         std::uint64_t sum = rt.block_on(on_worker(consumer_root()));

@@ -96,6 +96,7 @@ weir::task<T> on_worker(weir::task<T> t) {
 
 void spawn_many_local(const harness& h, std::size_t workers) {
     weir::runtime rt{opts(workers)};
+    traced tracing(h, rt);
     countdown c;
     h.run("spawn_many_local", 3, 21, [&]() -> std::optional<double> {
         c.rem.store(num_spawn, std::memory_order_relaxed);
@@ -107,6 +108,7 @@ void spawn_many_local(const harness& h, std::size_t workers) {
 
 void spawn_many_remote_idle(const harness& h, std::size_t workers) {
     weir::runtime rt{opts(workers)};
+    traced tracing(h, rt);
     std::vector<weir::join_handle<void>> hs;
     hs.reserve(num_spawn);
     h.run("spawn_many_remote_idle", 3, 21, [&]() -> std::optional<double> {
@@ -119,6 +121,7 @@ void spawn_many_remote_idle(const harness& h, std::size_t workers) {
 
 void yield_many(const harness& h, std::size_t workers) {
     weir::runtime rt{opts(workers)};
+    traced tracing(h, rt);
     std::counting_semaphore<> done{0};
     h.run("yield_many", 2, 11, [&]() -> std::optional<double> {
         for (std::size_t i = 0; i < yield_tasks; ++i) rt.spawn(yielder(&done));
@@ -129,6 +132,7 @@ void yield_many(const harness& h, std::size_t workers) {
 
 void ping_pong(const harness& h, std::size_t workers) {
     weir::runtime rt{opts(workers)};
+    traced tracing(h, rt);
     countdown c;
     h.run("ping_pong", 3, 21, [&]() -> std::optional<double> {
         c.rem.store(num_pings, std::memory_order_relaxed);
@@ -140,6 +144,7 @@ void ping_pong(const harness& h, std::size_t workers) {
 
 void chained_spawn(const harness& h, std::size_t workers) {
     weir::runtime rt{opts(workers)};
+    traced tracing(h, rt);
     std::binary_semaphore done{0};
     h.run("chained_spawn", 3, 21, [&]() -> std::optional<double> {
         rt.spawn(chain(&done, chain_iter));
@@ -150,6 +155,7 @@ void chained_spawn(const harness& h, std::size_t workers) {
 
 void join_all_1000(const harness& h, std::size_t workers) {
     weir::runtime rt{opts(workers)};
+    traced tracing(h, rt);
     h.run("join_all_1000", 3, 21, [&]() -> std::optional<double> {
         std::uint64_t sum = rt.block_on(on_worker(join_root()));
         h.check("join_all_1000", "the sum", sum, join_n * (join_n - 1));

@@ -40,6 +40,7 @@ weir::task<T> on_worker(weir::task<T> t) {
 void run(const harness& h, std::size_t workers, const char* name, int samples,
          weir::task<std::vector<std::uint64_t>> (*make)()) {
     weir::runtime rt{weir::runtime::options{.worker_threads = workers}};
+    traced tracing(h, rt);
     h.run(name, 1, samples, [&]() -> std::optional<double> {
         std::vector<std::uint64_t> v = rt.block_on(on_worker(make()));
         h.check(name, "the number of results", v.size(), static_cast<std::size_t>(stream_n / 2));

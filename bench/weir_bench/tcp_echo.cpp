@@ -61,6 +61,7 @@ weir::task<std::size_t> join_clients(std::vector<weir::join_handle<std::size_t>>
 
 void tcp_echo_loopback(const harness& h, std::size_t workers) {
     weir::runtime rt{weir::runtime::options{.worker_threads = workers}};
+    traced tracing(h, rt);
     auto listener = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
     socket_address addr = listener.local_address();
     weir::join_handle<void> server = rt.spawn(accept_loop(std::move(listener)));

@@ -48,6 +48,7 @@ weir::task<void> timer_root(shared* s) {
 
 void timers_100k(const harness& h, std::size_t workers) {
     weir::runtime rt{weir::runtime::options{.worker_threads = workers}};
+    traced tracing(h, rt);
     shared s;
     std::uint64_t state = timer_seed;
     for (std::size_t i = 0; i < timers_n; ++i) s.delays.push_back(1 + splitmix64(state) % 10);

@@ -28,6 +28,17 @@ runtime::~runtime() { delete core_; }
 
 std::size_t runtime::worker_count() const noexcept { return core_->worker_count(); }
 
+void runtime::start_tracing(std::size_t events_per_worker) {
+    core_->start_tracing(events_per_worker);
+}
+void runtime::stop_tracing() noexcept { core_->stop_tracing(); }
+trace::log runtime::take_trace() {
+    trace::log l;
+    core_->take_trace(l);
+    return l;
+}
+void runtime::take_trace(trace::log& into) { core_->take_trace(into); }
+
 const char* runtime::io_backend() const noexcept {
     detail::io_driver* io = core_->io();
     return io ? io->io_name() : "none";

@@ -17,10 +17,11 @@
 #include "inject_queue.hpp"
 #include "local_queue.hpp"
 #include "timer_wheel.hpp"
+#include "tracer.hpp"
 #include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
-#include "weir/detail/spin_lock.hpp"
 #include "weir/detail/runtime_core.hpp"
+#include "weir/detail/spin_lock.hpp"
 
 namespace weir::detail {
 
@@ -42,6 +43,7 @@ struct alignas(64) worker {
     std::uint32_t tick = 0;
     bool searching = false;
     std::uint32_t rng = 0;
+    std::uint64_t trace_ts = 0;  // the stamp of this worker's last poll/park/unpark (tracing)
     std::unique_ptr<parker> park;
     std::thread thread;
 };
@@ -73,6 +75,33 @@ public:
     /// The driver's I/O side, or null when the backend does no I/O.
     io_driver* io() noexcept { return driver_->io(); }
     std::size_t live_tasks() noexcept;
+
+    // tracing (weir/trace.hpp)
+    void start_tracing(std::size_t events_per_worker) { trace_.start(events_per_worker); }
+    void stop_tracing() noexcept { trace_.stop(); }
+    void take_trace(trace::log& into) { trace_.take(into); }
+    /// The recording sites' check: one relaxed load while no runtime traces.
+    bool tracing() const noexcept { return trace_any() && trace_.on(); }
+    /// Records an event of the calling thread that happens inside the current poll of its
+    /// worker: it reuses that poll's stamp (tracer.hpp explains the cost rules).
+    void trace_event(trace::kind k, std::uint64_t task, std::uint64_t a = 0,
+                     std::uint32_t b = 0) noexcept {
+        worker* w = current_worker();
+        trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0, k, task,
+                      a, b);
+    }
+    /// Records an event that starts something on the calling thread (a poll, a park), with a
+    /// fresh stamp.
+    void trace_mark(trace::kind k, std::uint64_t task, std::uint64_t a = 0,
+                    std::uint32_t b = 0) noexcept {
+        worker* w = current_worker();
+        if (w) w->trace_ts = tracer::stamp();
+        trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0, k, task,
+                      a, b);
+    }
+    worker* current_worker() const noexcept {
+        return this_thread.runtime == this ? static_cast<worker*>(this_thread.worker) : nullptr;
+    }
     bool is_shutting_down() const noexcept { return shutdown_.load(std::memory_order_acquire); }
 
 private:
@@ -96,6 +125,7 @@ private:
 
     // Timers. next_deadline_ caches the wheel's next expiration for the lock-free fast path.
     std::chrono::steady_clock::time_point start_;
+    tracer trace_;
     spin_lock timer_lock_;  // held for an insert, a removal, or one advance of the wheel
     timer_wheel wheel_;
     std::atomic<std::uint64_t> next_deadline_{UINT64_MAX};

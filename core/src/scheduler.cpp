@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "runtime_core.hpp"
+#include "weir/detail/promise_base.hpp"
 
 namespace weir::detail {
 
@@ -32,6 +33,7 @@ std::uint64_t next_task_id() noexcept { return task_ids.fetch_add(1, std::memory
 runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::string& io)
     : idle_(n),
       start_(std::chrono::steady_clock::now()),
+      trace_(n, start_),
       driver_(make_driver(io)),
       blocking_(this, max_blocking) {
     workers_.reserve(n);
@@ -106,13 +108,23 @@ bool runtime_core::submit(task_header* t) noexcept {
     std::lock_guard<spin_lock> lk(s.m);
     if (shutdown_.load(std::memory_order_acquire)) return false;
     s.tasks.push_back(t);
+    if (tracing()) {
+        promise_base* cur = this_thread.current;
+        std::uint64_t parent = cur && cur->ctx.header ? cur->ctx.header->id : 0;
+        worker* w = current_worker();
+        trace_.record_spawn(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0,
+                            t->id, parent, t->name, t->file, t->line);
+    }
     return true;
 }
 
 void runtime_core::unregister(task_header* t) noexcept {
     shard& s = registry_[t->id % registry_shards];
-    std::lock_guard<spin_lock> lk(s.m);
-    if (t->linked()) s.tasks.erase(t);
+    {
+        std::lock_guard<spin_lock> lk(s.m);
+        if (t->linked()) s.tasks.erase(t);
+    }
+    if (tracing()) trace_event(trace::kind::finish, t->id);
 }
 
 std::size_t runtime_core::live_tasks() noexcept {
@@ -126,6 +138,8 @@ std::size_t runtime_core::live_tasks() noexcept {
 
 void runtime_core::schedule(task_header* t, bool yield) noexcept {
     worker* w = this_thread.runtime == this ? static_cast<worker*>(this_thread.worker) : nullptr;
+    // A task requeuing itself (yield, spent budget) is not a wake-up worth an event.
+    if (!yield && tracing()) trace_event(trace::kind::wake, t->id, w ? w->index + 1 : 0);
     if (w) {
         if (!yield) {
             // The woken task runs next on this worker (LIFO slot); the one it displaces goes to
@@ -242,7 +256,11 @@ task_header* runtime_core::steal_work(worker& w) noexcept {
     for (std::size_t i = 0; i < n; ++i) {
         std::size_t j = (start + i) % n;
         if (j == w.index) continue;
-        if (task_header* t = workers_[j]->queue.steal_into(w.queue)) return t;
+        std::uint32_t stolen = 0;
+        if (task_header* t = workers_[j]->queue.steal_into(w.queue, &stolen)) {
+            if (tracing()) trace_mark(trace::kind::steal, t->id, j, stolen);
+            return t;
+        }
     }
     std::uint32_t count = 0;
     std::uint32_t want = std::min<std::uint32_t>(w.queue.remaining(), local_queue::capacity / 2);
@@ -264,11 +282,20 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
         // The last searcher found work: there may be more, so get another worker looking.
         if (idle_.transition_from_searching()) notify_parked();
     }
+    // The poll's end is where the next poll or park begins (tracer.hpp).
+    if (tracing()) trace_mark(trace::kind::poll_begin, t->id, 0, w.queue.len() + (w.lifo ? 1 : 0));
     t->run();
 }
 
 void runtime_core::park_worker(worker& w) {
     if (w.lifo || !w.queue.empty()) return;
+    if (tracing()) trace_mark(trace::kind::park, 0);
+    struct on_return {  // every way out of park_worker is an unpark
+        runtime_core* rt;
+        ~on_return() {
+            if (rt->tracing()) rt->trace_mark(trace::kind::unpark, 0);
+        }
+    } unpark_event{this};
     bool last_searcher = idle_.transition_to_parked(w.index, w.searching);
     w.searching = false;
     if (last_searcher) notify_if_work_pending();
@@ -372,7 +399,11 @@ void runtime_core::process_timers() noexcept {
         auto next = wheel_.next_expiration();
         next_deadline_.store(next ? *next : UINT64_MAX, std::memory_order_seq_cst);
     }
-    while (timer_entry* e = fired.pop_front()) e->fire(e);
+    bool traced = tracing();
+    while (timer_entry* e = fired.pop_front()) {
+        if (traced) trace_mark(trace::kind::timer_fired, e->task);
+        e->fire(e);  // may end e's lifetime
+    }
 }
 
 // ---- the non-template entry points used by the headers ----
@@ -385,5 +416,9 @@ std::uint64_t deadline_tick(runtime_core* rt, std::chrono::steady_clock::time_po
 bool timer_insert(runtime_core* rt, timer_entry* e) noexcept { return rt->timer_insert(e); }
 bool timer_remove(runtime_core* rt, timer_entry* e) noexcept { return rt->timer_remove(e); }
 bool blocking_submit(runtime_core* rt, blocking_job* j) noexcept { return rt->blocking_submit(j); }
+void trace_io_completed(runtime_core* rt, std::uint64_t task, std::int64_t result) noexcept {
+    if (rt && rt->tracing())
+        rt->trace_event(trace::kind::io_completed, task, static_cast<std::uint64_t>(result));
+}
 
 }  // namespace weir::detail

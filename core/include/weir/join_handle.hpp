@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "detail/completion.hpp"
@@ -122,5 +123,16 @@ public:
 private:
     detail::spawn_cell<T>* c_ = nullptr;
 };
+
+namespace detail {
+/// A task that awaits h (runtime::block_on of a join_handle).
+template <class T>
+task<T> await_handle(join_handle<T> h) {
+    if constexpr (std::is_void_v<T>)
+        co_await h;
+    else
+        co_return co_await h;
+}
+}  // namespace detail
 
 }  // namespace weir

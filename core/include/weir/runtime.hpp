@@ -8,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "detail/block_on.hpp"
@@ -16,6 +17,7 @@
 #include "join_handle.hpp"
 #include "spawn.hpp"
 #include "task.hpp"
+#include "trace.hpp"
 
 namespace weir {
 
@@ -50,22 +52,50 @@ public:
         if (!t.valid()) throw std::invalid_argument("weir::runtime::block_on: the task is empty");
         return detail::block_on<T>(core_, std::move(t));
     }
+    /// Waits on the calling thread for a spawned task and gives its value (or rethrows).
+    template <class T>
+    T block_on(join_handle<T> h) {
+        if (!h.valid()) throw std::invalid_argument("weir::runtime::block_on: the handle is empty");
+        return block_on(detail::await_handle<T>(std::move(h)));
+    }
     /// block_on for an operation (such as `rx.recv()`), run as a task.
     template <detail::operation A>
     auto block_on(A&& op) {
         return block_on(detail::into_task(std::forward<A>(op)));
     }
 
-    /// Spawns t onto the worker pool; callable from any thread.
+    /// Spawns t onto the worker pool; callable from any thread. The call site is recorded as
+    /// the task's spawn location (traces, stall reports, task dumps).
     template <class T>
-    join_handle<T> spawn(task<T> t) {
-        return detail::spawn_on(core_, std::move(t));
+    join_handle<T> spawn(task<T> t, const char* file = __builtin_FILE(),
+                         unsigned line = __builtin_LINE()) {
+        return detail::spawn_on(core_, std::move(t), nullptr, file, line);
+    }
+    /// spawn with a name for the task, shown in traces, stall reports and task dumps.
+    template <class T>
+    join_handle<T> spawn_named(std::string_view name, task<T> t,
+                               const char* file = __builtin_FILE(),
+                               unsigned line = __builtin_LINE()) {
+        return detail::spawn_on(core_, std::move(t), detail::intern_name(name), file, line);
     }
     /// spawn for an operation (such as `tx.send(v)`), run as a task of its own.
     template <detail::operation A>
-    auto spawn(A&& op) {
-        return spawn(detail::into_task(std::forward<A>(op)));
+    auto spawn(A&& op, const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) {
+        return spawn(detail::into_task(std::forward<A>(op)), file, line);
     }
+
+    /// Starts recording trace events (weir/trace.hpp): each worker gets a ring of
+    /// events_per_worker events (rounded up to a power of two, made on the first call and kept),
+    /// and a full ring drops new events (counted in trace::log::dropped). Idempotent.
+    void start_tracing(std::size_t events_per_worker = std::size_t(1) << 16);
+    /// Stops recording; what was recorded stays until take_trace.
+    void stop_tracing() noexcept;
+    /// Takes every event recorded since the previous take (callable while tracing, from any
+    /// thread; call it often enough that the rings do not fill).
+    trace::log take_trace();
+    /// take_trace into an existing log (replacing its contents), reusing its memory: a reader
+    /// that drains often should use this one.
+    void take_trace(trace::log& into);
 
     /// Number of worker threads.
     std::size_t worker_count() const noexcept;

@@ -8,12 +8,14 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
 #include "detail/completion.hpp"
 #include "detail/operation.hpp"
 #include "detail/runtime_core.hpp"
+#include "detail/trace_hooks.hpp"
 #include "join_handle.hpp"
 #include "task.hpp"
 
@@ -22,9 +24,13 @@ namespace weir {
 namespace detail {
 
 template <class T>
-join_handle<T> spawn_on(runtime_core* rt, task<T>&& t) {
+join_handle<T> spawn_on(runtime_core* rt, task<T>&& t, const char* name = nullptr,
+                        const char* file = nullptr, unsigned line = 0) {
     if (!t.valid()) throw std::invalid_argument("weir::spawn: the task is empty");
     auto* c = new spawn_cell<T>(rt, std::move(t));
+    c->name = name;
+    c->file = file;
+    c->line = line;
     c->bind();
     if (submit_task(rt, c)) {
         c->start(&c->start_node);
@@ -124,14 +130,24 @@ struct yield_awaiter {
 
 /// Spawns t onto the runtime of the calling task; it starts running concurrently at once.
 /// Throws std::logic_error outside a runtime (use runtime::spawn there).
+/// The call site is recorded as the task's spawn location (traces, stall reports, task dumps).
 template <class T>
-join_handle<T> spawn(task<T> t) {
-    return detail::spawn_on(detail::require_runtime("weir::spawn"), std::move(t));
+join_handle<T> spawn(task<T> t, const char* file = __builtin_FILE(),
+                     unsigned line = __builtin_LINE()) {
+    return detail::spawn_on(detail::require_runtime("weir::spawn"), std::move(t), nullptr, file,
+                            line);
+}
+/// spawn with a name for the task, shown in traces, stall reports and task dumps.
+template <class T>
+join_handle<T> spawn_named(std::string_view name, task<T> t, const char* file = __builtin_FILE(),
+                           unsigned line = __builtin_LINE()) {
+    return detail::spawn_on(detail::require_runtime("weir::spawn_named"), std::move(t),
+                            detail::intern_name(name), file, line);
 }
 /// Spawns an operation (such as `tx.send(v)`) as a task of its own.
 template <detail::operation A>
-auto spawn(A&& op) {
-    return spawn(detail::into_task(std::forward<A>(op)));
+auto spawn(A&& op, const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) {
+    return spawn(detail::into_task(std::forward<A>(op)), file, line);
 }
 
 /// Runs f() on the runtime's blocking pool (threads apart from the workers, for code that blocks

@@ -43,6 +43,7 @@ struct sleep_awaiter : leaf_waiter {
         rt = current_runtime();
         if (!rt) throw std::logic_error("weir::sleep awaited outside a weir::runtime");
         entry.deadline = deadline_tick(rt, when);
+        entry.task = header->id;
         entry.fire = &on_fire;
         if (!timer_insert(rt, &entry)) return false;  // already due
         waiting = true;

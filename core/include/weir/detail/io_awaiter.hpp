@@ -14,6 +14,7 @@
 #include "io.hpp"
 #include "leaf_waiter.hpp"
 #include "runtime_core.hpp"
+#include "trace_hooks.hpp"
 
 namespace weir::detail {
 
@@ -23,6 +24,7 @@ io_driver* require_io(const char* what);
 struct io_awaiter : leaf_waiter {
     io_op op;
     io_driver* drv = nullptr;
+    runtime_core* rt = nullptr;  // for the io_completed trace event
 
     explicit io_awaiter(const io_op& o) noexcept : op(o) {}
     io_awaiter(const io_awaiter&) = delete;
@@ -31,6 +33,7 @@ struct io_awaiter : leaf_waiter {
     /// An operation the driver can finish at once does not suspend (nor pay for a wake-up).
     bool await_ready() {
         drv = require_io("weir I/O");
+        rt = current_runtime();
         return drv->try_now(&op);
     }
     template <class P>
@@ -51,8 +54,9 @@ struct io_awaiter : leaf_waiter {
     }
 
     static void on_complete(io_op* o) noexcept {
-        static_cast<io_awaiter*>(o->context)
-            ->wake();  // exactly once: the driver reports each operation once
+        auto* self = static_cast<io_awaiter*>(o->context);
+        if (trace_any()) trace_io_completed(self->rt, self->header->id, o->result);
+        self->wake();  // exactly once: the driver reports each operation once
     }
     static void on_cancel(cancel_callback* cb) noexcept {
         auto* self = static_cast<io_awaiter*>(cb);

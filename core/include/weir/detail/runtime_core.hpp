@@ -29,6 +29,7 @@ struct timer_entry : list_hook {
     std::uint8_t level = 0;      // where the wheel put it (for O(1) removal)
     std::uint8_t slot = 0;
     void (*fire)(timer_entry*) noexcept = nullptr;
+    std::uint64_t task = 0;  // the id of the waiting task, for trace events
 };
 
 /// Converts a steady_clock time point to a wheel tick of rt, rounding up (timers never fire early).

@@ -193,6 +193,11 @@ public:
     task_header* queue_next = nullptr;  // link in the global inject queue
     cancel_state cancel;                // cancelled by join_handle::abort and at shutdown
     std::uint64_t id = 0;
+    // Who the task is, for traces, stall reports and task dumps: its name (interned, or null)
+    // and where it was spawned (a string literal from __builtin_FILE, and the line).
+    const char* name = nullptr;
+    const char* file = nullptr;
+    std::uint32_t line = 0;
     const task_vtable* vt() const noexcept { return vt_; }
 
 private:

@@ -1,0 +1,140 @@
+// The tracer's slow parts: starting and stopping, draining the rings into a trace::log (stamps
+// become ns, names become indices, poll ends are written), and the process-wide table of task
+// names.
+#include "tracer.hpp"
+
+#include <algorithm>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace weir::detail {
+
+namespace {
+std::uint64_t ns_since(std::chrono::steady_clock::time_point start) noexcept {
+    return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                          std::chrono::steady_clock::now() - start)
+                                          .count());
+}
+}  // namespace
+
+tracer::tracer(std::size_t workers, std::chrono::steady_clock::time_point start)
+    : workers_(workers), start_(start), open_poll_(workers + 1, 0) {}
+
+void tracer::start(std::size_t events_per_ring) {
+    std::lock_guard<std::mutex> g(control_);
+    if (rings_.empty()) {
+        std::size_t cap = 1024;
+        while (cap < events_per_ring && cap < (std::size_t(1) << 26)) cap <<= 1;
+        for (std::size_t i = 0; i <= workers_; ++i)
+            rings_.push_back(std::make_unique<trace_ring>(cap));
+        // A first rate for the stamps: 2 ms of both clocks (refined at every take).
+        tick0_ = stamp();
+        ns0_ = ns_since(start_);
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+        std::uint64_t t1 = stamp(), n1 = ns_since(start_);
+        ns_per_tick_ = t1 > tick0_ ? double(n1 - ns0_) / double(t1 - tick0_) : 1.0;
+    }
+    if (!on_.exchange(true, std::memory_order_release))
+        tracing_runtimes.fetch_add(1, std::memory_order_relaxed);
+}
+
+void tracer::stop() noexcept {
+    std::lock_guard<std::mutex> g(control_);
+    if (on_.exchange(false, std::memory_order_relaxed))
+        tracing_runtimes.fetch_sub(1, std::memory_order_relaxed);
+}
+
+std::uint64_t tracer::to_ns(std::uint64_t ticks) const noexcept {
+    double d = (double(ticks) - double(tick0_)) * ns_per_tick_;
+    double ns = double(ns0_) + d;
+    return ns > 0 ? static_cast<std::uint64_t>(ns) : 0;
+}
+
+void tracer::take(trace::log& out) {
+    std::lock_guard<std::mutex> g(control_);
+    out.events.clear();  // keeps its capacity
+    out.names.clear();
+    out.dropped = 0;
+    out.workers = workers_;
+    out.names.emplace_back();
+    if (rings_.empty()) return;
+    {  // refine the rate over everything since the first start
+        std::uint64_t t1 = stamp(), n1 = ns_since(start_);
+        if (t1 > tick0_ + 1000000) ns_per_tick_ = double(n1 - ns0_) / double(t1 - tick0_);
+    }
+    std::unordered_map<const char*, std::uint32_t> name_ix;
+    std::unordered_map<std::string, std::uint32_t> loc_ix;
+    auto name_of = [&](const char* p) -> std::uint32_t {
+        if (!p) return 0;
+        auto [it, fresh] = name_ix.try_emplace(p, static_cast<std::uint32_t>(out.names.size()));
+        if (fresh) out.names.emplace_back(p);
+        return it->second;
+    };
+    auto loc_of = [&](const char* file, std::uint32_t line) -> std::uint32_t {
+        if (!file) return 0;
+        std::string s = std::string(file) + ":" + std::to_string(line);
+        auto [it, fresh] = loc_ix.try_emplace(s, static_cast<std::uint32_t>(out.names.size()));
+        if (fresh) out.names.push_back(std::move(s));
+        return it->second;
+    };
+    std::vector<std::size_t> bounds{0};  // where each ring's events start in out.events
+    for (std::size_t r = 0; r < rings_.size(); ++r) {
+        std::vector<raw_event>& raw = raw_;
+        raw.clear();
+        rings_[r]->drain(raw);
+        out.dropped += rings_[r]->take_dropped();
+        out.events.reserve(out.events.size() + raw.size() * (r < workers_ ? 2 : 1));
+        for (const raw_event& x : raw) {
+            if (x.k == raw_site) {  // name and location of the spawn just before it
+                if (!out.events.empty() && out.events.back().k == trace::kind::spawn) {
+                    out.events.back().name = name_of(reinterpret_cast<const char*>(x.task));
+                    out.events.back().location = loc_of(reinterpret_cast<const char*>(x.a), x.b);
+                }
+                continue;
+            }
+            trace::event e;
+            e.ts_ns = to_ns(x.ts);
+            e.task = x.task;
+            e.a = x.a;
+            e.b = x.b;
+            e.worker = x.worker;
+            e.k = static_cast<trace::kind>(x.k);
+            // A worker's poll ends where its next poll or park begins.
+            if (r < workers_ && (e.k == trace::kind::poll_begin || e.k == trace::kind::park)) {
+                if (open_poll_[r]) {
+                    trace::event end;
+                    end.ts_ns = e.ts_ns;
+                    end.task = open_poll_[r];
+                    end.worker = e.worker;
+                    end.k = trace::kind::poll_end;
+                    out.events.push_back(end);
+                }
+                open_poll_[r] = e.k == trace::kind::poll_begin ? e.task : 0;
+            }
+            out.events.push_back(e);
+        }
+        bounds.push_back(out.events.size());
+    }
+    // Each ring is in time order: merge the runs pairwise (O(n log rings); equal stamps keep
+    // the earlier ring's order, and within a ring their recorded order).
+    auto by_time = [](const trace::event& x, const trace::event& y) { return x.ts_ns < y.ts_ns; };
+    auto at = [&](std::size_t i) { return out.events.begin() + static_cast<std::ptrdiff_t>(i); };
+    for (std::size_t width = 1; width + 1 < bounds.size(); width *= 2) {
+        for (std::size_t i = 0; i + width + 1 < bounds.size(); i += 2 * width) {
+            std::size_t mid = i + width, end = std::min(i + 2 * width, bounds.size() - 1);
+            std::inplace_merge(at(bounds[i]), at(bounds[mid]), at(bounds[end]), by_time);
+        }
+    }
+}
+
+const char* intern_name(std::string_view name) {
+    static std::mutex m;
+    static auto* names = new std::unordered_set<std::string>();  // never freed: names outlive
+    std::lock_guard<std::mutex> g(m);                            // tasks and runtimes
+    return names->emplace(name).first->c_str();
+}
+
+}  // namespace weir::detail

@@ -1,0 +1,329 @@
+// weir::trace: each event kind, produced by a scenario built to cause it; the Chrome JSON export
+// checked against the trace-event rules; rings that fill up; tracing off records nothing.
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+#include <weir/weir.hpp>
+
+#include "helpers.hpp"
+#include "json_reader.hpp"
+
+using weir_test::workers;
+using namespace std::chrono_literals;
+using weir::trace::kind;
+
+namespace {
+
+std::vector<weir::trace::event> of_kind(const weir::trace::log& l, kind k) {
+    std::vector<weir::trace::event> out;
+    for (const auto& e : l.events)
+        if (e.k == k) out.push_back(e);
+    return out;
+}
+bool has(const weir::trace::log& l, kind k, std::uint64_t task) {
+    for (const auto& e : l.events)
+        if (e.k == k && e.task == task) return true;
+    return false;
+}
+
+/// Busy for about d without yielding (a task that hogs its worker).
+void spin_for(std::chrono::microseconds d) {
+    auto until = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+}
+
+}  // namespace
+
+TEST_CASE("trace_spawn_records_name_parent_and_spawn_location", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing();
+    std::uint64_t parent = 0, child = 0;
+    rt.block_on(
+        weir_test::on_worker([](std::uint64_t& parent, std::uint64_t& child) -> weir::task<void> {
+            auto h = weir::spawn_named("the child", []() -> weir::task<void> { co_return; }());
+            child = h.id();
+            co_await h;
+            co_return;
+        }(parent, child)));
+    auto l = rt.take_trace();
+    auto spawns = of_kind(l, kind::spawn);
+    auto it = std::find_if(spawns.begin(), spawns.end(), [&](auto& e) { return e.task == child; });
+    REQUIRE(it != spawns.end());
+    CHECK(l.names.at(it->name) == "the child");
+    CHECK(l.names.at(it->location).find("test_trace.cpp:") != std::string::npos);
+    // Its parent is the task that spawned it, whose own parent is block_on's task (not spawned,
+    // so no spawn event of its own).
+    auto p = std::find_if(spawns.begin(), spawns.end(), [&](auto& e) { return e.task == it->a; });
+    REQUIRE(p != spawns.end());
+    CHECK(p->a != 0);
+    CHECK(std::none_of(spawns.begin(), spawns.end(), [&](auto& e) { return e.task == p->a; }));
+    CHECK(l.workers == 1);
+    CHECK(l.dropped == 0);
+    // A spawn from a thread outside any task has no parent.
+    auto h = rt.spawn([]() -> weir::task<void> { co_return; }());
+    std::uint64_t remote = h.id();
+    rt.block_on(std::move(h));
+    auto l2 = rt.take_trace();
+    auto s2 = of_kind(l2, kind::spawn);
+    REQUIRE(s2.size() == 1);
+    CHECK(s2[0].task == remote);
+    CHECK(s2[0].a == 0);
+}
+
+TEST_CASE("trace_poll_begin_and_end_pair_up_on_the_worker_that_ran_the_task", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing();
+    auto h = rt.spawn([]() -> weir::task<void> {
+        co_await weir::yield_now();  // two runs
+    }());
+    rt.block_on(std::move(h));
+    auto l = rt.take_trace();
+    std::uint64_t id = 0;
+    for (const auto& e : of_kind(l, kind::finish)) id = e.task;
+    REQUIRE(id != 0);
+    int depth = 0, runs = 0;
+    for (const auto& e : l.events) {
+        if (e.task != id) continue;
+        if (e.k == kind::poll_begin) {
+            CHECK(e.worker == 0);
+            CHECK(depth == 0);
+            ++depth;
+            ++runs;
+        } else if (e.k == kind::poll_end) {
+            CHECK(depth == 1);
+            --depth;
+        }
+    }
+    CHECK(depth == 0);
+    CHECK(runs == 2);
+    CHECK(has(l, kind::finish, id));
+}
+
+TEST_CASE("trace_wake_names_the_waking_worker_or_an_outside_thread", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing();
+    std::uint64_t waiter_id = 0;
+    rt.block_on(weir_test::on_worker([](std::uint64_t& waiter_id) -> weir::task<void> {
+        weir::notify n;
+        auto waiter = weir::spawn(n.notified());
+        waiter_id = waiter.id();
+        co_await weir::sleep(2ms);  // the waiter is waiting by now
+        n.notify_one();             // woken by worker 0
+        co_await waiter;
+    }(waiter_id)));
+    auto l = rt.take_trace();
+    auto wakes = of_kind(l, kind::wake);
+    bool by_worker = std::any_of(wakes.begin(), wakes.end(), [&](auto& e) {
+        return e.task == waiter_id && e.a == 1 && e.b == 0;
+    });
+    CHECK(by_worker);
+    // A spawn from the main thread wakes its task from outside the workers.
+    auto h = rt.spawn([]() -> weir::task<void> { co_return; }());
+    std::uint64_t remote = h.id();
+    rt.block_on(std::move(h));
+    auto l2 = rt.take_trace();
+    auto w2 = of_kind(l2, kind::wake);
+    bool from_outside = std::any_of(w2.begin(), w2.end(), [&](auto& e) {
+        return e.task == remote && e.a == 0 && e.worker == -1;
+    });
+    CHECK(from_outside);
+}
+
+TEST_CASE("trace_steal_records_victim_thief_and_count", "[trace]") {
+    weir::runtime rt(workers(2));
+    rt.start_tracing();
+    // One worker spawns busy tasks into its own queue; the other, idle, must steal to help.
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> {
+        std::vector<weir::join_handle<void>> hs;
+        for (int i = 0; i < 64; ++i)
+            hs.push_back(weir::spawn([]() -> weir::task<void> {
+                spin_for(200us);
+                co_return;
+            }()));
+        for (auto& h : hs) co_await h;
+    }()));
+    auto l = rt.take_trace();
+    auto steals = of_kind(l, kind::steal);
+    REQUIRE_FALSE(steals.empty());
+    for (const auto& s : steals) {
+        CHECK(s.worker >= 0);
+        CHECK(s.a != static_cast<std::uint64_t>(s.worker));  // from another worker
+        CHECK(s.b >= 1);
+        CHECK(s.task != 0);
+    }
+}
+
+TEST_CASE("trace_park_and_unpark_alternate_per_worker", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing();
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> {
+        co_await weir::sleep(5ms);  // the worker has nothing to do: it parks
+    }()));
+    std::this_thread::sleep_for(5ms);
+    auto l = rt.take_trace();
+    REQUIRE_FALSE(of_kind(l, kind::park).empty());
+    REQUIRE_FALSE(of_kind(l, kind::unpark).empty());
+    int parked = 0;
+    bool seen_park = false;  // tracing may start while the worker sleeps: begin at a park
+    for (const auto& e : l.events) {
+        if (e.worker != 0) continue;
+        if (e.k == kind::park) seen_park = true;
+        if (!seen_park) continue;
+        if (e.k == kind::park) CHECK(parked++ == 0);
+        if (e.k == kind::unpark) CHECK(--parked == 0);
+        if (e.k == kind::poll_begin) CHECK(parked == 0);
+    }
+}
+
+TEST_CASE("trace_timer_fired_names_the_sleeping_task", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing();
+    auto h = rt.spawn([]() -> weir::task<void> { co_await weir::sleep(1ms); }());
+    std::uint64_t id = h.id();
+    rt.block_on(std::move(h));
+    auto l = rt.take_trace();
+    CHECK(has(l, kind::timer_fired, id));
+}
+
+TEST_CASE("trace_io_completed_carries_the_result", "[trace][io]") {
+    weir::runtime rt(workers(1));
+    if (!weir_test::have_io(rt)) return;  // no I/O backend here (WebAssembly)
+    rt.start_tracing();
+    auto h = rt.spawn([]() -> weir::task<void> {
+        using weir::net::socket_address;
+        auto a = weir::net::udp_socket::bind(socket_address::parse("127.0.0.1:0"));
+        auto b = weir::net::udp_socket::bind(socket_address::parse("127.0.0.1:0"));
+        std::array<std::byte, 16> buf{};
+        auto got = b.recv_from(buf);  // pending first, so its completion goes through the driver
+        auto recv = weir::spawn(std::move(got));
+        co_await weir::sleep(2ms);
+        co_await a.send_to(weir_test::bytes_of("hello"), b.local_address());
+        co_await recv;
+    }());
+    rt.block_on(std::move(h));
+    auto l = rt.take_trace();
+    auto io = of_kind(l, kind::io_completed);
+    bool five = std::any_of(io.begin(), io.end(), [&](auto& e) {
+        return e.task != 0 && static_cast<std::int64_t>(e.a) == 5;  // the 5 bytes received
+    });
+    CHECK(five);
+}
+
+TEST_CASE("trace_a_full_ring_drops_new_events_and_counts_them", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing(1024);  // the smallest ring
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> {
+        for (int i = 0; i < 2000; ++i) co_await weir::yield_now();  // two events per run, at least
+    }()));
+    auto l = rt.take_trace();
+    CHECK(l.dropped > 0);
+    std::size_t on_worker = static_cast<std::size_t>(
+        std::count_if(l.events.begin(), l.events.end(), [](auto& e) { return e.worker == 0; }));
+    std::size_t recorded =
+        static_cast<std::size_t>(std::count_if(l.events.begin(), l.events.end(), [](auto& e) {
+            return e.worker == 0 && e.k != kind::poll_end;
+        }));  // ends are derived
+    CHECK(recorded == 1024);
+    CHECK(on_worker > recorded);
+    // Taking empties the rings: recording goes on.
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> { co_return; }()));
+    auto l2 = rt.take_trace();
+    CHECK_FALSE(l2.events.empty());
+    CHECK(l2.dropped == 0);
+}
+
+TEST_CASE("trace_off_records_nothing", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> { co_await weir::yield_now(); }()));
+    CHECK(rt.take_trace().events.empty());
+    rt.start_tracing();
+    rt.stop_tracing();
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> { co_await weir::yield_now(); }()));
+    CHECK(rt.take_trace().events.empty());
+}
+
+TEST_CASE("trace_chrome_json_follows_the_trace_event_format_rules", "[trace]") {
+    weir::runtime rt(workers(2));
+    rt.start_tracing();
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> {
+        weir::notify n;
+        std::vector<weir::join_handle<void>> hs;
+        for (int i = 0; i < 32; ++i)
+            hs.push_back(weir::spawn_named("worker \"task\"\n", [](int i) -> weir::task<void> {
+                spin_for(50us);
+                co_await weir::sleep(std::chrono::milliseconds(i % 3));
+                co_await weir::yield_now();
+            }(i)));
+        auto w = weir::spawn(n.notified());
+        co_await weir::sleep(1ms);
+        n.notify_one();
+        for (auto& h : hs) co_await h;
+        co_await w;
+    }()));
+    auto l = rt.take_trace();
+    std::string text = weir::trace::to_chrome_json(l);
+    weir_test::json doc = weir_test::json_reader(text).parse();  // throws unless it is JSON
+    const auto& evs = doc.at("traceEvents").arr;
+    REQUIRE(evs.size() > 10);
+
+    std::map<double, double> last_ts;                               // per tid
+    std::map<double, std::vector<std::pair<double, double>>> open;  // per tid: [begin, end)
+    std::map<double, std::pair<int, int>> flows;                    // id -> (s count, f count)
+    std::map<std::string, int> phases;
+    std::map<double, bool> named_thread;
+    for (const auto& e : evs) {
+        const std::string& ph = e.at("ph").str;
+        ++phases[ph];
+        REQUIRE(e.at("pid").t == weir_test::json::type::number);
+        double tid = e.at("tid").num;
+        if (ph == "M") {
+            if (e.at("name").str == "thread_name") named_thread[tid] = true;
+            continue;
+        }
+        double ts = e.at("ts").num;
+        REQUIRE(e.at("name").t == weir_test::json::type::string);
+        CHECK(ts >= last_ts[tid]);  // monotonic per track
+        last_ts[tid] = ts;
+        if (ph == "X") {
+            double dur = e.at("dur").num;
+            REQUIRE(dur >= 0);
+            // Complete events on one track nest: a new one starts after the enclosing ones
+            // that have ended, and ends within the one still open.
+            auto& stack = open[tid];
+            // (Timestamps are decimal microseconds: compare with a tolerance far below 1 ns.)
+            while (!stack.empty() && stack.back().second <= ts + 1e-6) stack.pop_back();
+            if (!stack.empty() && ts + dur > stack.back().second + 1e-6)
+                FAIL_CHECK("slice " << e.at("name").str << " at " << ts << "+" << dur
+                                    << " overlaps the end of the one open since "
+                                    << stack.back().first << " on track " << tid);
+            stack.push_back({ts, ts + dur});
+        } else if (ph == "s" || ph == "f") {
+            auto& c = flows[e.at("id").num];
+            (ph == "s" ? c.first : c.second)++;
+            if (ph == "f") CHECK(e.at("bp").str == "e");
+        } else if (ph == "i") {
+            CHECK(e.at("s").str == "t");
+        } else if (ph == "C") {
+            CHECK(e.at("args").t == weir_test::json::type::object);
+        } else {
+            FAIL("unexpected phase " << ph);
+        }
+    }
+    for (const auto& [id, c] : flows) {
+        CHECK(c.first == 1);  // every flow id starts once and finishes once
+        CHECK(c.second == 1);
+    }
+    CHECK(phases["X"] > 0);
+    CHECK(phases["s"] > 0);
+    CHECK(phases["C"] > 0);
+    CHECK(phases["i"] > 0);
+    for (const auto& [tid, ts] : last_ts) CHECK(named_thread[tid]);   // every track has a name
+    CHECK(text.find("worker \\\"task\\\"\\n") != std::string::npos);  // names are escaped
+}
