@@ -28,6 +28,8 @@ runtime::~runtime() { delete core_; }
 
 std::size_t runtime::worker_count() const noexcept { return core_->worker_count(); }
 
+runtime_metrics runtime::metrics() const { return core_->metrics(); }
+
 void runtime::start_tracing(std::size_t events_per_worker) {
     core_->start_tracing(events_per_worker);
 }

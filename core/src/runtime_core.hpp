@@ -22,6 +22,7 @@
 #include "weir/detail/parker.hpp"
 #include "weir/detail/runtime_core.hpp"
 #include "weir/detail/spin_lock.hpp"
+#include "weir/metrics.hpp"
 
 namespace weir::detail {
 
@@ -44,6 +45,19 @@ struct alignas(64) worker {
     bool searching = false;
     std::uint32_t rng = 0;
     std::uint64_t trace_ts = 0;  // the stamp of this worker's last poll/park/unpark (tracing)
+
+    // Metrics (weir/metrics.hpp): written only by this worker, with relaxed load + store (a
+    // plain increment), read by runtime::metrics() from any thread.
+    struct counter {
+        std::atomic<std::uint64_t> v{0};
+        void add(std::uint64_t n = 1) noexcept {
+            v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+        }
+        std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
+    };
+    counter polls, steals, steal_ops, overflows, parks, spawned;
+    counter busy_ns;                              // finished busy stretches
+    std::atomic<std::int64_t> busy_since_ns{-1};  // start of the current one (-1: parked)
     std::unique_ptr<parker> park;
     std::thread thread;
 };
@@ -75,6 +89,12 @@ public:
     /// The driver's I/O side, or null when the backend does no I/O.
     io_driver* io() noexcept { return driver_->io(); }
     std::size_t live_tasks() noexcept;
+    runtime_metrics metrics() noexcept;
+    std::int64_t now_ns() const noexcept {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+                   std::chrono::steady_clock::now() - start_)
+            .count();
+    }
 
     // tracing (weir/trace.hpp)
     void start_tracing(std::size_t events_per_worker) { trace_.start(events_per_worker); }
@@ -120,6 +140,7 @@ private:
 
     std::vector<std::unique_ptr<worker>> workers_;
     inject_queue inject_;
+    std::atomic<std::uint64_t> remote_spawned_{0};  // spawns from non-worker threads (not hot)
     idle idle_;
     std::atomic<bool> shutdown_{false};
 

@@ -108,6 +108,10 @@ bool runtime_core::submit(task_header* t) noexcept {
     std::lock_guard<spin_lock> lk(s.m);
     if (shutdown_.load(std::memory_order_acquire)) return false;
     s.tasks.push_back(t);
+    if (worker* sw = current_worker())
+        sw->spawned.add();
+    else
+        remote_spawned_.fetch_add(1, std::memory_order_relaxed);
     if (tracing()) {
         promise_base* cur = this_thread.current;
         std::uint64_t parent = cur && cur->ctx.header ? cur->ctx.header->id : 0;
@@ -125,6 +129,33 @@ void runtime_core::unregister(task_header* t) noexcept {
         if (t->linked()) s.tasks.erase(t);
     }
     if (tracing()) trace_event(trace::kind::finish, t->id);
+}
+
+runtime_metrics runtime_core::metrics() noexcept {
+    runtime_metrics m;
+    m.workers = workers_.size();
+    m.global_queue_depth = inject_.len();
+    m.live_tasks = live_tasks();
+    m.remote_spawned = remote_spawned_.load(std::memory_order_relaxed);
+    std::int64_t now = now_ns();
+    for (auto& w : workers_) {
+        worker_metrics x;
+        x.polls = w->polls.get();
+        x.steals = w->steals.get();
+        x.steal_operations = w->steal_ops.get();
+        x.overflows = w->overflows.get();
+        x.parks = w->parks.get();
+        x.spawned = w->spawned.get();
+        // The queue's indices are atomics; the LIFO slot is the worker's own, so it is not
+        // counted from here (it holds at most one task).
+        x.local_queue_depth = w->queue.len();
+        std::uint64_t busy = w->busy_ns.get();
+        std::int64_t since = w->busy_since_ns.load(std::memory_order_relaxed);
+        if (since >= 0 && now > since) busy += static_cast<std::uint64_t>(now - since);
+        x.busy = std::chrono::nanoseconds(busy);
+        m.per_worker.push_back(x);
+    }
+    return m;
 }
 
 std::size_t runtime_core::live_tasks() noexcept {
@@ -164,7 +195,10 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
 void runtime_core::push_local(worker& w, task_header* t) noexcept {
     task_header *head = nullptr, *tail = nullptr;
     std::uint32_t count = 0;
-    if (!w.queue.push_back(t, head, tail, count)) inject_.push_batch(head, tail, count);
+    if (!w.queue.push_back(t, head, tail, count)) {
+        inject_.push_batch(head, tail, count);
+        w.overflows.add();
+    }
 }
 
 void runtime_core::notify_parked() noexcept {
@@ -196,6 +230,7 @@ void runtime_core::notify_if_work_pending() noexcept {
 void runtime_core::run_worker(worker& w) {
     this_thread.runtime = this;
     this_thread.worker = &w;
+    w.busy_since_ns.store(now_ns(), std::memory_order_relaxed);
     while (!shutdown_.load(std::memory_order_acquire)) {
         ++w.tick;
         if (w.tick % event_interval == 0) {
@@ -258,6 +293,8 @@ task_header* runtime_core::steal_work(worker& w) noexcept {
         if (j == w.index) continue;
         std::uint32_t stolen = 0;
         if (task_header* t = workers_[j]->queue.steal_into(w.queue, &stolen)) {
+            w.steal_ops.add();
+            w.steals.add(stolen);
             if (tracing()) trace_mark(trace::kind::steal, t->id, j, stolen);
             return t;
         }
@@ -282,6 +319,7 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
         // The last searcher found work: there may be more, so get another worker looking.
         if (idle_.transition_from_searching()) notify_parked();
     }
+    w.polls.add();
     // The poll's end is where the next poll or park begins (tracer.hpp).
     if (tracing()) trace_mark(trace::kind::poll_begin, t->id, 0, w.queue.len() + (w.lifo ? 1 : 0));
     t->run();
@@ -290,12 +328,18 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
 void runtime_core::park_worker(worker& w) {
     if (w.lifo || !w.queue.empty()) return;
     if (tracing()) trace_mark(trace::kind::park, 0);
+    w.parks.add();
+    std::int64_t now = now_ns();
+    w.busy_ns.add(
+        static_cast<std::uint64_t>(now - w.busy_since_ns.exchange(-1, std::memory_order_relaxed)));
     struct on_return {  // every way out of park_worker is an unpark
         runtime_core* rt;
+        worker& w;
         ~on_return() {
+            w.busy_since_ns.store(rt->now_ns(), std::memory_order_relaxed);
             if (rt->tracing()) rt->trace_mark(trace::kind::unpark, 0);
         }
-    } unpark_event{this};
+    } unpark_event{this, w};
     bool last_searcher = idle_.transition_to_parked(w.index, w.searching);
     w.searching = false;
     if (last_searcher) notify_if_work_pending();

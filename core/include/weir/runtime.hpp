@@ -15,6 +15,7 @@
 #include "detail/operation.hpp"
 #include "detail/runtime_core.hpp"
 #include "join_handle.hpp"
+#include "metrics.hpp"
 #include "spawn.hpp"
 #include "task.hpp"
 #include "trace.hpp"
@@ -96,6 +97,9 @@ public:
     /// take_trace into an existing log (replacing its contents), reusing its memory: a reader
     /// that drains often should use this one.
     void take_trace(trace::log& into);
+
+    /// A snapshot of the scheduler's counters (weir/metrics.hpp); callable from any thread.
+    runtime_metrics metrics() const;
 
     /// Number of worker threads.
     std::size_t worker_count() const noexcept;

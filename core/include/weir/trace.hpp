@@ -62,6 +62,24 @@ struct log {
     std::size_t workers = 0;  // worker count of the runtime (tracks 0 .. workers-1)
 };
 
+/// What one task did in a log (trace::summarize): tokio-console's per-task figures.
+struct task_summary {
+    std::uint64_t task = 0;
+    std::uint32_t name = 0;      // index into log::names (0: unnamed or spawned before the log)
+    std::uint32_t location = 0;  // index into log::names of "file:line" (0: unknown)
+    std::uint64_t polls = 0;
+    std::uint64_t busy_ns = 0;       // time being run (poll_begin to poll_end)
+    std::uint64_t scheduled_ns = 0;  // time runnable but waiting for a worker (wake to run)
+    std::uint64_t idle_ns = 0;       // the rest of its life in the log: waiting for something
+    bool finished = false;           // its finish is in the log
+};
+
+/// Per-task figures from a log, in order of first appearance. A task's life in the log runs from
+/// its spawn (or first event) to its finish (or the log's last event). Events recorded inside a
+/// poll carry that poll's start time (see event), so a wake-up's time is the start of the run
+/// that woke the task: scheduled time is measured from there.
+std::vector<task_summary> summarize(const log& l);
+
 /// The log as Chrome trace-event JSON (the "JSON object format": {"traceEvents": [...]}): one
 /// track (thread) per worker and one for other threads; each run of a task is a complete ("X")
 /// slice named after the task; wake-ups and steals are flow arrows ("s"/"f") from where they

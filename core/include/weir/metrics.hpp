@@ -1,0 +1,48 @@
+// weir::runtime_metrics: counters of what a runtime's scheduler has done, after tokio's
+// RuntimeMetrics. Always on: each counter is written only by its worker (a plain increment, no
+// atomic read-modify-write, no shared cache line), and runtime::metrics() reads a snapshot from
+// any thread. Counts are totals since the runtime started; depths are sampled when read.
+// Per-task figures (polls, busy, scheduled and idle time) come from a trace: trace::summarize.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace weir {
+
+/// One worker's counters.
+struct worker_metrics {
+    /// Task runs started by this worker (one run resumes every ready coroutine of a task).
+    std::uint64_t polls = 0;
+    /// Tasks this worker took from other workers' queues.
+    std::uint64_t steals = 0;
+    /// Successful steal operations (each takes half of the victim's queue: one or more tasks).
+    std::uint64_t steal_operations = 0;
+    /// Times this worker's local queue was full and it moved half of it to the global queue.
+    std::uint64_t overflows = 0;
+    /// Times this worker went to sleep for lack of work.
+    std::uint64_t parks = 0;
+    /// Tasks spawned by tasks running on this worker.
+    std::uint64_t spawned = 0;
+    /// Tasks waiting in this worker's local queue when read (not counting its LIFO slot, the
+    /// one task it runs next, which only the worker itself may read).
+    std::uint64_t local_queue_depth = 0;
+    /// Time this worker spent not parked (running tasks or looking for them).
+    std::chrono::nanoseconds busy{0};
+};
+
+/// A snapshot of a runtime's counters (runtime::metrics()).
+struct runtime_metrics {
+    std::size_t workers = 0;
+    /// Tasks waiting in the global (injection) queue when read.
+    std::uint64_t global_queue_depth = 0;
+    /// Tasks spawned and not yet finished (running, runnable or waiting).
+    std::uint64_t live_tasks = 0;
+    /// Tasks spawned from threads that are not workers (runtime::spawn from main, ...).
+    std::uint64_t remote_spawned = 0;
+    std::vector<worker_metrics> per_worker;
+};
+
+}  // namespace weir
