@@ -77,4 +77,23 @@ void timers_100k(const harness& h, std::size_t workers);
 void mpsc_throughput(const harness& h, std::size_t workers);
 void tcp_echo_loopback(const harness& h, std::size_t workers);
 
+/// Every benchmark by name, in the order weir-bench runs them (and `weir list` shows them).
+struct benchmark {
+    const char* name;
+    void (*fn)(const harness&, std::size_t workers);
+};
+inline const benchmark all_benchmarks[] = {
+    {"spawn_many_local", spawn_many_local},
+    {"spawn_many_remote_idle", spawn_many_remote_idle},
+    {"yield_many", yield_many},
+    {"ping_pong", ping_pong},
+    {"chained_spawn", chained_spawn},
+    {"stream_pipeline", stream_pipeline},
+    {"stream_pipeline_spawn", stream_pipeline_spawn},
+    {"join_all_1000", join_all_1000},
+    {"timers_100k", timers_100k},
+    {"mpsc_throughput", mpsc_throughput},
+    {"tcp_echo_loopback", tcp_echo_loopback},
+};
+
 }  // namespace weir_bench

@@ -22,24 +22,8 @@
 
 namespace {
 
-using bench_fn = void (*)(const weir_bench::harness&, std::size_t);
-struct entry {
-    const char* name;
-    bench_fn fn;
-};
-const entry all[] = {
-    {"spawn_many_local", weir_bench::spawn_many_local},
-    {"spawn_many_remote_idle", weir_bench::spawn_many_remote_idle},
-    {"yield_many", weir_bench::yield_many},
-    {"ping_pong", weir_bench::ping_pong},
-    {"chained_spawn", weir_bench::chained_spawn},
-    {"stream_pipeline", weir_bench::stream_pipeline},
-    {"stream_pipeline_spawn", weir_bench::stream_pipeline_spawn},
-    {"join_all_1000", weir_bench::join_all_1000},
-    {"timers_100k", weir_bench::timers_100k},
-    {"mpsc_throughput", weir_bench::mpsc_throughput},
-    {"tcp_echo_loopback", weir_bench::tcp_echo_loopback},
-};
+using entry = weir_bench::benchmark;
+const auto& all = weir_bench::all_benchmarks;
 
 [[noreturn]] void usage(const std::string& error) {
     std::fprintf(stderr,

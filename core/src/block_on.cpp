@@ -5,6 +5,8 @@
 
 #include <thread>
 
+#include "runtime_core.hpp"
+
 namespace weir::detail {
 
 block_on_executor::block_on_executor(runtime_core* rt) : rt_(rt), parker_(make_thread_parker()) {}
@@ -23,10 +25,18 @@ void block_on_executor::drive(task_header* t) {
     thread_state saved = this_thread;
     this_thread.runtime = rt_;
     this_thread.worker = nullptr;
+    if (rt_->tracing()) rt_->trace_spawn(t);  // it has no spawn of its own: name it in the trace
     while (!t->completed()) {
-        if (scheduled_.exchange(false, std::memory_order_acq_rel))
-            t->run();
-        else
+        if (scheduled_.exchange(false, std::memory_order_acq_rel)) {
+            if (rt_->tracing()) {  // on the "other threads" track; its ends are recorded here
+                rt_->trace_event(trace::kind::poll_begin, t->id);
+                std::uint64_t id = t->id;
+                t->run();
+                rt_->trace_event(trace::kind::poll_end, id);
+            } else {
+                t->run();
+            }
+        } else
             parker_->park(-1);
     }
     this_thread = saved;

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "runtime_core.hpp"
+#include "trace_session.hpp"
 #include "weir/detail/io_awaiter.hpp"
 #include "weir/detail/parker.hpp"
 
@@ -17,14 +18,28 @@ constexpr std::size_t default_max_blocking = 64;
 runtime::runtime() : runtime(options{}) {}
 
 runtime::runtime(options opts) {
-    std::size_t workers = opts.worker_threads ? opts.worker_threads : detail::hardware_threads();
+    std::size_t workers = opts.worker_threads;
+    if (!workers) workers = detail::session_workers();  // a tracing session's choice
+    if (!workers) workers = detail::hardware_threads();
     if (workers > 4096) throw std::invalid_argument("weir::runtime: worker_threads is too large");
     std::size_t blocking =
         opts.max_blocking_threads ? opts.max_blocking_threads : default_max_blocking;
     core_ = new detail::runtime_core(workers, blocking, opts.io_backend);
+    try {
+        session_ = detail::session_recorder::start_if_installed(core_);
+    } catch (...) {
+        delete core_;
+        throw;
+    }
 }
 
-runtime::~runtime() { delete core_; }
+runtime::~runtime() {
+    if (session_) {
+        session_->finish();
+        delete session_;
+    }
+    delete core_;
+}
 
 std::size_t runtime::worker_count() const noexcept { return core_->worker_count(); }
 

@@ -119,6 +119,8 @@ public:
         trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0, k, task,
                       a, b);
     }
+    /// Records t's spawn (its parent is the task running on this thread, if any).
+    void trace_spawn(task_header* t) noexcept;
     worker* current_worker() const noexcept {
         return this_thread.runtime == this ? static_cast<worker*>(this_thread.worker) : nullptr;
     }

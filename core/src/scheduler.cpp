@@ -112,14 +112,16 @@ bool runtime_core::submit(task_header* t) noexcept {
         sw->spawned.add();
     else
         remote_spawned_.fetch_add(1, std::memory_order_relaxed);
-    if (tracing()) {
-        promise_base* cur = this_thread.current;
-        std::uint64_t parent = cur && cur->ctx.header ? cur->ctx.header->id : 0;
-        worker* w = current_worker();
-        trace_.record_spawn(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0,
-                            t->id, parent, t->name, t->file, t->line);
-    }
+    if (tracing()) trace_spawn(t);
     return true;
+}
+
+void runtime_core::trace_spawn(task_header* t) noexcept {
+    promise_base* cur = this_thread.current;
+    std::uint64_t parent = cur && cur->ctx.header ? cur->ctx.header->id : 0;
+    worker* w = current_worker();
+    trace_.record_spawn(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0, t->id,
+                        parent, t->name, t->file, t->line);
 }
 
 void runtime_core::unregister(task_header* t) noexcept {

@@ -55,7 +55,11 @@ weir::task<outcome> run() {
 
 }  // namespace
 
-int main() {
+// The weir tool links this file in with WEIR_SEED_ENTRY naming the function (native/cli).
+#ifndef WEIR_SEED_ENTRY
+#define WEIR_SEED_ENTRY main
+#endif
+int WEIR_SEED_ENTRY() {
     weir::runtime rt;
     outcome o = rt.block_on(run());
     auto [a, b, c] = o.values;

@@ -25,7 +25,11 @@ weir::task<long long> spawn_and_sum() {
 
 }  // namespace
 
-int main() {
+// The weir tool links this file in with WEIR_SEED_ENTRY naming the function (native/cli).
+#ifndef WEIR_SEED_ENTRY
+#define WEIR_SEED_ENTRY main
+#endif
+int WEIR_SEED_ENTRY() {
     weir::runtime rt;
     long long sum = rt.block_on(spawn_and_sum());
     std::printf("spawned 1000 tasks; each yielded once, then returned i * 2\n");

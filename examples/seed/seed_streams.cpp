@@ -20,7 +20,11 @@ weir::task<std::vector<int>> even_squares() {
 
 }  // namespace
 
-int main() {
+// The weir tool links this file in with WEIR_SEED_ENTRY naming the function (native/cli).
+#ifndef WEIR_SEED_ENTRY
+#define WEIR_SEED_ENTRY main
+#endif
+int WEIR_SEED_ENTRY() {
     weir::runtime rt;
     std::vector<int> v = rt.block_on(even_squares());
 

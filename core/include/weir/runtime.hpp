@@ -22,6 +22,10 @@
 
 namespace weir {
 
+namespace detail {
+class session_recorder;
+}
+
 class runtime {
 public:
     struct options {
@@ -114,6 +118,7 @@ public:
 
 private:
     detail::runtime_core* core_;
+    detail::session_recorder* session_ = nullptr;  // set while a trace::session is installed
 };
 
 }  // namespace weir

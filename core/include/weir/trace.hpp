@@ -9,8 +9,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
+
+#include "metrics.hpp"
 
 namespace weir::trace {
 
@@ -79,6 +82,24 @@ struct task_summary {
 /// poll carry that poll's start time (see event), so a wake-up's time is the start of the run
 /// that woke the task: scheduled time is measured from there.
 std::vector<task_summary> summarize(const log& l);
+
+/// A tracing session for tools (the `weir` command): while one is installed, every runtime made
+/// in this process traces itself from its start, drained by a thread of its own every few
+/// milliseconds, and when it is destroyed hands its whole log and its last metrics to collect.
+/// workers, if not 0, replaces the worker count of runtimes that ask for the default
+/// (options::worker_threads == 0). Install before the runtimes are made, remove after.
+struct session {
+    std::function<void(log&&, const runtime_metrics&)> collect;
+    std::size_t workers = 0;
+    /// Called by the draining thread after each drain with the events taken so far (progress).
+    std::function<void(std::uint64_t events)> progress;
+};
+void install_session(session s);
+void remove_session();
+
+/// Appends the events of `more` to `into`, mapping its name indices (logs taken one after the
+/// other from the same runtime).
+void append(log& into, log&& more);
 
 /// The log as Chrome trace-event JSON (the "JSON object format": {"traceEvents": [...]}): one
 /// track (thread) per worker and one for other threads; each run of a task is a complete ("X")

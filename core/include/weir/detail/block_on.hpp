@@ -38,6 +38,7 @@ struct block_cell final : task_header {
 
     explicit block_cell(task<T>&& t) : task_header(&vtable), body(std::move(t)) {
         id = next_task_id();
+        name = "block_on";  // in traces and task dumps
         auto h = body.handle();
         h.promise().ctx = task_ctx{this, &cancel, nullptr};
         start_node.handle = h;

@@ -1,0 +1,106 @@
+// trace::install_session and the per-runtime recorder it gives every runtime made while it is
+// installed: tracing from the start, a thread draining every 2 ms (so the rings never fill), and
+// at the runtime's end one log and the last metrics handed to the session's collect.
+#include "trace_session.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+
+#include "runtime_core.hpp"
+
+namespace weir::trace {
+
+namespace {
+std::mutex session_lock;
+std::optional<session>& current() {
+    static std::optional<session> s;
+    return s;
+}
+}  // namespace
+
+void install_session(session s) {
+    std::lock_guard<std::mutex> g(session_lock);
+    current() = std::move(s);
+}
+void remove_session() {
+    std::lock_guard<std::mutex> g(session_lock);
+    current().reset();
+}
+
+void append(log& into, log&& more) {
+    if (into.names.empty()) into.names.emplace_back();
+    std::unordered_map<std::string, std::uint32_t> index;
+    for (std::uint32_t i = 0; i < into.names.size(); ++i) index.emplace(into.names[i], i);
+    std::vector<std::uint32_t> map(more.names.size(), 0);
+    for (std::uint32_t i = 1; i < more.names.size(); ++i) {
+        auto [it, fresh] =
+            index.try_emplace(more.names[i], static_cast<std::uint32_t>(into.names.size()));
+        if (fresh) into.names.push_back(more.names[i]);
+        map[i] = it->second;
+    }
+    into.events.reserve(into.events.size() + more.events.size());
+    for (event e : more.events) {
+        e.name = e.name < map.size() ? map[e.name] : 0;
+        e.location = e.location < map.size() ? map[e.location] : 0;
+        into.events.push_back(e);
+    }
+    into.dropped += more.dropped;
+    into.workers = std::max(into.workers, more.workers);
+}
+
+}  // namespace weir::trace
+
+namespace weir::detail {
+
+std::size_t session_workers() {
+    std::lock_guard<std::mutex> g(trace::session_lock);
+    return trace::current() ? trace::current()->workers : 0;
+}
+
+session_recorder* session_recorder::start_if_installed(runtime_core* rt) {
+    std::optional<trace::session> s;
+    {
+        std::lock_guard<std::mutex> g(trace::session_lock);
+        s = trace::current();
+    }
+    if (!s || !s->collect) return nullptr;
+    return new session_recorder(rt, std::move(*s));
+}
+
+session_recorder::session_recorder(runtime_core* rt, trace::session s) : rt_(rt), s_(std::move(s)) {
+    rt_->start_tracing(std::size_t(1) << 16);
+    drain_ = std::thread([this] {
+        trace::log chunk;
+        while (!stop_.load()) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(2));
+            drain_once(chunk);
+        }
+    });
+}
+
+void session_recorder::drain_once(trace::log& chunk) {
+    rt_->take_trace(chunk);
+    std::lock_guard<std::mutex> g(m_);
+    trace::append(all_, std::move(chunk));
+    if (s_.progress) s_.progress(all_.events.size());
+}
+
+void session_recorder::finish() noexcept {
+    stop_ = true;
+    if (drain_.joinable()) drain_.join();
+    try {
+        trace::log last;
+        drain_once(last);
+        rt_->stop_tracing();
+        runtime_metrics m = rt_->metrics();
+        s_.collect(std::move(all_), m);
+    } catch (...) {
+        // A collector that throws loses its trace; the runtime still shuts down.
+    }
+}
+
+}  // namespace weir::detail
