@@ -44,6 +44,12 @@ runtime::~runtime() {
 std::size_t runtime::worker_count() const noexcept { return core_->worker_count(); }
 
 runtime_metrics runtime::metrics() const { return core_->metrics(); }
+std::string runtime::dump_tasks() const { return core_->dump_tasks(); }
+void runtime::watch(watch_options o) {
+    if (o.stall_threshold <= std::chrono::milliseconds(0))
+        throw std::invalid_argument("weir::runtime::watch: the stall threshold must be positive");
+    core_->watch(std::move(o));
+}
 
 void runtime::start_tracing(std::size_t events_per_worker) {
     core_->start_tracing(events_per_worker);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "local_queue.hpp"
 #include "timer_wheel.hpp"
 #include "tracer.hpp"
+#include "watcher.hpp"
 #include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
 #include "weir/detail/runtime_core.hpp"
@@ -56,7 +58,10 @@ struct alignas(64) worker {
         std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
     };
     counter polls, steals, steal_ops, overflows, parks, spawned;
-    counter busy_ns;                              // finished busy stretches
+    counter busy_ns;  // finished busy stretches
+    // The id of the task this worker is running (0: none), for task dumps and the stall watcher:
+    // one relaxed store before and one after each run.
+    std::atomic<std::uint64_t> current_task{0};
     std::atomic<std::int64_t> busy_since_ns{-1};  // start of the current one (-1: parked)
     std::unique_ptr<parker> park;
     std::thread thread;
@@ -89,7 +94,19 @@ public:
     /// The driver's I/O side, or null when the backend does no I/O.
     io_driver* io() noexcept { return driver_->io(); }
     std::size_t live_tasks() noexcept;
+    /// Starts (or replaces) the stall watcher; an empty callback stops it.
+    void watch(watch_options o);
     runtime_metrics metrics() noexcept;
+    /// Every live task as text (runtime::dump_tasks).
+    std::string dump_tasks();
+    /// Name and spawn location of live task `id` ("" if it is gone), read under its registry
+    /// shard's lock so that it cannot be freed meanwhile.
+    bool describe_task(std::uint64_t id, std::string& name, std::string& location);
+    /// The id of the task worker i is running, and how many runs it has started.
+    std::uint64_t running_on(std::size_t i) const noexcept {
+        return workers_[i]->current_task.load(std::memory_order_relaxed);
+    }
+    std::uint64_t polls_of(std::size_t i) const noexcept { return workers_[i]->polls.get(); }
     std::int64_t now_ns() const noexcept {
         return std::chrono::duration_cast<std::chrono::nanoseconds>(
                    std::chrono::steady_clock::now() - start_)
@@ -168,6 +185,8 @@ private:
     shard registry_[registry_shards];
 
     blocking_pool blocking_;
+    std::mutex watcher_lock_;
+    std::unique_ptr<watcher> watcher_;  // runtime::watch; stopped first at shutdown
 };
 
 }  // namespace weir::detail

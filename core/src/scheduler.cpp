@@ -62,6 +62,10 @@ runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::s
 }
 
 runtime_core::~runtime_core() {
+    {
+        std::lock_guard<std::mutex> g(watcher_lock_);
+        watcher_.reset();  // it reads the workers and the registry
+    }
     shutdown_.store(true, std::memory_order_seq_cst);
     driver_->unpark();
     for (auto& w : workers_) w->park->unpark();
@@ -158,6 +162,53 @@ runtime_metrics runtime_core::metrics() noexcept {
         m.per_worker.push_back(x);
     }
     return m;
+}
+
+bool runtime_core::describe_task(std::uint64_t id, std::string& name, std::string& location) {
+    shard& s = registry_[id % registry_shards];
+    std::lock_guard<spin_lock> lk(s.m);
+    for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
+        if (t->id != id) continue;
+        name = t->name ? t->name : "";
+        location = t->file ? std::string(t->file) + ":" + std::to_string(t->line) : "";
+        return true;
+    }
+    return false;
+}
+
+std::string runtime_core::dump_tasks() {
+    std::vector<std::uint64_t> running(workers_.size());
+    for (std::size_t i = 0; i < workers_.size(); ++i) running[i] = running_on(i);
+    std::string out;
+    std::size_t n = 0;
+    for (auto& s : registry_) {
+        std::lock_guard<spin_lock> lk(s.m);  // no task of this shard can be freed meanwhile
+        for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
+            ++n;
+            out += "task " + std::to_string(t->id);
+            if (t->name) out += " \"" + std::string(t->name) + "\"";
+            if (t->file)
+                out += " spawned at " + std::string(t->file) + ":" + std::to_string(t->line);
+            out += ": ";
+            auto w = std::find(running.begin(), running.end(), t->id);
+            if (w != running.end()) {
+                out += "running on worker " + std::to_string(w - running.begin());
+            } else if (t->is_running() || t->is_scheduled()) {
+                out += "runnable, waiting for a worker";
+            } else {
+                const char* what = t->waits_on.load(std::memory_order_relaxed);
+                out += std::string("waiting on ") + (what ? what : "something not weir's");
+            }
+            out += "\n";
+        }
+    }
+    return std::to_string(n) + " live task" + (n == 1 ? "" : "s") + "\n" + out;
+}
+
+void runtime_core::watch(watch_options o) {
+    std::lock_guard<std::mutex> g(watcher_lock_);
+    watcher_.reset();
+    if (o.on_warning) watcher_ = std::make_unique<watcher>(this, std::move(o));
 }
 
 std::size_t runtime_core::live_tasks() noexcept {
@@ -324,7 +375,9 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
     w.polls.add();
     // The poll's end is where the next poll or park begins (tracer.hpp).
     if (tracing()) trace_mark(trace::kind::poll_begin, t->id, 0, w.queue.len() + (w.lifo ? 1 : 0));
-    t->run();
+    w.current_task.store(t->id, std::memory_order_relaxed);
+    t->run();  // may free t
+    w.current_task.store(0, std::memory_order_relaxed);
 }
 
 void runtime_core::park_worker(worker& w) {

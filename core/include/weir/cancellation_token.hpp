@@ -43,7 +43,7 @@ struct cancelled_awaiter : leaf_waiter {
     bool await_ready() const noexcept { return tok->state.is_cancelled(); }
     template <class P>
     bool await_suspend(coro::coroutine_handle<P> h) {
-        prepare(h);
+        prepare(h, "a cancellation token");
         on_token.fn = &on_token_cancelled;
         if (!tok->state.add(&on_token)) return false;
         waiting = true;

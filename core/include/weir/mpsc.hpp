@@ -126,7 +126,7 @@ struct recv_op : leaf_waiter {
     }
     template <class P>
     bool await_suspend(weir::coro::coroutine_handle<P> h) {
-        prepare(h);
+        prepare(h, "an mpsc receive (channel empty)");
         c->lock.lock();
         if (take_or_end_locked()) {  // a value arrived since await_ready
             c->lock.unlock();
@@ -228,7 +228,7 @@ struct send_op : leaf_waiter {
     }
     template <class P>
     bool await_suspend(weir::coro::coroutine_handle<P> h) {
-        prepare(h);
+        prepare(h, "an mpsc send (channel full)");
         c->lock.lock();
         if (deliver_locked()) {  // room appeared since await_ready
             c->lock.unlock();

@@ -64,6 +64,7 @@ public:
 private:
     friend class mutex_guard;
     friend struct detail::list_awaiter<mutex>;
+    static constexpr const char* waits_on_what = "a mutex";  // for task dumps
 
     void release() noexcept {
         lock_.lock();

@@ -53,6 +53,7 @@ public:
 
 private:
     friend struct detail::list_awaiter<notify>;
+    static constexpr const char* waits_on_what = "a notify";  // for task dumps
 
     bool try_acquire_locked(detail::list_waiter&) noexcept {
         if (!permit_) return false;

@@ -19,6 +19,7 @@
 #include "spawn.hpp"
 #include "task.hpp"
 #include "trace.hpp"
+#include "watch.hpp"
 
 namespace weir {
 
@@ -104,6 +105,15 @@ public:
 
     /// A snapshot of the scheduler's counters (weir/metrics.hpp); callable from any thread.
     runtime_metrics metrics() const;
+
+    /// Every live task as text: its id, name, spawn location and state (running on worker N,
+    /// runnable, or waiting on a timer, a channel, I/O, a join, ...). Callable from any thread.
+    std::string dump_tasks() const;
+
+    /// Starts a thread that reports tasks running longer than o.stall_threshold without
+    /// yielding, through o.on_warning, while they still run (weir/watch.hpp). Calling it again
+    /// replaces the settings; an empty on_warning stops watching.
+    void watch(watch_options o);
 
     /// Number of worker threads.
     std::size_t worker_count() const noexcept;

@@ -77,6 +77,7 @@ public:
 
 private:
     friend struct detail::list_awaiter<semaphore>;
+    static constexpr const char* waits_on_what = "semaphore permits";  // for task dumps
 
     bool try_acquire_locked(detail::list_waiter& w) noexcept {
         if (permits_ < w.want) return false;

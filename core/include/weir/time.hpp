@@ -39,7 +39,7 @@ struct sleep_awaiter : leaf_waiter {
     bool await_ready() const noexcept { return when <= clock::now(); }
     template <class P>
     bool await_suspend(coro::coroutine_handle<P> h) {
-        prepare(h);
+        prepare(h, "a timer");
         rt = current_runtime();
         if (!rt) throw std::logic_error("weir::sleep awaited outside a weir::runtime");
         entry.deadline = deadline_tick(rt, when);

@@ -58,7 +58,7 @@ public:
         bool await_ready() const noexcept { return slot->is_done(); }
         template <class P>
         bool await_suspend(coro::coroutine_handle<P> h) {
-            prepare(h);
+            prepare(h, "a join (another task or a blocking job)");
             slot->lock_.lock();
             if (slot->done_.load(std::memory_order_relaxed)) {
                 slot->lock_.unlock();

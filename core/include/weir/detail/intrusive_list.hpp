@@ -41,6 +41,11 @@ public:
         ++size_;
     }
     T* front() const noexcept { return empty() ? nullptr : static_cast<T*>(head_.next); }
+    /// The item after item, or null at the end (for walking the list under its owner's lock).
+    T* next(const T* item) const noexcept {
+        const list_hook* h = item;
+        return h->next == &head_ ? nullptr : static_cast<T*>(h->next);
+    }
     T* pop_front() noexcept {
         if (empty()) return nullptr;
         T* item = static_cast<T*>(head_.next);

@@ -38,7 +38,7 @@ struct io_awaiter : leaf_waiter {
     }
     template <class P>
     bool await_suspend(coro::coroutine_handle<P> h) {
-        prepare(h);
+        prepare(h, "I/O");
         op.complete = &on_complete;
         op.context = this;
         if (this_thread.worker) op.flags |= io_flag_deferrable;  // it flushes before idling

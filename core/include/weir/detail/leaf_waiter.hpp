@@ -21,13 +21,15 @@ struct leaf_waiter : cancel_callback {
     cancel_state* armed = nullptr;
     bool cancelled = false;
 
+    /// what: what the task waits on, for task dumps (a string literal, e.g. "a timer").
     template <class P>
-    void prepare(coro::coroutine_handle<P> h) {
+    void prepare(coro::coroutine_handle<P> h, const char* what) {
         task_ctx ctx = ctx_of(h);
         if (!ctx.header)
             throw std::logic_error(
                 "weir: this operation can only be awaited inside a task of a weir::runtime");
         header = ctx.header;
+        header->waits_on.store(what, std::memory_order_relaxed);
         node.handle = h;
         armed = ctx.cancel;
     }

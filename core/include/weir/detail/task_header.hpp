@@ -198,6 +198,12 @@ public:
     const char* name = nullptr;
     const char* file = nullptr;
     std::uint32_t line = 0;
+    /// What the task last blocked on ("a timer", "mpsc receive", ...; set by leaf_waiter::prepare
+    /// with one relaxed store), for task dumps. Only meaningful while the task is idle.
+    std::atomic<const char*> waits_on{nullptr};
+    /// For task dumps: true while a worker runs the task, or it is queued to run.
+    bool is_running() const noexcept { return word_.load(std::memory_order_relaxed) & running; }
+    bool is_scheduled() const noexcept { return word_.load(std::memory_order_relaxed) & notified; }
     const task_vtable* vt() const noexcept { return vt_; }
 
 private:

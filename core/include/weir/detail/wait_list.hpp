@@ -50,7 +50,7 @@ struct list_awaiter : list_waiter {
     bool await_ready() const noexcept { return false; }
     template <class H>
     bool await_suspend(H h) {
-        prepare(h);
+        prepare(h, P::waits_on_what);
         p->lock_.lock();
         if (p->waiters_.empty() && p->try_acquire_locked(*this)) {
             p->lock_.unlock();

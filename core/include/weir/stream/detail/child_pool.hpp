@@ -118,7 +118,7 @@ public:
         bool await_ready() const noexcept { return false; }
         template <class P>
         bool await_suspend(coro::coroutine_handle<P> h) {
-            prepare(h);
+            prepare(h, "stream stage tasks");
             // Owned: woken children are waiting to be drained without a further signal.
             bool owned = pool->backlog_;
             if (!owned) {

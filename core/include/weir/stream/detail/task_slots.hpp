@@ -10,8 +10,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <memory>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <variant>

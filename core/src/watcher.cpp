@@ -1,0 +1,71 @@
+// runtime::watch's thread (watcher.hpp explains the sampling).
+#include "watcher.hpp"
+
+#include <algorithm>
+#include <string>
+
+#include "runtime_core.hpp"
+
+namespace weir::detail {
+
+watcher::watcher(runtime_core* rt, watch_options o) : rt_(rt), o_(std::move(o)) {
+    thread_ = std::thread([this] { loop(); });
+}
+
+watcher::~watcher() {
+    {
+        std::lock_guard<std::mutex> g(m_);
+        stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+}
+
+void watcher::loop() {
+    using clock = std::chrono::steady_clock;
+    struct seen {
+        std::uint64_t task = 0, polls = 0;
+        clock::time_point since;
+        bool reported = false;
+    };
+    std::vector<seen> w(rt_->worker_count());
+    auto period = std::max(std::chrono::milliseconds(1), o_.stall_threshold / 4);
+    std::unique_lock<std::mutex> lk(m_);
+    while (!cv_.wait_for(lk, period, [this] { return stop_; })) {
+        auto now = clock::now();
+        for (std::size_t i = 0; i < w.size(); ++i) {
+            std::uint64_t id = rt_->running_on(i);
+            std::uint64_t polls = rt_->polls_of(i);
+            seen& s = w[i];
+            if (id == 0 || id != s.task || polls != s.polls) {
+                s = seen{id, polls, now, false};
+                continue;
+            }
+            auto running = std::chrono::duration_cast<std::chrono::milliseconds>(now - s.since);
+            if (s.reported || running < o_.stall_threshold) continue;
+            warning x;
+            if (!rt_->describe_task(id, x.name, x.location)) continue;  // just finished
+            s.reported = true;
+            x.what = warning::kind::stalled_task;
+            x.task = id;
+            x.worker = i;
+            x.running_for = running;
+            x.message = "task " + std::to_string(id) +
+                        (x.name.empty() ? "" : " \"" + x.name + "\"") +
+                        (x.location.empty() ? "" : " spawned at " + x.location) + " has run for " +
+                        std::to_string(running.count()) + " ms on worker " + std::to_string(i) +
+                        " without yielding: it blocks that worker";
+            if (o_.on_warning) {
+                lk.unlock();
+                try {
+                    o_.on_warning(x);
+                } catch (...) {
+                    // A throwing callback loses its warning; the watcher goes on.
+                }
+                lk.lock();
+            }
+        }
+    }
+}
+
+}  // namespace weir::detail

@@ -1,0 +1,124 @@
+// runtime::watch (stall detection, reported while the task still runs) and runtime::dump_tasks.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+#include <weir/weir.hpp>
+
+#include "helpers.hpp"
+
+using weir_test::workers;
+using namespace std::chrono_literals;
+
+namespace {
+struct caught {
+    std::mutex m;
+    std::vector<weir::warning> all;
+    std::atomic<bool> any{false};
+};
+weir::watch_options collect_into(caught& c, std::chrono::milliseconds threshold) {
+    weir::watch_options o;
+    o.stall_threshold = threshold;
+    o.on_warning = [&c](const weir::warning& w) {
+        std::lock_guard<std::mutex> g(c.m);
+        c.all.push_back(w);
+        c.any = true;
+    };
+    return o;
+}
+}  // namespace
+
+TEST_CASE("watch_reports_a_task_that_spins_200ms_while_it_still_spins", "[watch]") {
+    weir::runtime rt(workers(2));
+    caught c;
+    rt.watch(collect_into(c, 50ms));
+    auto h = rt.spawn_named("spinner", [](caught& c) -> weir::task<bool> {
+        // Spins without yielding for 200 ms, or until the report has arrived: seeing it here
+        // proves it came while the task was still running.
+        auto start = std::chrono::steady_clock::now();
+        while (std::chrono::steady_clock::now() - start < 200ms) {
+        }
+        bool seen_while_running = c.any.load();
+        co_return seen_while_running;
+    }(c));
+    std::uint64_t id = h.id();
+    REQUIRE(rt.block_on(std::move(h)));
+    std::lock_guard<std::mutex> g(c.m);
+    REQUIRE(c.all.size() == 1);  // once per run
+    const weir::warning& w = c.all[0];
+    CHECK(w.what == weir::warning::kind::stalled_task);
+    CHECK(w.task == id);
+    CHECK(w.name == "spinner");
+    CHECK(w.location.find("test_watch_dump.cpp:") != std::string::npos);
+    CHECK(w.running_for >= 50ms);
+    CHECK(w.message.find("spinner") != std::string::npos);
+    CHECK(w.message.find("without yielding") != std::string::npos);
+}
+
+TEST_CASE("watch_does_not_report_a_busy_task_that_yields", "[watch]") {
+    weir::runtime rt(workers(1));
+    caught c;
+    rt.watch(collect_into(c, 50ms));
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> {
+        auto start = std::chrono::steady_clock::now();
+        while (std::chrono::steady_clock::now() - start < 200ms) {
+            auto slice = std::chrono::steady_clock::now();
+            while (std::chrono::steady_clock::now() - slice < 1ms) {
+            }
+            co_await weir::yield_now();  // a new run every millisecond
+        }
+    }()));
+    CHECK_FALSE(c.any.load());
+    weir::watch_options off;  // an empty callback stops the watcher
+    rt.watch(off);
+}
+
+TEST_CASE("watch_rejects_a_threshold_that_is_not_positive", "[watch]") {
+    weir::runtime rt(workers(1));
+    weir::watch_options o;
+    o.stall_threshold = 0ms;
+    o.on_warning = [](const weir::warning&) {};
+    REQUIRE_THROWS_AS(rt.watch(o), std::invalid_argument);
+}
+
+TEST_CASE("dump_tasks_lists_every_live_task_with_what_it_waits_on", "[dump]") {
+    weir::runtime rt(workers(2));
+    weir::notify n;
+    auto [tx, rx] = weir::mpsc::channel<int>(1);
+    std::atomic<bool> stop{false};
+    std::vector<weir::join_handle<void>> hs;
+    hs.push_back(
+        rt.spawn_named("sleeper", []() -> weir::task<void> { co_await weir::sleep(10s); }()));
+    hs.push_back(rt.spawn_named("receiver", [](weir::mpsc::receiver<int>& rx) -> weir::task<void> {
+        co_await rx.recv();
+    }(rx)));
+    hs.push_back(rt.spawn_named(
+        "notified", [](weir::notify& n) -> weir::task<void> { co_await n.notified(); }(n)));
+    hs.push_back(rt.spawn_named("spinner", [](std::atomic<bool>& stop) -> weir::task<void> {
+        while (!stop.load()) std::this_thread::sleep_for(1ms);  // holds its worker
+        co_return;
+    }(stop)));
+    std::this_thread::sleep_for(50ms);  // all four are where they will stay
+    std::string d = rt.dump_tasks();
+    INFO(d);
+    CHECK(d.rfind("4 live tasks\n", 0) == 0);
+    CHECK(d.find("\"sleeper\" spawned at") != std::string::npos);
+    CHECK(d.find("test_watch_dump.cpp:") != std::string::npos);
+    CHECK(d.find("waiting on a timer") != std::string::npos);
+    CHECK(d.find("waiting on an mpsc receive (channel empty)") != std::string::npos);
+    CHECK(d.find("waiting on a notify") != std::string::npos);
+    CHECK(d.find("\"spinner\" spawned at") != std::string::npos);
+    CHECK(d.find("running on worker") != std::string::npos);
+    stop = true;
+    for (auto& h : hs) h.abort();
+    for (auto& h : hs) {
+        try {
+            rt.block_on(std::move(h));
+        } catch (const weir::operation_cancelled&) {
+        }
+    }
+    CHECK(rt.dump_tasks() == "0 live tasks\n");
+}
