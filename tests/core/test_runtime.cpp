@@ -373,3 +373,15 @@ TEST_CASE("spawn_during_shutdown_reports_cancellation", "[runtime][shutdown]") {
     REQUIRE(late.size() == 1);
     REQUIRE(late[0].is_finished());
 }
+
+TEST_CASE("runtime_block_on_a_join_handle_gives_the_spawned_task_s_value", "[runtime]") {
+    weir::runtime rt(workers(2));
+    auto h = rt.spawn([]() -> weir::task<int> { co_return 42; }());
+    REQUIRE(rt.block_on(std::move(h)) == 42);
+    auto bad = rt.spawn([]() -> weir::task<void> {
+        throw std::runtime_error("boom");
+        co_return;
+    }());
+    REQUIRE_THROWS_WITH(rt.block_on(std::move(bad)), "boom");
+    REQUIRE_THROWS_AS(rt.block_on(weir::join_handle<int>{}), std::invalid_argument);
+}

@@ -329,3 +329,63 @@ TEST_CASE("trace_chrome_json_follows_the_trace_event_format_rules", "[trace]") {
     for (const auto& [tid, ts] : last_ts) CHECK(named_thread[tid]);   // every track has a name
     CHECK(text.find("worker \\\"task\\\"\\n") != std::string::npos);  // names are escaped
 }
+
+TEST_CASE("trace_take_into_an_existing_log_replaces_its_contents", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing();
+    weir::trace::log l;
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> { co_return; }()));
+    rt.take_trace(l);
+    std::size_t first = l.events.size();
+    REQUIRE(first > 0);
+    rt.take_trace(l);  // nothing new since: the log is emptied, not appended to
+    CHECK(l.events.empty());
+    CHECK(l.names.size() == 1);
+    CHECK(l.workers == 1);
+}
+
+TEST_CASE("trace_session_collects_every_runtime_made_while_installed", "[trace]") {
+    std::vector<std::size_t> workers_seen, events_seen;
+    weir::trace::session s;
+    s.workers = 3;  // for runtimes that ask for the default
+    s.collect = [&](weir::trace::log&& l, const weir::runtime_metrics& m) {
+        workers_seen.push_back(m.workers);
+        events_seen.push_back(l.events.size());
+    };
+    weir::trace::install_session(s);
+    {
+        weir::runtime a;  // default worker count: the session's 3
+        a.block_on(weir_test::on_worker([]() -> weir::task<void> { co_return; }()));
+        weir::runtime b(workers(1));
+        b.block_on(weir_test::on_worker([]() -> weir::task<void> { co_return; }()));
+    }
+    weir::trace::remove_session();
+    {
+        weir::runtime c(workers(1));  // made after removal: not traced
+        c.block_on(weir_test::on_worker([]() -> weir::task<void> { co_return; }()));
+    }
+    REQUIRE(workers_seen.size() == 2);
+    CHECK(workers_seen[0] == 1);  // b ends first
+    CHECK(workers_seen[1] == 3);
+    CHECK(events_seen[0] > 0);
+    CHECK(events_seen[1] > 0);
+}
+
+TEST_CASE("trace_append_maps_the_names_of_the_appended_log", "[trace]") {
+    weir::trace::log a, b;
+    a.names = {"", "x"};
+    a.events.push_back(weir::trace::event{});
+    a.events.back().name = 1;
+    b.names = {"", "y", "x"};
+    b.events.push_back(weir::trace::event{});
+    b.events.back().name = 2;  // "x"
+    b.events.push_back(weir::trace::event{});
+    b.events.back().name = 1;  // "y"
+    b.dropped = 4;
+    weir::trace::append(a, std::move(b));
+    REQUIRE(a.events.size() == 3);
+    CHECK(a.names[a.events[1].name] == "x");
+    CHECK(a.names[a.events[2].name] == "y");
+    CHECK(a.names.size() == 3);
+    CHECK(a.dropped == 4);
+}
