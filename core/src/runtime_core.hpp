@@ -159,7 +159,6 @@ private:
 
     std::vector<std::unique_ptr<worker>> workers_;
     inject_queue inject_;
-    std::atomic<std::uint64_t> remote_spawned_{0};  // spawns from non-worker threads (not hot)
     idle idle_;
     std::atomic<bool> shutdown_{false};
 
@@ -180,6 +179,7 @@ private:
     static constexpr std::size_t registry_shards = 8;
     struct alignas(64) shard {
         spin_lock m;
+        std::uint64_t spawned = 0;  // every spawn registered here (under m: no atomic needed)
         intrusive_list<task_header> tasks;
     };
     shard registry_[registry_shards];

@@ -112,10 +112,8 @@ bool runtime_core::submit(task_header* t) noexcept {
     std::lock_guard<spin_lock> lk(s.m);
     if (shutdown_.load(std::memory_order_acquire)) return false;
     s.tasks.push_back(t);
-    if (worker* sw = current_worker())
-        sw->spawned.add();
-    else
-        remote_spawned_.fetch_add(1, std::memory_order_relaxed);
+    ++s.spawned;  // remote spawns = these minus the workers' own counts (metrics)
+    if (worker* sw = current_worker()) sw->spawned.add();
     if (tracing()) trace_spawn(t);
     return true;
 }
@@ -142,7 +140,6 @@ runtime_metrics runtime_core::metrics() noexcept {
     m.workers = workers_.size();
     m.global_queue_depth = inject_.len();
     m.live_tasks = live_tasks();
-    m.remote_spawned = remote_spawned_.load(std::memory_order_relaxed);
     std::int64_t now = now_ns();
     for (auto& w : workers_) {
         worker_metrics x;
@@ -161,6 +158,13 @@ runtime_metrics runtime_core::metrics() noexcept {
         x.busy = std::chrono::nanoseconds(busy);
         m.per_worker.push_back(x);
     }
+    std::uint64_t all = 0, local = 0;
+    for (auto& s : registry_) {
+        std::lock_guard<spin_lock> lk(s.m);
+        all += s.spawned;
+    }
+    for (const auto& x : m.per_worker) local += x.spawned;
+    m.remote_spawned = all > local ? all - local : 0;
     return m;
 }
 
