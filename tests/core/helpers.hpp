@@ -1,6 +1,7 @@
 // Small helpers shared by the core tests.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdlib>
 #include <span>
@@ -52,6 +53,13 @@ weir::task<T> on_worker(weir::task<T> t) {
 /// True if rt has an I/O backend; the I/O tests return early where it has none (WebAssembly),
 /// and test_tcp checks that the operations then fail clearly.
 inline bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != "none"; }
+
+/// Keeps the calling thread busy for about d without yielding (a task that hogs its worker).
+inline void spin_for(std::chrono::microseconds d) {
+    auto until = std::chrono::steady_clock::now() + d;
+    while (std::chrono::steady_clock::now() < until) {
+    }
+}
 
 /// The bytes of s, for write_all and send_to.
 inline std::span<const std::byte> bytes_of(const std::string& s) {

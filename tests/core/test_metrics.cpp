@@ -9,16 +9,9 @@
 
 #include "helpers.hpp"
 
+using weir_test::spin_for;
 using weir_test::workers;
 using namespace std::chrono_literals;
-
-namespace {
-void spin_for(std::chrono::microseconds d) {
-    auto until = std::chrono::steady_clock::now() + d;
-    while (std::chrono::steady_clock::now() < until) {
-    }
-}
-}  // namespace
 
 TEST_CASE("metrics_polls_count_every_run_of_a_task_on_its_worker", "[metrics]") {
     weir::runtime rt(workers(1));

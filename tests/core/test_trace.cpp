@@ -14,6 +14,7 @@
 #include "helpers.hpp"
 #include "json_reader.hpp"
 
+using weir_test::spin_for;
 using weir_test::workers;
 using namespace std::chrono_literals;
 using weir::trace::kind;
@@ -30,13 +31,6 @@ bool has(const weir::trace::log& l, kind k, std::uint64_t task) {
     for (const auto& e : l.events)
         if (e.k == k && e.task == task) return true;
     return false;
-}
-
-/// Busy for about d without yielding (a task that hogs its worker).
-void spin_for(std::chrono::microseconds d) {
-    auto until = std::chrono::steady_clock::now() + d;
-    while (std::chrono::steady_clock::now() < until) {
-    }
 }
 
 }  // namespace
