@@ -126,16 +126,22 @@ TEST_CASE("mpsc_blocked_sender_wakes_with_channel_closed_when_receiver_drops", "
     weir::runtime rt(workers(2));
     auto t = []() -> weir::task<bool> {
         auto [tx, rx] = weir::mpsc::channel<int>(1);
-        auto h = weir::spawn([](weir::mpsc::sender<int> tx) -> weir::task<int> {
-            co_await tx.send(1);
-            try {
-                co_await tx.send(2);  // blocks: full
-            } catch (const weir::channel_closed&) {
-                co_return 1;
-            }
-            co_return 0;
-        }(tx));
-        co_await weir::sleep(5ms);
+        std::atomic<bool> first_sent{false};
+        auto h = weir::spawn(
+            [](weir::mpsc::sender<int> tx, std::atomic<bool>& first_sent) -> weir::task<int> {
+                co_await tx.send(1);
+                first_sent = true;
+                try {
+                    co_await tx.send(2);  // blocks: full
+                } catch (const weir::channel_closed&) {
+                    co_return 1;
+                }
+                co_return 0;
+            }(tx, first_sent));
+        // Not a fixed sleep alone: a slow start of the spawned task (a busy wasm worker) must not
+        // let the receiver go before the first send.
+        while (!first_sent.load()) co_await weir::sleep(1ms);
+        co_await weir::sleep(5ms);  // the second send has blocked by now (closed either way)
         { auto r = std::move(rx); }
         co_return co_await h == 1;
     };

@@ -108,10 +108,17 @@ TEST_CASE("trace_wake_names_the_waking_worker_or_an_outside_thread", "[trace]") 
     std::uint64_t waiter_id = 0;
     rt.block_on(weir_test::on_worker([](std::uint64_t& waiter_id) -> weir::task<void> {
         weir::notify n;
-        auto waiter = weir::spawn(n.notified());
+        std::atomic<bool> started{false};
+        auto waiter =
+            weir::spawn([](weir::notify& n, std::atomic<bool>& started) -> weir::task<void> {
+                started = true;
+                co_await n.notified();  // in the same run: waiting once `started` is seen
+            }(n, started));
         waiter_id = waiter.id();
-        co_await weir::sleep(2ms);  // the waiter is waiting by now
-        n.notify_one();             // woken by worker 0
+        // One worker: when this task runs again after seeing `started`, the waiter's first run
+        // (which ends waiting) is over. No fixed sleep, so a slow host cannot break it.
+        while (!started.load()) co_await weir::sleep(1ms);
+        n.notify_one();  // woken by worker 0
         co_await waiter;
     }(waiter_id)));
     auto l = rt.take_trace();

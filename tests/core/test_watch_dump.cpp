@@ -101,8 +101,17 @@ TEST_CASE("dump_tasks_lists_every_live_task_with_what_it_waits_on", "[dump]") {
         while (!stop.load()) std::this_thread::sleep_for(1ms);  // holds its worker
         co_return;
     }(stop)));
-    std::this_thread::sleep_for(50ms);  // all four are where they will stay
-    std::string d = rt.dump_tasks();
+    // Until all four are where they will stay (at most 10 s: a slow host must not break this).
+    std::string d;
+    for (int i = 0; i < 1000; ++i) {
+        d = rt.dump_tasks();
+        if (d.find("waiting on a timer") != std::string::npos &&
+            d.find("waiting on an mpsc receive") != std::string::npos &&
+            d.find("waiting on a notify") != std::string::npos &&
+            d.find("running on worker") != std::string::npos)
+            break;
+        std::this_thread::sleep_for(10ms);
+    }
     INFO(d);
     CHECK(d.rfind("4 live tasks\n", 0) == 0);
     CHECK(d.find("\"sleeper\" spawned at") != std::string::npos);
