@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 #include <weir/weir.hpp>
 
 namespace weir_test {
@@ -59,6 +60,18 @@ inline void spin_for(std::chrono::microseconds d) {
     auto until = std::chrono::steady_clock::now() + d;
     while (std::chrono::steady_clock::now() < until) {
     }
+}
+
+/// Spawns n tasks that each spin for d, from the calling task (so into its worker's queue), and
+/// waits for them: with several workers, the idle ones must steal to help.
+inline weir::task<void> spawn_busy_tasks(int n, std::chrono::microseconds d) {
+    std::vector<weir::join_handle<void>> hs;
+    for (int i = 0; i < n; ++i)
+        hs.push_back(weir::spawn([](std::chrono::microseconds d) -> weir::task<void> {
+            spin_for(d);
+            co_return;
+        }(d)));
+    for (auto& h : hs) co_await h;
 }
 
 /// The bytes of s, for write_all and send_to.

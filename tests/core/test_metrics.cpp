@@ -78,15 +78,7 @@ TEST_CASE("metrics_overflow_moves_half_the_local_queue_to_the_global_queue", "[m
 
 TEST_CASE("metrics_steals_parks_and_busy_time", "[metrics]") {
     weir::runtime rt(workers(2));
-    rt.block_on(weir_test::on_worker([]() -> weir::task<void> {
-        std::vector<weir::join_handle<void>> hs;
-        for (int i = 0; i < 64; ++i)
-            hs.push_back(weir::spawn([]() -> weir::task<void> {
-                spin_for(200us);
-                co_return;
-            }()));
-        for (auto& h : hs) co_await h;
-    }()));
+    rt.block_on(weir_test::on_worker(weir_test::spawn_busy_tasks(64, 200us)));
     std::this_thread::sleep_for(5ms);  // both workers park again
     auto m = rt.metrics();
     std::uint64_t steals = 0, ops = 0, parks = 0;

@@ -143,15 +143,7 @@ TEST_CASE("trace_steal_records_victim_thief_and_count", "[trace]") {
     weir::runtime rt(workers(2));
     rt.start_tracing();
     // One worker spawns busy tasks into its own queue; the other, idle, must steal to help.
-    rt.block_on(weir_test::on_worker([]() -> weir::task<void> {
-        std::vector<weir::join_handle<void>> hs;
-        for (int i = 0; i < 64; ++i)
-            hs.push_back(weir::spawn([]() -> weir::task<void> {
-                spin_for(200us);
-                co_return;
-            }()));
-        for (auto& h : hs) co_await h;
-    }()));
+    rt.block_on(weir_test::on_worker(weir_test::spawn_busy_tasks(64, 200us)));
     auto l = rt.take_trace();
     auto steals = of_kind(l, kind::steal);
     REQUIRE_FALSE(steals.empty());
