@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <thread>
 #include <weir/runtime.hpp>
 
@@ -33,35 +34,51 @@ inline constexpr std::size_t tcp_conns = 50;  // tcp_echo_loopback
 inline constexpr std::size_t tcp_rounds = 2'000;
 inline constexpr std::size_t tcp_msg = 64;
 
-/// With --trace: tracing on for rt while this lives, drained every millisecond by a thread of its
-/// own (the events are counted and dropped), as a tool reading a live trace would, with the
-/// default rings (2^16 events per worker).
+/// With --trace or --trace-live (harness::tracing): tracing on for rt while this lives. The
+/// trace is taken (its events counted and dropped, the log reused so that no fresh pages are
+/// touched) after every iteration, or every millisecond by a thread of its own. Rings hold
+/// 2^19 events per worker, so that an iteration of any benchmark fits between two takes; a
+/// dropped event is reported on stderr.
 class traced {
 public:
-    traced(const harness& h, weir::runtime& rt) : rt_(rt) {
-        if (!h.trace()) return;
-        rt_.start_tracing();
+    traced(const harness& h, weir::runtime& rt) : h_(h), rt_(rt) {
+        if (h.trace() == harness::tracing::off) return;
+        rt_.start_tracing(std::size_t(1) << 19);
+        if (h.trace() == harness::tracing::between) {
+            h.after_iteration([this] { take(); });
+            return;
+        }
         drain_ = std::thread([this] {
-            weir::trace::log l;  // reused: no fresh pages per drain
             while (!stop_.load()) {
-                rt_.take_trace(l);
-                events_ += l.events.size();
+                take();
                 std::this_thread::sleep_for(std::chrono::milliseconds(1));
             }
         });
     }
     ~traced() {
-        if (!drain_.joinable()) return;
-        stop_ = true;
-        drain_.join();
+        if (h_.trace() == harness::tracing::off) return;
+        h_.after_iteration({});
+        if (drain_.joinable()) {
+            stop_ = true;
+            drain_.join();
+        }
         rt_.stop_tracing();
+        take();
+        if (dropped_) std::fprintf(stderr, "#  trace: %zu events dropped\n", dropped_);
     }
     traced(const traced&) = delete;
 
 private:
+    void take() {
+        rt_.take_trace(log_);
+        events_ += log_.events.size();
+        dropped_ += log_.dropped;
+    }
+    const harness& h_;
     weir::runtime& rt_;
+    weir::trace::log log_;
     std::atomic<bool> stop_{false};
-    std::size_t events_ = 0;
+    std::size_t events_ = 0, dropped_ = 0;
     std::thread drain_;
 };
 

@@ -46,7 +46,11 @@ struct alignas(64) worker {
     std::uint32_t tick = 0;
     bool searching = false;
     std::uint32_t rng = 0;
-    std::uint64_t trace_ts = 0;  // the stamp of this worker's last poll/park/unpark (tracing)
+    // Tracing (tracer.hpp, sparse stamping): the stamp of the current poll (0: unstamped) or of
+    // the last park/unpark, the last real stamp, polls since it, and polls left to leave
+    // unstamped.
+    std::uint64_t trace_ts = 0, trace_last = 0;
+    std::uint32_t trace_since = 0, trace_skip = 0;
 
     // Metrics (weir/metrics.hpp): written only by this worker, with relaxed load + store (a
     // plain increment), read by runtime::metrics() from any thread.
@@ -127,14 +131,39 @@ public:
         trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0, k, task,
                       a, b);
     }
-    /// Records an event that starts something on the calling thread (a poll, a park), with a
-    /// fresh stamp.
+    /// Records an event that starts something on the calling thread (a park, a steal), with a
+    /// fresh stamp; the worker's next poll is stamped too.
     void trace_mark(trace::kind k, std::uint64_t task, std::uint64_t a = 0,
                     std::uint32_t b = 0) noexcept {
         worker* w = current_worker();
-        if (w) w->trace_ts = tracer::stamp();
+        if (w) {
+            w->trace_ts = w->trace_last = tracer::stamp();
+            w->trace_since = w->trace_skip = 0;
+        }
         trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0, k, task,
                       a, b);
+    }
+    /// Records the start of a poll of task (id) on w: stamped, with the depth of w's queue, or
+    /// neither while w's polls are short (tracer.hpp). a: 1 if the task woke itself
+    /// (trace::kind::poll_begin).
+    void trace_poll(worker& w, std::uint64_t task, std::uint64_t a) noexcept {
+        std::uint64_t ts = 0;
+        std::uint32_t depth = 0;
+        if (w.trace_skip == 0) {
+            ts = tracer::stamp();
+            depth = static_cast<std::uint32_t>(w.queue.len() + (w.lifo ? 1 : 0) + 1);
+            bool short_polls =
+                w.trace_last && ts - w.trace_last < trace_.short_poll_ticks() * (w.trace_since + 1);
+            w.trace_skip = short_polls ? sparse_stamp_every - 1 : 0;
+            w.trace_last = ts;
+            w.trace_since = 0;
+        } else {
+            --w.trace_skip;
+            ++w.trace_since;
+        }
+        w.trace_ts = ts;
+        trace_.record(static_cast<std::ptrdiff_t>(w.index), ts, trace::kind::poll_begin, task, a,
+                      depth);
     }
     /// Records t's spawn (its parent is the task running on this thread, if any).
     void trace_spawn(task_header* t) noexcept;

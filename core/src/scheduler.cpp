@@ -378,7 +378,7 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
     }
     w.polls.add();
     // The poll's end is where the next poll or park begins (tracer.hpp).
-    if (tracing()) trace_mark(trace::kind::poll_begin, t->id, 0, w.queue.len() + (w.lifo ? 1 : 0));
+    if (tracing()) trace_poll(w, t->id, 0);
     w.current_task.store(t->id, std::memory_order_relaxed);
     t->run();  // may free t
     w.current_task.store(0, std::memory_order_relaxed);

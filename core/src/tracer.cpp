@@ -19,7 +19,7 @@ std::uint64_t ns_since(std::chrono::steady_clock::time_point start) noexcept {
 }  // namespace
 
 tracer::tracer(std::size_t workers, std::chrono::steady_clock::time_point start)
-    : workers_(workers), start_(start), open_poll_(workers + 1, 0) {}
+    : workers_(workers), start_(start), held_(workers + 1), open_poll_(workers + 1, 0), last_ns_(workers + 1, 0) {}
 
 void tracer::start(std::size_t events_per_ring) {
     std::lock_guard<std::mutex> g(control_);
@@ -36,6 +36,7 @@ void tracer::start(std::size_t events_per_ring) {
         }
         std::uint64_t t1 = stamp(), n1 = ns_since(start_);
         ns_per_tick_ = t1 > tick0_ ? double(n1 - ns0_) / double(t1 - tick0_) : 1.0;
+        short_ticks_ = static_cast<std::uint64_t>(1000.0 / ns_per_tick_);
     }
     if (!on_.exchange(true, std::memory_order_release))
         tracing_runtimes.fetch_add(1, std::memory_order_relaxed);
@@ -45,6 +46,47 @@ void tracer::stop() noexcept {
     std::lock_guard<std::mutex> g(control_);
     if (on_.exchange(false, std::memory_order_relaxed))
         tracing_runtimes.fetch_sub(1, std::memory_order_relaxed);
+}
+
+/// Gives the unstamped events of raw (ts 0, recorded by a worker in a sparse stretch) times:
+/// the unstamped polls of a run between two stamped events share the time between them evenly,
+/// and every other event gets the time of the poll it happened in. A run with no stamped event
+/// after it yet is moved to held (the next take bounds it), unless final: then it ends at the
+/// last stamp.
+void tracer::fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>& held,
+                            bool final) {
+    auto unstamped = [&](std::size_t x) {
+        return raw[x].k() == raw_site || (raw[x].ts == 0 && raw[x].k() != raw_gap);
+    };
+    std::size_t i = 0, n = raw.size();
+    std::uint64_t last = 0;  // the stamp before the current run (0: none, or a gap since)
+    while (i < n) {
+        if (!unstamped(i)) {
+            last = raw[i].k() == raw_gap ? 0 : raw[i].ts;
+            ++i;
+            continue;
+        }
+        std::size_t j = i, polls = 0;  // the run is [i, j)
+        for (; j < n && unstamped(j); ++j)
+            polls += raw[j].k() == static_cast<std::uint8_t>(trace::kind::poll_begin);
+        if (j == n && !final) {
+            held.assign(raw.begin() + static_cast<std::ptrdiff_t>(i), raw.end());
+            raw.resize(i);
+            return;
+        }
+        // Bounds: the stamps around the run; a gap or the end leaves only the one before it.
+        std::uint64_t end = j < n && raw[j].k() != raw_gap ? raw[j].ts : last;
+        if (last == 0) last = end;
+        double step = end > last ? double(end - last) / double(polls + 1) : 0.0;
+        std::uint64_t cur = last;
+        std::size_t m = 0;
+        for (std::size_t x = i; x < j; ++x) {
+            if (raw[x].k() == static_cast<std::uint8_t>(trace::kind::poll_begin))
+                cur = last + static_cast<std::uint64_t>(step * double(++m));
+            raw[x].ts = cur;
+        }
+        i = j;
+    }
 }
 
 std::uint64_t tracer::to_ns(std::uint64_t ticks) const noexcept {
@@ -81,27 +123,42 @@ void tracer::take(trace::log& out) {
         return it->second;
     };
     std::vector<std::size_t> bounds{0};  // where each ring's events start in out.events
+    bool final = !on_.load(std::memory_order_relaxed);  // no stamps will come to bound a run
     for (std::size_t r = 0; r < rings_.size(); ++r) {
         std::vector<raw_event>& raw = raw_;
-        raw.clear();
+        raw.swap(held_[r]);  // what the last take held back comes first
+        held_[r].clear();
         rings_[r]->drain(raw);
         out.dropped += rings_[r]->take_dropped();
+        if (r < workers_) fill_unstamped(raw, held_[r], final);
         out.events.reserve(out.events.size() + raw.size() * (r < workers_ ? 2 : 1));
         for (const raw_event& x : raw) {
-            if (x.k == raw_site) {  // name and location of the spawn just before it
+            if (x.k() == raw_site) {  // name and location of the spawn just before it
                 if (!out.events.empty() && out.events.back().k == trace::kind::spawn) {
                     out.events.back().name = name_of(reinterpret_cast<const char*>(x.task));
-                    out.events.back().location = loc_of(reinterpret_cast<const char*>(x.a), x.b);
+                    out.events.back().location = loc_of(reinterpret_cast<const char*>(x.a), x.b());
                 }
                 continue;
             }
+            if (x.k() == raw_gap) {  // events were dropped here: end the open poll
+                if (r < workers_ && open_poll_[r]) {
+                    trace::event end;
+                    end.ts_ns = last_ns_[r];
+                    end.task = open_poll_[r];
+                    end.worker = static_cast<std::int32_t>(r);
+                    end.k = trace::kind::poll_end;
+                    out.events.push_back(end);
+                }
+                if (r < workers_) open_poll_[r] = 0;
+                continue;
+            }
             trace::event e;
-            e.ts_ns = to_ns(x.ts);
+            e.ts_ns = last_ns_[r] = to_ns(x.ts);
             e.task = x.task;
             e.a = x.a;
-            e.b = x.b;
-            e.worker = x.worker;
-            e.k = static_cast<trace::kind>(x.k);
+            e.b = x.b();
+            e.worker = x.worker();
+            e.k = static_cast<trace::kind>(x.k());
             // A worker's poll ends where its next poll or park begins.
             if (r < workers_ && (e.k == trace::kind::poll_begin || e.k == trace::kind::park)) {
                 if (open_poll_[r]) {

@@ -7,11 +7,18 @@
 //   * time: only a poll's start, a park, an unpark and events of threads outside the workers read
 //     the clock; other events of a worker (spawn, wake, steal, finish, I/O) reuse the stamp of
 //     the poll they happen in. The clock is the CPU's time-stamp counter where there is one
-//     (x86-64: about 9 ns here against 21 ns for steady_clock::now), converted to ns when the
-//     trace is taken, from two (counter, steady_clock) pairs;
+//     (x86-64), converted to ns when the trace is taken, from two (counter, steady_clock) pairs;
+//   * sparse stamping: reading the counter costs about 9 ns here, a quarter of a short poll (a
+//     yield is about 35 ns). So while a worker's polls are short (a mean under 1 µs since its
+//     last stamp), only every 8th poll reads the clock; the polls between are recorded with
+//     stamp 0, and take() spreads them evenly between the stamped events around them. A long
+//     poll ends the sparse stretch at the next stamp: its time is then shared by at most the 8
+//     polls of one stretch, which the trace cannot tell apart. Parks, unparks, steals and timer
+//     firings are always stamped, and the poll after them too;
 //   * a poll's end is not recorded: it is where the worker's next poll or park begins, and
 //     take() writes the poll_end events from that;
-//   * a task requeuing itself (yield, spent budget) records nothing.
+//   * a task requeuing itself (yield, spent budget) records nothing; the next poll says that
+//     it was a self-wake.
 #pragma once
 
 #include <atomic>
@@ -27,6 +34,9 @@
 #include "weir/trace.hpp"
 
 namespace weir::detail {
+
+/// While a worker's polls are short, one poll in this many reads the clock (see above).
+inline constexpr std::uint32_t sparse_stamp_every = 16;
 
 class tracer {
 public:
@@ -49,64 +59,64 @@ public:
 #endif
     }
 
-    /// Records an event of worker w (>= 0) with timestamp ts, or of another thread (w = -1,
-    /// stamped here). Call only when on().
+    /// Records an event of worker w (>= 0) with timestamp ts (0: inside a poll left unstamped,
+    /// see sparse stamping above), or of another thread (w = -1, stamped here). Call only when
+    /// on().
     void record(std::ptrdiff_t w, std::uint64_t ts, trace::kind k, std::uint64_t task,
                 std::uint64_t a, std::uint32_t b) noexcept {
-        raw_event e{ts, task, a, b, static_cast<std::uint8_t>(k), 0, static_cast<std::int16_t>(w)};
+        std::uint64_t meta = raw_event::pack(b, static_cast<std::uint8_t>(k), w);
         if (w >= 0) {
-            rings_[static_cast<std::size_t>(w)]->push(e);
+            rings_[static_cast<std::size_t>(w)]->push(ts, task, a, meta);
         } else {
             std::lock_guard<spin_lock> g(outside_lock_);
-            e.ts = stamp();  // under the lock: the shared ring stays in time order
-            rings_[workers_]->push(e);
+            rings_[workers_]->push(stamp(), task, a, meta);  // under the lock: in time order
         }
     }
     /// A spawn and the site record that follows it (kept together in the shared ring).
     void record_spawn(std::ptrdiff_t w, std::uint64_t ts, std::uint64_t task, std::uint64_t parent,
                       const char* name, const char* file, std::uint32_t line) noexcept {
-        raw_event e{ts,
-                    task,
-                    parent,
-                    0,
-                    static_cast<std::uint8_t>(trace::kind::spawn),
-                    0,
-                    static_cast<std::int16_t>(w)};
-        raw_event site{ts,
-                       reinterpret_cast<std::uintptr_t>(name),
-                       reinterpret_cast<std::uintptr_t>(file),
-                       line,
-                       raw_site,
-                       0,
-                       static_cast<std::int16_t>(w)};
+        std::uint64_t meta = raw_event::pack(0, static_cast<std::uint8_t>(trace::kind::spawn), w);
+        std::uint64_t site = raw_event::pack(line, raw_site, w);
+        auto n = reinterpret_cast<std::uintptr_t>(name);
+        auto f = reinterpret_cast<std::uintptr_t>(file);
         if (w >= 0) {
-            rings_[static_cast<std::size_t>(w)]->push(e);
-            rings_[static_cast<std::size_t>(w)]->push(site);
+            trace_ring& r = *rings_[static_cast<std::size_t>(w)];
+            r.push(ts, task, parent, meta);
+            r.push(ts, n, f, site);
         } else {
             std::lock_guard<spin_lock> g(outside_lock_);
-            e.ts = site.ts = stamp();
-            rings_[workers_]->push(e);
-            rings_[workers_]->push(site);
+            ts = stamp();
+            rings_[workers_]->push(ts, task, parent, meta);
+            rings_[workers_]->push(ts, n, f, site);
         }
     }
+    /// Ticks under which a worker's mean poll counts as short (sparse stamping): 1 µs.
+    std::uint64_t short_poll_ticks() const noexcept { return short_ticks_; }
 
     /// Drains every ring into a log (times in ns, names resolved). Safe while workers record.
     void take(trace::log& out);
 
 private:
     std::uint64_t to_ns(std::uint64_t ticks) const noexcept;
+    static void fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>& held,
+                               bool final);
 
+    // Read by every recording site: a line of their own, away from the runtime's written
+    // fields (a shared line made each check a miss with 2 workers).
+    alignas(64) std::atomic<bool> on_{false};
     std::size_t workers_;
-    std::chrono::steady_clock::time_point start_;
-    std::atomic<bool> on_{false};
-    std::mutex control_;                              // start / stop / take
     std::vector<std::unique_ptr<trace_ring>> rings_;  // workers_ + 1, made once
-    spin_lock outside_lock_;
+    std::uint64_t short_ticks_ = 1000;
+    alignas(64) spin_lock outside_lock_;
+    std::chrono::steady_clock::time_point start_;
+    std::mutex control_;  // start / stop / take
     // Conversion of stamps to ns since start_: two (stamp, ns) pairs, the first taken at start
     // and the second at each take (a longer span, a better rate).
     std::uint64_t tick0_ = 0, ns0_ = 0;
     double ns_per_tick_ = 1.0;
+    std::vector<std::vector<raw_event>> held_;  // per ring: unstamped events awaiting a bound
     std::vector<std::uint64_t> open_poll_;  // per ring: task of the poll still running, or 0
+    std::vector<std::uint64_t> last_ns_;    // per ring: time of its last event taken
     std::vector<raw_event> raw_;            // take's scratch, kept to avoid regrowing it
 };
 
