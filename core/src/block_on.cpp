@@ -21,6 +21,10 @@ void block_on_executor::schedule(task_header*, bool) noexcept {
     in_flight_.fetch_sub(1, std::memory_order_acq_rel);
 }
 
+void block_on_executor::lost_waker(task_header* t, const char* what) noexcept {
+    if (rt_) rt_->lost_waker(t, what);
+}
+
 void block_on_executor::drive(task_header* t) {
     thread_state saved = this_thread;
     this_thread.runtime = rt_;

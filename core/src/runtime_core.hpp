@@ -78,6 +78,8 @@ public:
     ~runtime_core();
 
     void schedule(task_header* t, bool yield) noexcept override;
+    /// Counts it (metrics), records it (trace) and hands it to the watcher (runtime::watch).
+    void lost_waker(task_header* t, const char* what) noexcept override;
 
     bool submit(task_header* t) noexcept;
     void unregister(task_header* t) noexcept;
@@ -190,6 +192,7 @@ private:
     inject_queue inject_;
     idle idle_;
     std::atomic<bool> shutdown_{false};
+    std::atomic<std::uint64_t> lost_wakers_{0};
 
     // Timers. next_deadline_ caches the wheel's next expiration for the lock-free fast path.
     std::chrono::steady_clock::time_point start_;

@@ -165,7 +165,30 @@ runtime_metrics runtime_core::metrics() noexcept {
     }
     for (const auto& x : m.per_worker) local += x.spawned;
     m.remote_spawned = all > local ? all - local : 0;
+    m.lost_wakers = lost_wakers_.load(std::memory_order_relaxed);
     return m;
+}
+
+void runtime_core::lost_waker(task_header* t, const char* what) noexcept {
+    lost_wakers_.fetch_add(1, std::memory_order_relaxed);
+    if (tracing()) trace_event(trace::kind::lost_waker, t->id, reinterpret_cast<std::uintptr_t>(what));
+    try {
+        std::lock_guard<std::mutex> g(watcher_lock_);
+        if (!watcher_) return;
+        warning x;
+        x.what = warning::kind::lost_waker;
+        x.task = t->id;
+        x.name = t->name ? t->name : "";
+        x.location = t->file ? std::string(t->file) + ":" + std::to_string(t->line) : "";
+        worker* w = current_worker();
+        x.worker = w ? w->index : 0;
+        x.message = "task " + std::to_string(t->id) + (x.name.empty() ? "" : " \"" + x.name + "\"") +
+                    (x.location.empty() ? "" : " spawned at " + x.location) + " lost its waker: " +
+                    what + " it waited on was destroyed; it resumes with weir::wait_abandoned";
+        watcher_->post(std::move(x));
+    } catch (...) {
+        // Out of memory for the report: the count and the trace event still say it.
+    }
 }
 
 bool runtime_core::describe_task(std::uint64_t id, std::string& name, std::string& location) {
@@ -227,7 +250,13 @@ std::size_t runtime_core::live_tasks() noexcept {
 void runtime_core::schedule(task_header* t, bool yield) noexcept {
     worker* w = this_thread.runtime == this ? static_cast<worker*>(this_thread.worker) : nullptr;
     // A task requeuing itself (yield, spent budget) is not a wake-up worth an event.
-    if (!yield && tracing()) trace_event(trace::kind::wake, t->id, w ? w->index + 1 : 0);
+    // It is reported by its next poll_begin as a self-wake instead.
+    if (tracing()) {
+        if (yield)
+            t->trace_self_woken = true;  // we run it: the header is ours until it is queued
+        else
+            trace_event(trace::kind::wake, t->id, w ? w->index + 1 : 0);
+    }
     if (w) {
         if (!yield) {
             // The woken task runs next on this worker (LIFO slot); the one it displaces goes to
@@ -378,7 +407,7 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
     }
     w.polls.add();
     // The poll's end is where the next poll or park begins (tracer.hpp).
-    if (tracing()) trace_poll(w, t->id, 0);
+    if (tracing()) trace_poll(w, t->id, std::exchange(t->trace_self_woken, false));
     w.current_task.store(t->id, std::memory_order_relaxed);
     t->run();  // may free t
     w.current_task.store(0, std::memory_order_relaxed);
@@ -507,6 +536,15 @@ void runtime_core::process_timers() noexcept {
         if (traced) trace_mark(trace::kind::timer_fired, e->task);
         e->fire(e);  // may end e's lifetime
     }
+}
+
+void trace_named(trace::kind k, const char* name, std::uint64_t count) noexcept {
+    runtime_core* rt = this_thread.runtime;
+    if (!rt || !rt->tracing()) return;
+    promise_base* cur = this_thread.current;
+    std::uint64_t task = cur && cur->ctx.header ? cur->ctx.header->id : 0;
+    rt->trace_event(k, task, reinterpret_cast<std::uintptr_t>(name),
+                    static_cast<std::uint32_t>(std::min<std::uint64_t>(count, UINT32_MAX)));
 }
 
 // ---- the non-template entry points used by the headers ----

@@ -8,7 +8,10 @@
 //     arrow from the victim's track to the thief's run of the stolen task. An arrow is written
 //     only once both ends are known, so every "s" has its "f";
 //   * spawns, timer firings, I/O completions and finishes are instant events ("i");
-//   * the runnable tasks of each worker, sampled at every run, are a counter ("C").
+//   * the runnable tasks of each worker, sampled at the runs that read the clock, are a counter
+//     ("C"), as are, per named stream stage, the items in and out so far, the tasks in flight of
+//     buffered stages, and the items queued in each named channel;
+//   * a lost waker is an instant event on the track where it was found.
 // Events are sorted by timestamp at the end, so every track is monotonic.
 #include <algorithm>
 #include <cstdio>
@@ -84,7 +87,9 @@ public:
                 }
                 case kind::poll_begin: {
                     open_poll[tid] = &e;
-                    counter(e, tid, e.b);
+                    if (e.b)
+                        counter(e, tid, "runnable on worker " + std::to_string(tid), "tasks",
+                                e.b - 1);
                     auto it = pending.find(e.task);
                     if (it != pending.end()) {
                         for (const event* w : it->second) flow(*w, e, tid);
@@ -126,6 +131,24 @@ public:
                     break;
                 case kind::finish:
                     instant(e, tid, "finish " + task_name(e), "\"task\":" + std::to_string(e.task));
+                    break;
+                case kind::lost_waker:
+                    instant(e, tid, "lost waker " + task_name(e),
+                            "\"task\":" + std::to_string(e.task) + ",\"waited on\":\"" +
+                                esc(l_.names[e.name]) + "\"");
+                    break;
+                case kind::stage_in:
+                    counter(e, tid, "stage " + esc(l_.names[e.name]) + ": items in", "items", e.b);
+                    break;
+                case kind::stage_out:
+                    counter(e, tid, "stage " + esc(l_.names[e.name]) + ": items out", "items", e.b);
+                    break;
+                case kind::stage_in_flight:
+                    counter(e, tid, esc(l_.names[e.name]) + ": tasks in flight", "tasks", e.b);
+                    break;
+                case kind::channel_depth:
+                    counter(e, tid, "channel " + esc(l_.names[e.name]) + ": items queued", "items",
+                            e.b);
                     break;
             }
         }
@@ -189,10 +212,12 @@ private:
         push(e.ts_ns,
              head("i", e.ts_ns, tid, name, "event") + ",\"s\":\"t\",\"args\":{" + args + "}}");
     }
-    void counter(const event& e, std::int64_t tid, std::uint64_t v) {
+    /// A counter sample (track: its name, escaped; a counter track belongs to the process).
+    void counter(const event& e, std::int64_t tid, const std::string& track, const char* arg,
+                 std::uint64_t v) {
         push(e.ts_ns, "{\"ph\":\"C\",\"pid\":1,\"tid\":" + std::to_string(tid) + ",\"ts\":" +
-                          us(e.ts_ns) + ",\"name\":\"runnable on worker " + std::to_string(tid) +
-                          "\",\"args\":{\"tasks\":" + std::to_string(v) + "}}");
+                          us(e.ts_ns) + ",\"name\":\"" + track + "\",\"args\":{\"" + arg +
+                          "\":" + std::to_string(v) + "}}");
     }
     /// An arrow from a wake (or steal) to the run it led to.
     void flow(const event& from, const event& to, std::int64_t to_tid) {

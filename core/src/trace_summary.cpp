@@ -1,6 +1,9 @@
-// trace::summarize: per-task polls and busy / scheduled / idle time, folded from a log's events
-// in one pass (a task's state: running since, runnable since).
+// trace::summarize: per-task polls, busy / scheduled / idle time and wake-ups, folded from a
+// log's events in one pass (a task's state: running since, runnable since); and
+// trace::warnings, tokio-console's lints over those figures.
 #include <algorithm>
+#include <cstdio>
+#include <string>
 #include <unordered_map>
 
 #include "weir/trace.hpp"
@@ -11,7 +14,7 @@ std::vector<task_summary> summarize(const log& l) {
     struct state {
         std::size_t index;
         std::uint64_t first = 0, last = 0;
-        std::uint64_t running_since = 0, runnable_since = 0;
+        std::uint64_t running_since = 0, runnable_since = 0, ended = 0;
         bool running = false, runnable = false;
     };
     std::vector<task_summary> out;
@@ -40,6 +43,7 @@ std::vector<task_summary> summarize(const log& l) {
             }
             case kind::wake: {
                 state& s = get(e);
+                ++out[s.index].wakes;
                 if (!s.running && !s.runnable) {
                     s.runnable = true;
                     s.runnable_since = e.ts_ns;
@@ -50,6 +54,13 @@ std::vector<task_summary> summarize(const log& l) {
                 state& s = get(e);
                 task_summary& t = out[s.index];
                 ++t.polls;
+                if (e.a == 1) {  // it requeued itself at the end of its last run: runnable since
+                    ++t.self_wakes;
+                    if (!s.runnable && s.ended) {
+                        s.runnable = true;
+                        s.runnable_since = s.ended;
+                    }
+                }
                 if (s.runnable && e.ts_ns >= s.runnable_since)
                     t.scheduled_ns += e.ts_ns - s.runnable_since;
                 s.runnable = false;
@@ -62,11 +73,17 @@ std::vector<task_summary> summarize(const log& l) {
                 if (s.running && e.ts_ns >= s.running_since)
                     out[s.index].busy_ns += e.ts_ns - s.running_since;
                 s.running = false;
+                s.ended = e.ts_ns;
                 break;
             }
             case kind::finish: {
                 state& s = get(e);
                 out[s.index].finished = true;
+                break;
+            }
+            case kind::lost_waker: {
+                state& s = get(e);
+                out[s.index].lost_waker = true;
                 break;
             }
             default:
@@ -81,6 +98,32 @@ std::vector<task_summary> summarize(const log& l) {
         std::uint64_t life = stop >= s.first ? stop - s.first : 0;
         std::uint64_t accounted = t.busy_ns + t.scheduled_ns;
         t.idle_ns = life > accounted ? life - accounted : 0;
+    }
+    return out;
+}
+
+std::vector<task_warning> warnings(const log& l, const warning_limits& limits) {
+    std::vector<task_warning> out;
+    auto who = [&](const task_summary& t) {
+        std::string s = "task " + std::to_string(t.task);
+        if (t.name && t.name < l.names.size()) s += " \"" + l.names[t.name] + "\"";
+        if (t.location && t.location < l.names.size()) s += " spawned at " + l.names[t.location];
+        return s;
+    };
+    for (const task_summary& t : summarize(l)) {
+        if (t.lost_waker)
+            out.push_back({task_warning::kind::lost_waker, t.task,
+                           who(t) + " lost its waker: what it waited on was destroyed while it "
+                                    "waited"});
+        if (t.wakes + t.self_wakes >= limits.min_wakes &&
+            t.self_wake_ratio() > limits.self_wake_ratio) {
+            char pct[16];
+            std::snprintf(pct, sizeof pct, "%.0f%%", t.self_wake_ratio() * 100);
+            out.push_back({task_warning::kind::self_wakes, t.task,
+                           who(t) + " woke itself for " + pct + " of its " +
+                               std::to_string(t.wakes + t.self_wakes) +
+                               " wake-ups (yields or a spent budget): it may be busy-polling"});
+        }
     }
     return out;
 }

@@ -159,6 +159,10 @@ void tracer::take(trace::log& out) {
             e.b = x.b();
             e.worker = x.worker();
             e.k = static_cast<trace::kind>(x.k());
+            if (e.k >= trace::kind::lost_waker) {  // a holds a name (trace_named)
+                e.name = name_of(reinterpret_cast<const char*>(x.a));
+                e.a = 0;
+            }
             // A worker's poll ends where its next poll or park begins.
             if (r < workers_ && (e.k == trace::kind::poll_begin || e.k == trace::kind::park)) {
                 if (open_poll_[r]) {

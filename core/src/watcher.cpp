@@ -21,6 +21,14 @@ watcher::~watcher() {
     thread_.join();
 }
 
+void watcher::post(warning w) {
+    {
+        std::lock_guard<std::mutex> g(m_);
+        posted_.push_back(std::move(w));
+    }
+    cv_.notify_all();
+}
+
 void watcher::loop() {
     using clock = std::chrono::steady_clock;
     struct seen {
@@ -31,8 +39,25 @@ void watcher::loop() {
     std::vector<seen> w(rt_->worker_count());
     auto period = std::max(std::chrono::milliseconds(1), o_.stall_threshold / 4);
     std::unique_lock<std::mutex> lk(m_);
-    while (!cv_.wait_for(lk, period, [this] { return stop_; })) {
+    auto deliver = [&](const warning& x) {  // with lk held; released around on_warning
+        lk.unlock();
+        try {
+            o_.on_warning(x);
+        } catch (...) {
+            // A throwing callback loses its warning; the watcher goes on.
+        }
+        lk.lock();
+    };
+    auto next_sample = clock::now() + period;
+    for (;;) {
+        cv_.wait_until(lk, next_sample, [this] { return stop_ || !posted_.empty(); });
+        if (stop_) return;
+        std::vector<warning> posted;
+        posted.swap(posted_);
+        for (const warning& x : posted) deliver(x);
         auto now = clock::now();
+        if (now < next_sample) continue;
+        next_sample = now + period;
         for (std::size_t i = 0; i < w.size(); ++i) {
             std::uint64_t id = rt_->running_on(i);
             std::uint64_t polls = rt_->polls_of(i);
@@ -55,15 +80,7 @@ void watcher::loop() {
                         (x.location.empty() ? "" : " spawned at " + x.location) + " has run for " +
                         std::to_string(running.count()) + " ms on worker " + std::to_string(i) +
                         " without yielding: it blocks that worker";
-            if (o_.on_warning) {
-                lk.unlock();
-                try {
-                    o_.on_warning(x);
-                } catch (...) {
-                    // A throwing callback loses its warning; the watcher goes on.
-                }
-                lk.lock();
-            }
+            deliver(x);
         }
     }
 }

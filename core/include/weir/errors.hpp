@@ -4,6 +4,7 @@
 #pragma once
 
 #include <stdexcept>
+#include <string>
 
 namespace weir {
 
@@ -25,6 +26,18 @@ public:
 class channel_closed : public std::runtime_error {
 public:
     channel_closed() : std::runtime_error("weir: channel closed") {}
+};
+
+/// Thrown at the await of a task that waited on a weir::mutex, weir::semaphore or weir::notify
+/// destroyed while the task waited: the waiter's waker went with the primitive (a lost waker,
+/// reported as such by runtime::watch, the trace and the metrics), and instead of hanging forever
+/// the task resumes with this error. Destroying a primitive that tasks wait on is a bug of the
+/// program; this makes it visible where it happens.
+class wait_abandoned : public std::logic_error {
+public:
+    explicit wait_abandoned(const char* what_it_waited_on)
+        : std::logic_error(std::string("weir: the task waited on ") + what_it_waited_on +
+                           " that was destroyed while it waited (a lost waker)") {}
 };
 
 }  // namespace weir

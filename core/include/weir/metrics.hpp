@@ -42,6 +42,9 @@ struct runtime_metrics {
     std::uint64_t live_tasks = 0;
     /// Tasks spawned from threads that are not workers (runtime::spawn from main, ...).
     std::uint64_t remote_spawned = 0;
+    /// Tasks that lost their waker: they waited on a weir::mutex, weir::semaphore or
+    /// weir::notify that was destroyed meanwhile (and resumed with weir::wait_abandoned).
+    std::uint64_t lost_wakers = 0;
     std::vector<worker_metrics> per_worker;
 };
 

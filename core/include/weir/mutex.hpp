@@ -37,7 +37,8 @@ public:
     mutex() = default;
     mutex(const mutex&) = delete;
     mutex& operator=(const mutex&) = delete;
-    ~mutex() { lock_.quiesce(); }  // see spin_lock::quiesce
+    /// Tasks still waiting resume with weir::wait_abandoned (a lost waker, reported).
+    ~mutex() { detail::abandon_waiters(*this); }
 
     /// Waits for the lock; the guard releases it.
     task<mutex_guard> lock() {
@@ -64,6 +65,8 @@ public:
 private:
     friend class mutex_guard;
     friend struct detail::list_awaiter<mutex>;
+    template <class Q>
+    friend void detail::abandon_waiters(Q&) noexcept;
     static constexpr const char* waits_on_what = "a mutex";  // for task dumps
 
     void release() noexcept {

@@ -23,7 +23,8 @@ public:
     notify() = default;
     notify(const notify&) = delete;
     notify& operator=(const notify&) = delete;
-    ~notify() { lock_.quiesce(); }  // see spin_lock::quiesce
+    /// Tasks still waiting resume with weir::wait_abandoned (a lost waker, reported).
+    ~notify() { detail::abandon_waiters(*this); }
 
     /// Completes at the next notify_one (or at once if a permit is stored) or notify_waiters.
     /// An operation (detail/operation.hpp): the wait lives in the awaiting frame, no coroutine
@@ -53,6 +54,8 @@ public:
 
 private:
     friend struct detail::list_awaiter<notify>;
+    template <class Q>
+    friend void detail::abandon_waiters(Q&) noexcept;
     static constexpr const char* waits_on_what = "a notify";  // for task dumps
 
     bool try_acquire_locked(detail::list_waiter&) noexcept {

@@ -43,7 +43,8 @@ public:
     explicit semaphore(std::size_t permits) noexcept : permits_(permits) {}
     semaphore(const semaphore&) = delete;
     semaphore& operator=(const semaphore&) = delete;
-    ~semaphore() { lock_.quiesce(); }  // see spin_lock::quiesce
+    /// Tasks still waiting resume with weir::wait_abandoned (a lost waker, reported).
+    ~semaphore() { detail::abandon_waiters(*this); }
 
     /// Waits for n permits (n >= 1).
     task<semaphore_permit> acquire(std::size_t n = 1) {
@@ -77,6 +78,8 @@ public:
 
 private:
     friend struct detail::list_awaiter<semaphore>;
+    template <class Q>
+    friend void detail::abandon_waiters(Q&) noexcept;
     static constexpr const char* waits_on_what = "semaphore permits";  // for task dumps
 
     bool try_acquire_locked(detail::list_waiter& w) noexcept {

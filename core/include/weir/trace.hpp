@@ -22,7 +22,10 @@ enum class kind : std::uint8_t {
     /// A task was spawned. task: its id; a: the id of the task that spawned it (0: from outside
     /// a task); name: its name index (0: unnamed); location: index of "file:line" of the spawn.
     spawn,
-    /// A worker starts running task (one run of its ready coroutines).
+    /// A worker starts running task (one run of its ready coroutines). a: 1 if the task woke
+    /// itself (it yielded, or spent its budget, in its previous run: a self-wake). b: 1 + the
+    /// number of tasks queued on the worker, on the polls that read the clock; 0 on the others
+    /// (see "sparse stamping" in docs/observability.md).
     poll_begin,
     /// The run of task ends. a: 1 if the task completed in this run.
     poll_end,
@@ -41,6 +44,21 @@ enum class kind : std::uint8_t {
     io_completed,
     /// A task finished (task: its id). Recorded by the worker that ran its last poll.
     finish,
+    /// task lost its waker: what it waited on (name: "a notify", "a mutex", "semaphore
+    /// permits") was destroyed while it waited. It resumes with weir::wait_abandoned.
+    lost_waker,
+    /// An item went into a named stream stage (stream::stage): the stage pulled it from its
+    /// upstream. task: the task running the pipeline; name: the stage; b: items in so far.
+    stage_in,
+    /// An item came out of a named stream stage. task, name as stage_in; b: items out so far.
+    stage_out,
+    /// The number of tasks in flight in buffered, buffer_unordered, spawn_buffered or
+    /// for_each_concurrent changed. name: the stage it is in (stream::stage), or the adapter's
+    /// own name; b: tasks in flight (started and not yet handed out).
+    stage_in_flight,
+    /// The number of items queued in an mpsc channel changed (a send or a receive). name: the
+    /// channel's name (mpsc::channel(capacity, name); "mpsc" when unnamed); b: items queued.
+    channel_depth,
 };
 
 /// One event. 48 bytes; names are indices into log::names so that an event is plain data.
@@ -74,8 +92,37 @@ struct task_summary {
     std::uint64_t busy_ns = 0;       // time being run (poll_begin to poll_end)
     std::uint64_t scheduled_ns = 0;  // time runnable but waiting for a worker (wake to run)
     std::uint64_t idle_ns = 0;       // the rest of its life in the log: waiting for something
+    std::uint64_t wakes = 0;         // times it was woken by something else (wake events)
+    std::uint64_t self_wakes = 0;    // times it made itself runnable (yield, spent budget)
+    bool lost_waker = false;         // a lost_waker event names it
     bool finished = false;           // its finish is in the log
+
+    /// tokio-console's self-wake percentage, as a fraction: self-wakes among all its wake-ups
+    /// (0 when it was never woken).
+    double self_wake_ratio() const noexcept {
+        std::uint64_t all = wakes + self_wakes;
+        return all ? double(self_wakes) / double(all) : 0.0;
+    }
 };
+
+/// A problem seen in a log, as tokio-console's warnings (trace::warnings).
+struct task_warning {
+    enum class kind {
+        self_wakes,  // the task woke itself for more than the limit's share of its wake-ups
+        lost_waker,  // the task lost its waker (kind::lost_waker)
+    };
+    kind what = kind::self_wakes;
+    std::uint64_t task = 0;
+    std::string message;  // one line for people, with the task's name and spawn location
+};
+struct warning_limits {
+    /// tokio-console's default: a task that wakes itself more than half of the time.
+    double self_wake_ratio = 0.5;
+    /// Tasks woken fewer times than this are not judged on their self-wakes.
+    std::uint64_t min_wakes = 10;
+};
+/// The warnings a log shows, per task in order of first appearance.
+std::vector<task_warning> warnings(const log& l, const warning_limits& limits = {});
 
 /// Per-task figures from a log, in order of first appearance. A task's life in the log runs from
 /// its spawn (or first event) to its finish (or the log's last event). Events recorded inside a

@@ -19,6 +19,7 @@ public:
     explicit block_on_executor(runtime_core* rt);
     ~block_on_executor();
     void schedule(task_header* t, bool yield) noexcept override;
+    void lost_waker(task_header* t, const char* what) noexcept override;  // the runtime's
     /// Runs t until it completes, parking whenever it is not scheduled.
     void drive(task_header* t);
 

@@ -45,6 +45,9 @@ public:
     /// Queue t to be run. yield: t gave way voluntarily (yield_now, spent budget), so it goes
     /// to the back of a queue rather than into the LIFO slot.
     virtual void schedule(task_header* t, bool yield) noexcept = 0;
+    /// t waited on something (what: e.g. "a notify") that was destroyed with t's waker in it:
+    /// a lost waker, for the runtime to report (metrics, trace, watch). t is still alive.
+    virtual void lost_waker(task_header* t, const char* what) noexcept;
 
 protected:
     ~executor() = default;
@@ -119,6 +122,8 @@ inline void resume_and_drain(coro::coroutine_handle<> h) {
     }
 #endif
 }
+
+inline void executor::lost_waker(task_header*, const char*) noexcept {}
 
 class task_header : public list_hook {
 public:
@@ -211,6 +216,12 @@ private:
     const task_vtable* vt_;
     bool yielded_ = false;    // only touched by the running thread
     bool completed_ = false;  // only touched by the running thread
+
+public:
+    /// While tracing: the task requeued itself (yield, spent budget) since its last poll, which
+    /// its next poll_begin event reports as a self-wake. Written by the thread that requeues it
+    /// (the one running it), read by the next one to run it.
+    bool trace_self_woken = false;
 };
 
 inline void task_header::run() noexcept {

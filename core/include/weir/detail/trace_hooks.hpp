@@ -8,6 +8,10 @@
 #include <cstdint>
 #include <string_view>
 
+namespace weir::trace {
+enum class kind : std::uint8_t;  // weir/trace.hpp
+}
+
 namespace weir::detail {
 
 class runtime_core;
@@ -18,6 +22,11 @@ inline bool trace_any() noexcept { return tracing_runtimes.load(std::memory_orde
 
 /// Records an I/O completion of task (id) on rt, if rt traces.
 void trace_io_completed(runtime_core* rt, std::uint64_t task, std::int64_t result) noexcept;
+
+/// Records an event of kind k (lost_waker, stage_in, stage_out, stage_in_flight or
+/// channel_depth) with a name (a string that lives as long as the process: a literal or
+/// intern_name's) and a count, for the task running on this thread, if its runtime traces.
+void trace_named(trace::kind k, const char* name, std::uint64_t count) noexcept;
 
 /// A copy of name that lives as long as the process (task names outlive their tasks in traces
 /// and dumps). The same text gives the same pointer. Called once per named spawn.

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 
+#include "../errors.hpp"
 #include "intrusive_list.hpp"
 #include "leaf_waiter.hpp"
 #include "spin_lock.hpp"
@@ -19,6 +20,8 @@ struct list_waiter : leaf_waiter {
     std::size_t want = 1;  // semaphore permits asked for
     bool granted = false;
     bool waiting = false;
+    bool abandoned = false;            // the primitive was destroyed while we waited
+    list_waiter* next_lost = nullptr;  // abandon_waiters' list
     list_waiter() noexcept { hook.self = this; }
 };
 
@@ -65,6 +68,11 @@ struct list_awaiter : list_waiter {
     /// Call first in await_resume.
     void resumed() {
         waiting = false;
+        if (abandoned) {
+            abandoned = false;
+            disarm();
+            throw wait_abandoned(P::waits_on_what);
+        }
         if (granted) {
             if (scope_cancelled()) {
                 // Granted, but our scope was cancelled before we ran (a losing select branch):
@@ -99,5 +107,32 @@ struct list_awaiter : list_waiter {
         }
     }
 };
+
+/// For the destructor of a primitive P (as list_awaiter): the waiters still queued lost their
+/// waker with it. Each is unlinked under the lock and marked, then, with the lock released,
+/// unregistered from its cancellation scope (a cancel callback running meanwhile finds it
+/// unlinked and does nothing, and none can start after), reported to its runtime, and woken: it
+/// resumes with weir::wait_abandoned instead of hanging forever. Also waits out a waker still
+/// holding the lock (see spin_lock::quiesce).
+template <class P>
+void abandon_waiters(P& p) noexcept {
+    list_waiter* lost = nullptr;
+    p.lock_.lock();
+    while (auto* h = p.waiters_.pop_front()) {
+        list_waiter* w = h->self;
+        w->waiting = false;  // its destructor must not touch p
+        w->abandoned = true;
+        w->next_lost = lost;
+        lost = w;
+    }
+    p.lock_.unlock();
+    while (lost) {
+        list_waiter* w = lost;
+        lost = w->next_lost;  // read before the wake: the waiter may resume at once
+        w->disarm();
+        w->header->exec->lost_waker(w->header, P::waits_on_what);
+        w->wake();
+    }
+}
 
 }  // namespace weir::detail
