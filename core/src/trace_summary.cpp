@@ -15,7 +15,7 @@ std::vector<task_summary> summarize(const log& l) {
         std::size_t index;
         std::uint64_t first = 0, last = 0;
         std::uint64_t running_since = 0, runnable_since = 0, ended = 0;
-        bool running = false, runnable = false;
+        bool running = false, runnable = false, polled = false;
     };
     std::vector<task_summary> out;
     std::unordered_map<std::uint64_t, state> st;
@@ -43,7 +43,7 @@ std::vector<task_summary> summarize(const log& l) {
             }
             case kind::wake: {
                 state& s = get(e);
-                ++out[s.index].wakes;
+                if (s.polled) ++out[s.index].wakes;  // not its first scheduling
                 if (!s.running && !s.runnable) {
                     s.runnable = true;
                     s.runnable_since = e.ts_ns;
@@ -54,6 +54,7 @@ std::vector<task_summary> summarize(const log& l) {
                 state& s = get(e);
                 task_summary& t = out[s.index];
                 ++t.polls;
+                s.polled = true;
                 if (e.a == 1) {  // it requeued itself at the end of its last run: runnable since
                     ++t.self_wakes;
                     if (!s.runnable && s.ended) {

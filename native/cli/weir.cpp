@@ -7,8 +7,9 @@
 // start and hands its log and metrics over when it ends. Then the tool writes the Chrome
 // trace-event JSON (default trace.json; docs/observability.md shows how to open it) and prints
 // a summary: per-worker counters, and the busiest tasks with their polls and busy, scheduled and
-// idle time. While the program runs longer than a second, a progress line on stderr (only
-// when stderr is a terminal) shows the elapsed time and the events taken so far.
+// idle time (and self-wakes), then the warnings of trace::warnings (tasks that mostly wake
+// themselves, lost wakers). While the program runs longer than a second, a progress line on stderr
+// (only when stderr is a terminal) shows the elapsed time and the events taken so far.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -115,27 +116,36 @@ void print_summary(const weir::trace::log& l, const weir::runtime_metrics& m) {
             static_cast<unsigned long long>(w.overflows), static_cast<unsigned long long>(w.parks),
             static_cast<unsigned long long>(w.spawned), static_cast<double>(w.busy.count()) / 1e6);
     }
-    std::printf("runtime: %llu live tasks, %llu in the global queue, %llu spawned from outside\n",
-                static_cast<unsigned long long>(m.live_tasks),
-                static_cast<unsigned long long>(m.global_queue_depth),
-                static_cast<unsigned long long>(m.remote_spawned));
+    std::printf(
+        "runtime: %llu live tasks, %llu in the global queue, %llu spawned from outside, %llu lost "
+        "wakers\n",
+        static_cast<unsigned long long>(m.live_tasks),
+        static_cast<unsigned long long>(m.global_queue_depth),
+        static_cast<unsigned long long>(m.remote_spawned),
+        static_cast<unsigned long long>(m.lost_wakers));
 
     auto tasks = weir::trace::summarize(l);
     std::sort(tasks.begin(), tasks.end(),
               [](const auto& a, const auto& b) { return a.busy_ns > b.busy_ns; });
     std::size_t shown = std::min<std::size_t>(tasks.size(), 10);
-    std::printf("\nbusiest tasks (%zu of %zu):\n%-8s %-24s %-28s %7s %9s %12s %9s\n", shown,
+    std::printf("\nbusiest tasks (%zu of %zu):\n%-8s %-24s %-28s %7s %9s %12s %9s %6s\n", shown,
                 tasks.size(), "task", "name", "spawned at", "polls", "busy ms", "scheduled ms",
-                "idle ms");
+                "idle ms", "self%");
     for (std::size_t i = 0; i < shown; ++i) {
         const auto& t = tasks[i];
         std::string loc = t.location ? l.names[t.location] : "";
         if (auto slash = loc.rfind('/'); slash != std::string::npos) loc = loc.substr(slash + 1);
-        std::printf("%-8llu %-24.24s %-28.28s %7llu %9.3f %12.3f %9.3f\n",
+        std::printf("%-8llu %-24.24s %-28.28s %7llu %9.3f %12.3f %9.3f %5.0f%%\n",
                     static_cast<unsigned long long>(t.task), t.name ? l.names[t.name].c_str() : "-",
                     loc.empty() ? "-" : loc.c_str(), static_cast<unsigned long long>(t.polls),
-                    ms(t.busy_ns), ms(t.scheduled_ns), ms(t.idle_ns));
+                    ms(t.busy_ns), ms(t.scheduled_ns), ms(t.idle_ns), t.self_wake_ratio() * 100);
     }
+    auto ws = weir::trace::warnings(l);
+    if (ws.empty()) return;
+    std::printf("\nwarnings (%zu):\n", ws.size());
+    std::size_t shown_w = std::min<std::size_t>(ws.size(), 10);
+    for (std::size_t i = 0; i < shown_w; ++i) std::printf("  %s\n", ws[i].message.c_str());
+    if (ws.size() > shown_w) std::printf("  ... and %zu more\n", ws.size() - shown_w);
 }
 
 int trace_command(int argc, char** argv) {

@@ -225,7 +225,7 @@ TEST_CASE("trace_a_full_ring_drops_new_events_and_counts_them", "[trace]") {
     std::size_t recorded =
         static_cast<std::size_t>(std::count_if(l.events.begin(), l.events.end(), [](auto& e) {
             return e.worker == 0 && e.k != kind::poll_end;
-        }));  // ends are derived
+        }));                  // ends are derived
     CHECK(recorded == 1023);  // one slot is kept for the record of the gap
     CHECK(on_worker > recorded);
     // Taking empties the rings: recording goes on.
@@ -263,6 +263,21 @@ TEST_CASE("trace_chrome_json_follows_the_trace_event_format_rules", "[trace]") {
         n.notify_one();
         for (auto& h : hs) co_await h;
         co_await w;
+        // Counters of a named stage, its tasks in flight and a named channel.
+        auto [tx, rx] = weir::mpsc::channel<int>(4, "jobs \"queue\"");
+        co_await tx.send(1);
+        (void)co_await rx.recv();
+        (void)co_await weir::stream::iter(0, 8)
+            .stage("st\"age",
+                   [](auto s) {
+                       return std::move(s)
+                           .map([](int x) -> weir::task<int> {
+                               co_await weir::yield_now();
+                               co_return x;
+                           })
+                           .buffered(2);
+                   })
+            .collect();
     }()));
     auto l = rt.take_trace();
     std::string text = weir::trace::to_chrome_json(l);
@@ -323,6 +338,10 @@ TEST_CASE("trace_chrome_json_follows_the_trace_event_format_rules", "[trace]") {
     CHECK(phases["i"] > 0);
     for (const auto& [tid, ts] : last_ts) CHECK(named_thread[tid]);   // every track has a name
     CHECK(text.find("worker \\\"task\\\"\\n") != std::string::npos);  // names are escaped
+    CHECK(text.find("stage st\\\"age: items in") != std::string::npos);
+    CHECK(text.find("stage st\\\"age: items out") != std::string::npos);
+    CHECK(text.find("st\\\"age: tasks in flight") != std::string::npos);
+    CHECK(text.find("channel jobs \\\"queue\\\": items queued") != std::string::npos);
 }
 
 TEST_CASE("trace_take_into_an_existing_log_replaces_its_contents", "[trace]") {
@@ -420,4 +439,104 @@ TEST_CASE("trace_short_polls_share_the_stamps_around_them_and_a_long_poll_stays_
     CHECK(longest >= 32'000'000 / 16);
     CHECK(over_1ms >= 1);
     CHECK(over_1ms <= 16);
+}
+
+TEST_CASE("trace_poll_begin_marks_self_wakes_and_warnings_flag_a_task_that_mostly_wakes_itself",
+          "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing();
+    weir::notify n;
+    rt.block_on(weir_test::on_worker([](weir::notify& n) -> weir::task<void> {
+        auto yielder = weir::spawn_named("yielder", []() -> weir::task<void> {
+            for (int i = 0; i < 20; ++i) co_await weir::yield_now();
+        }());
+        auto waiter = weir::spawn_named("waiter", [](weir::notify& n) -> weir::task<void> {
+            for (int i = 0; i < 12; ++i) co_await n.notified();
+        }(n));
+        for (int i = 0; i < 12; ++i) {
+            co_await weir::yield_now();
+            n.notify_one();
+        }
+        co_await yielder;
+        co_await waiter;
+    }(n)));
+    rt.stop_tracing();
+    auto l = rt.take_trace();
+    auto sums = weir::trace::summarize(l);
+    const weir::trace::task_summary* y = nullptr;
+    const weir::trace::task_summary* w = nullptr;
+    for (const auto& s : sums) {
+        if (l.names[s.name] == "yielder") y = &s;
+        if (l.names[s.name] == "waiter") w = &s;
+    }
+    REQUIRE(y);
+    REQUIRE(w);
+    CHECK(y->self_wakes == 20);  // every yield, and nothing else woke it
+    CHECK(y->wakes == 0);        // its first scheduling, at the spawn, is no wake-up
+    CHECK(y->self_wake_ratio() == 1.0);
+    CHECK(w->self_wakes == 0);
+    CHECK(w->wakes >= 1);  // notifications that found it waiting (a stored permit wakes nobody)
+    std::map<std::uint64_t, weir::trace::task_warning> ws;  // the spawning task yields too
+    for (auto& x : weir::trace::warnings(l)) ws[x.task] = x;
+    REQUIRE(ws.count(y->task) == 1);
+    CHECK(ws[y->task].what == weir::trace::task_warning::kind::self_wakes);
+    CHECK(ws[y->task].message.find("\"yielder\"") != std::string::npos);
+    CHECK(ws[y->task].message.find("100%") != std::string::npos);
+    CHECK(ws.count(w->task) == 0);
+}
+
+TEST_CASE("trace_stage_events_count_items_in_and_out_and_the_tasks_in_flight", "[trace][stream]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing();
+    auto v = rt.block_on(weir_test::on_worker([]() -> weir::task<std::vector<int>> {
+        co_return co_await weir::stream::iter(0, 10)
+            .stage("evens",
+                   [](auto s) { return std::move(s).filter([](int x) { return x % 2 == 0; }); })
+            .stage("work",
+                   [](auto s) {
+                       return std::move(s)
+                           .map([](int x) -> weir::task<int> {
+                               co_await weir::yield_now();
+                               co_return x * 10;
+                           })
+                           .buffered(3);
+                   })
+            .collect();
+    }()));
+    rt.stop_tracing();
+    REQUIRE(v == std::vector<int>{0, 20, 40, 60, 80});
+    auto l = rt.take_trace();
+    std::map<std::string, std::vector<std::uint64_t>> in, out, flight;
+    for (const auto& e : l.events) {
+        if (e.k == kind::stage_in) in[l.names[e.name]].push_back(e.b);
+        if (e.k == kind::stage_out) out[l.names[e.name]].push_back(e.b);
+        if (e.k == kind::stage_in_flight) flight[l.names[e.name]].push_back(e.b);
+    }
+    CHECK(in["evens"] == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+    CHECK(out["evens"] == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+    CHECK(in["work"] == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+    CHECK(out["work"] == std::vector<std::uint64_t>{1, 2, 3, 4, 5});
+    REQUIRE(flight.count("work") == 1);  // named after the stage it is in
+    const auto& f = flight["work"];
+    CHECK(*std::max_element(f.begin(), f.end()) == 3);  // buffered(3): never more
+    CHECK(f.back() == 0);
+    CHECK(f.size() == 10);  // 5 starts and 5 hand-outs
+}
+
+TEST_CASE("trace_channel_depth_follows_sends_and_receives", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing();
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> {
+        auto [tx, rx] = weir::mpsc::channel<int>(4, "jobs");
+        for (int i = 0; i < 3; ++i) co_await tx.send(i);
+        for (int i = 0; i < 3; ++i) (void)co_await rx.recv();
+    }()));
+    rt.stop_tracing();
+    auto l = rt.take_trace();
+    std::vector<std::uint64_t> depth;
+    for (const auto& e : of_kind(l, kind::channel_depth)) {
+        CHECK(l.names[e.name] == "jobs");
+        depth.push_back(e.b);
+    }
+    CHECK(depth == std::vector<std::uint64_t>{1, 2, 3, 2, 1, 0});
 }

@@ -131,3 +131,96 @@ TEST_CASE("dump_tasks_lists_every_live_task_with_what_it_waits_on", "[dump]") {
     }
     CHECK(rt.dump_tasks() == "0 live tasks\n");
 }
+
+namespace {
+/// Waits (10 s at most) until the task dump shows a task waiting on `what`.
+bool until_dump_shows(weir::runtime& rt, const std::string& what) {
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until) {
+        if (rt.dump_tasks().find(what) != std::string::npos) return true;
+        std::this_thread::sleep_for(1ms);
+    }
+    return false;
+}
+}  // namespace
+
+TEST_CASE("lost_waker_a_primitive_destroyed_under_its_waiter_is_reported_and_the_waiter_resumes",
+          "[watch][trace]") {
+    weir::runtime rt(workers(2));
+    caught c;
+    rt.watch(collect_into(c, 10s));
+    rt.start_tracing();
+
+    auto* n = new weir::notify;
+    auto h1 = rt.spawn_named(
+        "notified", [](weir::notify* n) -> weir::task<void> { co_await n->notified(); }(n));
+    std::uint64_t id1 = h1.id();
+    REQUIRE(until_dump_shows(rt, "waiting on a notify"));
+    delete n;  // the waiter's waker goes with it
+    REQUIRE_THROWS_AS(rt.block_on(std::move(h1)), weir::wait_abandoned);
+
+    auto* s = new weir::semaphore(0);
+    auto h2 = rt.spawn_named("acquirer", [](weir::semaphore* s) -> weir::task<void> {
+        auto permit = co_await s->acquire(2);
+    }(s));
+    REQUIRE(until_dump_shows(rt, "waiting on semaphore permits"));
+    delete s;
+    try {
+        rt.block_on(std::move(h2));
+        FAIL("the waiter did not throw");
+    } catch (const weir::wait_abandoned& e) {
+        CHECK(std::string(e.what()).find("semaphore permits") != std::string::npos);
+    }
+
+    CHECK(rt.metrics().lost_wakers == 2);
+    rt.stop_tracing();
+    auto l = rt.take_trace();
+    std::vector<std::string> lost;
+    for (const auto& e : l.events)
+        if (e.k == weir::trace::kind::lost_waker) lost.push_back(l.names[e.name]);
+    CHECK(lost == std::vector<std::string>{"a notify", "semaphore permits"});
+    auto ws = weir::trace::warnings(l);
+    REQUIRE(ws.size() == 2);
+    CHECK(ws[0].what == weir::trace::task_warning::kind::lost_waker);
+    CHECK(ws[0].task == id1);
+
+    // The watcher reports each from its own thread, with the task's name and spawn location.
+    auto until = std::chrono::steady_clock::now() + 10s;
+    for (;;) {
+        {
+            std::lock_guard<std::mutex> g(c.m);
+            if (c.all.size() >= 2 || std::chrono::steady_clock::now() > until) break;
+        }
+        std::this_thread::sleep_for(1ms);
+    }
+    std::lock_guard<std::mutex> g(c.m);
+    REQUIRE(c.all.size() == 2);
+    CHECK(c.all[0].what == weir::warning::kind::lost_waker);
+    CHECK(c.all[0].task == id1);
+    CHECK(c.all[0].name == "notified");
+    CHECK(c.all[0].location.find("test_watch_dump.cpp:") != std::string::npos);
+    CHECK(c.all[0].message.find("lost its waker") != std::string::npos);
+    CHECK(c.all[1].name == "acquirer");
+}
+
+TEST_CASE("lost_waker_a_waiter_cancelled_after_its_primitive_is_gone_is_safe", "[watch]") {
+    // The destroyed primitive's waiters are unregistered from their cancellation scope before it
+    // goes: aborting the task afterwards must not reach into the freed primitive.
+    weir::runtime rt(workers(1));
+    auto* n = new weir::notify;
+    auto h = rt.spawn([](weir::notify* n) -> weir::task<int> {
+        bool abandoned = false;
+        try {
+            co_await n->notified();
+        } catch (const weir::wait_abandoned&) {
+            abandoned = true;
+        }
+        if (abandoned) co_await weir::sleep(1h);  // waits again, now on a timer
+        co_return 1;
+    }(n));
+    REQUIRE(until_dump_shows(rt, "waiting on a notify"));
+    delete n;
+    REQUIRE(until_dump_shows(rt, "waiting on a timer"));
+    h.abort();
+    REQUIRE_THROWS_AS(rt.block_on(std::move(h)), weir::operation_cancelled);
+}

@@ -16,14 +16,17 @@
 #include <memory>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <utility>
 
 #include "detail/intrusive_list.hpp"
 #include "detail/leaf_waiter.hpp"
 #include "detail/operation.hpp"
 #include "detail/spin_lock.hpp"
+#include "detail/trace_hooks.hpp"
 #include "errors.hpp"
 #include "task.hpp"
+#include "trace.hpp"
 
 namespace weir::mpsc {
 
@@ -44,10 +47,11 @@ namespace detail {
 
 template <class T>
 struct chan {
-    explicit chan(std::size_t cap) : capacity(cap) {}
+    chan(std::size_t cap, const char* n) : capacity(cap), name(n) {}
     spin_lock lock;
     std::deque<T> queue;
     std::size_t capacity;
+    const char* name;  // for the trace's channel_depth events (interned, or "mpsc")
     std::size_t senders = 1;
     bool receiver_alive = true;
     recv_op<T>* receiver = nullptr;
@@ -65,7 +69,13 @@ struct chan {
             s->delivered = true;
             to_wake = s;
         }
+        depth_changed_locked();
         return true;
+    }
+    /// Under lock, after the queue grew or shrank: one relaxed load while nothing traces.
+    void depth_changed_locked() noexcept {
+        if (weir::detail::trace_any())
+            weir::detail::trace_named(trace::kind::channel_depth, name, queue.size());
     }
 
     void add_sender() noexcept {
@@ -283,6 +293,7 @@ private:
         }
         if (c->queue.size() < c->capacity && c->blocked.empty()) {
             c->queue.push_back(std::move(value));
+            c->depth_changed_locked();
             delivered = true;
             return true;
         }
@@ -368,6 +379,7 @@ public:
             return false;
         }
         ch.queue.push_back(std::move(v));
+        ch.depth_changed_locked();
         ch.lock.unlock();
         return true;
     }
@@ -456,19 +468,21 @@ task<void> send_op<T>::run(sender<T> tx, T v) {
 }
 }  // namespace detail
 
-/// A bounded channel holding up to `capacity` values (capacity must be at least 1).
+/// A bounded channel holding up to `capacity` values (capacity must be at least 1). name: what
+/// the trace calls it (its channel_depth counter, docs/observability.md).
 template <class T>
-std::pair<sender<T>, receiver<T>> channel(std::size_t capacity) {
+std::pair<sender<T>, receiver<T>> channel(std::size_t capacity, std::string_view name = "mpsc") {
     if (capacity == 0)
         throw std::invalid_argument("weir::mpsc::channel: capacity must be at least 1");
-    auto c = std::make_shared<detail::chan<T>>(capacity);
+    auto c = std::make_shared<detail::chan<T>>(capacity, weir::detail::intern_name(name));
     return {sender<T>(c), receiver<T>(c)};
 }
 
-/// A channel without a bound: senders never wait (memory is the only limit).
+/// A channel without a bound: senders never wait (memory is the only limit). name: as channel's.
 template <class T>
-std::pair<unbounded_sender<T>, receiver<T>> unbounded_channel() {
-    auto c = std::make_shared<detail::chan<T>>(std::numeric_limits<std::size_t>::max());
+std::pair<unbounded_sender<T>, receiver<T>> unbounded_channel(std::string_view name = "mpsc") {
+    auto c = std::make_shared<detail::chan<T>>(std::numeric_limits<std::size_t>::max(),
+                                               weir::detail::intern_name(name));
     return {unbounded_sender<T>(sender<T>(c)), receiver<T>(c)};
 }
 

@@ -27,6 +27,7 @@
 #include "stream/scan.hpp"
 #include "stream/skip.hpp"
 #include "stream/spawn_buffered.hpp"
+#include "stream/stage.hpp"
 #include "stream/take.hpp"
 #include "stream/take_until.hpp"
 #include "stream/take_while.hpp"

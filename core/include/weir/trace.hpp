@@ -92,7 +92,7 @@ struct task_summary {
     std::uint64_t busy_ns = 0;       // time being run (poll_begin to poll_end)
     std::uint64_t scheduled_ns = 0;  // time runnable but waiting for a worker (wake to run)
     std::uint64_t idle_ns = 0;       // the rest of its life in the log: waiting for something
-    std::uint64_t wakes = 0;         // times it was woken by something else (wake events)
+    std::uint64_t wakes = 0;         // times something else woke it (after its first run)
     std::uint64_t self_wakes = 0;    // times it made itself runnable (yield, spent budget)
     bool lost_waker = false;         // a lost_waker event names it
     bool finished = false;           // its finish is in the log

@@ -14,9 +14,9 @@ namespace weir::stream {
 
 namespace detail {
 template <class S>
-generator<task_value_t<item_t<S>>> buffer_unordered_gen(S up, std::size_t n) {
+generator<task_value_t<item_t<S>>> buffer_unordered_gen(S up, std::size_t n, const char* name) {
     using U = task_value_t<item_t<S>>;
-    task_window<S, U> w(std::move(up), n, true);
+    task_window<S, U> w(std::move(up), n, true, name);
     for (;;) {
         w.fill(as_is{}, ignore_index{});
         if (w.src.error()) std::rethrow_exception(w.src.error());
@@ -36,7 +36,8 @@ generator<task_value_t<item_t<S>>> buffer_unordered_gen(S up, std::size_t n) {
 template <class D, class T>
 auto stream_base<D, T>::buffer_unordered(std::size_t n) && {
     detail::check_task_items<T>(n, "weir::stream::buffer_unordered");
-    return detail::buffer_unordered_gen<D>(moved_self(), n);
+    return detail::buffer_unordered_gen<D>(moved_self(), n,
+                                           detail::stage_name_or("buffer_unordered"));
 }
 
 }  // namespace weir::stream

@@ -21,6 +21,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/stage_name.hpp"
 #include "detail/task_window.hpp"
 #include "generator.hpp"
 
@@ -28,9 +29,9 @@ namespace weir::stream {
 
 namespace detail {
 template <class S>
-generator<task_value_t<item_t<S>>> buffered_gen(S up, std::size_t n) {
+generator<task_value_t<item_t<S>>> buffered_gen(S up, std::size_t n, const char* name) {
     using U = task_value_t<item_t<S>>;
-    task_window<S, U> w(std::move(up), n, false);
+    task_window<S, U> w(std::move(up), n, false, name);
     std::deque<std::size_t> order;  // slots in input order
     auto in_order = [&order](std::size_t i) { order.push_back(i); };
     for (;;) {
@@ -68,7 +69,7 @@ void check_task_items(std::size_t n, const char* what) {
 template <class D, class T>
 auto stream_base<D, T>::buffered(std::size_t n) && {
     detail::check_task_items<T>(n, "weir::stream::buffered");
-    return detail::buffered_gen<D>(moved_self(), n);
+    return detail::buffered_gen<D>(moved_self(), n, detail::stage_name_or("buffered"));
 }
 
 }  // namespace weir::stream

@@ -13,14 +13,15 @@
 #include <utility>
 
 #include "detail/invoke.hpp"
+#include "detail/stage_name.hpp"
 #include "detail/task_window.hpp"
 
 namespace weir::stream {
 
 namespace detail {
 template <class S, class F, class U>
-task<void> for_each_concurrent_task(S up, std::size_t n, F f) {
-    task_window<S, U> w(std::move(up), n, true);
+task<void> for_each_concurrent_task(S up, std::size_t n, F f, const char* name) {
+    task_window<S, U> w(std::move(up), n, true, name);
     auto make = [&f](item_t<S>&& x) { return std::invoke(f, std::move(x)); };
     for (;;) {
         w.fill(make, ignore_index{});
@@ -46,8 +47,8 @@ task<void> stream_base<D, T>::for_each_concurrent(std::size_t n, F f) && {
                   "weir::stream::for_each_concurrent: f must return a weir::task");
     if (n == 0)
         throw std::invalid_argument("weir::stream::for_each_concurrent: n must be at least 1");
-    return detail::for_each_concurrent_task<D, F, detail::task_value_t<R>>(moved_self(), n,
-                                                                           std::move(f));
+    return detail::for_each_concurrent_task<D, F, detail::task_value_t<R>>(
+        moved_self(), n, std::move(f), detail::stage_name_or("for_each_concurrent"));
 }
 
 }  // namespace weir::stream

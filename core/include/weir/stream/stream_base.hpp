@@ -19,6 +19,7 @@
 #include <concepts>
 #include <cstddef>
 #include <optional>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -132,6 +133,10 @@ public:
     /// Calls f(const x&) for each item and passes it on unchanged.
     template <class F>
     auto inspect(F f) &&;
+    /// Names the part of the pipeline build(upstream) makes, for the trace: its items in and
+    /// out, and the tasks in flight of a buffered stage inside it (stage.hpp).
+    template <class F>
+    auto stage(std::string_view name, F build) &&;
     /// Each item must arrive within d of being pulled, else the stream ends with weir::timed_out.
     template <class Rep, class Period>
     generator<T> timeout(std::chrono::duration<Rep, Period> d) &&;

@@ -23,7 +23,7 @@ generator<item_t<S>> take_until_gen(S up, cancellation_token token) {
     if (token.is_cancelled()) co_return;
     child_pool pool;
     pump<S> src(std::move(up), pool);
-    task_slots<void> watch(pool, 1, false);
+    task_slots<void> watch(pool, 1, false, nullptr);  // not reported: not a stage
     drain_on_exit guard{pool};
     std::size_t watcher = watch.start(token.cancelled());
     for (;;) {

@@ -17,7 +17,9 @@
 #include <variant>
 #include <vector>
 
+#include "../../detail/trace_hooks.hpp"
 #include "../../task.hpp"
+#include "../../trace.hpp"
 #include "child_coro.hpp"
 
 namespace weir::stream::detail {
@@ -36,8 +38,9 @@ public:
     };
 
     /// track_finished: record finished indices in completion order (see pop_finished).
-    task_slots(child_pool& pool, std::size_t n, bool track_finished)
-        : pool_(pool), capacity_(n), track_(track_finished) {}
+    /// name: what the trace calls the tasks in flight (stage_name.hpp); nullptr: not traced.
+    task_slots(child_pool& pool, std::size_t n, bool track_finished, const char* name)
+        : pool_(pool), capacity_(n), track_(track_finished), name_(name) {}
     task_slots(const task_slots&) = delete;
     task_slots& operator=(const task_slots&) = delete;
 
@@ -61,6 +64,8 @@ public:
         s.job = std::move(t);
         s.busy = true;
         ++pool_.busy;
+        if (name_ && weir::detail::trace_any())
+            weir::detail::trace_named(trace::kind::stage_in_flight, name_, in_use());
         pool_.start(s.child.get());
         return i;
     }
@@ -71,6 +76,8 @@ public:
         slots_[i]->value.reset();
         slots_[i]->error = nullptr;
         free_.push_back(i);  // capacity reserved in start
+        if (name_ && weir::detail::trace_any())
+            weir::detail::trace_named(trace::kind::stage_in_flight, name_, in_use());
     }
     /// With track_finished: the index of the job that finished first and was not popped yet.
     std::optional<std::size_t> pop_finished() noexcept {
@@ -125,6 +132,7 @@ private:
     child_pool& pool_;
     std::size_t capacity_;
     bool track_;
+    const char* name_;
     std::vector<std::unique_ptr<slot>> slots_;
     std::vector<std::size_t> free_;
     std::vector<std::size_t> finished_;  // ring buffer, one entry per slot

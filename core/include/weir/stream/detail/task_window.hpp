@@ -21,8 +21,9 @@ struct task_window {
     drain_on_exit guard;  // last member: runs first on destruction
 
     /// track_finished: record finished slots in completion order (unordered consumers).
-    task_window(S&& up, std::size_t n, bool track_finished)
-        : src(std::move(up), pool), slots(pool, n, track_finished), guard(pool) {}
+    /// name: the trace's name for its tasks in flight.
+    task_window(S&& up, std::size_t n, bool track_finished, const char* name)
+        : src(std::move(up), pool), slots(pool, n, track_finished, name), guard(pool) {}
 
     /// Starts tasks make(item) while a slot is free and the upstream answers at once; calls
     /// started(slot index) for each. The pump is asked only when a slot is free, so an item it
