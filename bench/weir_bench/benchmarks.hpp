@@ -34,20 +34,19 @@ inline constexpr std::size_t tcp_conns = 50;  // tcp_echo_loopback
 inline constexpr std::size_t tcp_rounds = 2'000;
 inline constexpr std::size_t tcp_msg = 64;
 
-/// With --trace or --trace-live (harness::tracing): tracing on for rt while this lives. The
-/// trace is taken (its events counted and dropped, the log reused so that no fresh pages are
-/// touched) after every iteration, or every millisecond by a thread of its own. Rings hold
-/// 2^19 events per worker, so that an iteration of any benchmark fits between two takes; a
-/// dropped event is reported on stderr.
+/// With --trace or --trace-live (harness::tracing): tracing on for rt while this lives.
+/// --trace: rings of 2^22 events (128 MiB) per worker, enough for every iteration of yield_many
+/// and spawn_many_local, taken once when the benchmark ends, so that nothing but the recording
+/// differs from a run without tracing. --trace-live: rings of 2^19 events, taken every
+/// millisecond by a thread of its own (its log reused, so no fresh pages are touched). Dropped
+/// events (a benchmark that records more than the rings hold) are reported on stderr.
 class traced {
 public:
     traced(const harness& h, weir::runtime& rt) : h_(h), rt_(rt) {
         if (h.trace() == harness::tracing::off) return;
-        rt_.start_tracing(std::size_t(1) << 19);
-        if (h.trace() == harness::tracing::between) {
-            h.after_iteration([this] { take(); });
-            return;
-        }
+        bool live = h.trace() == harness::tracing::live;
+        rt_.start_tracing(std::size_t(1) << (live ? 19 : 22));
+        if (!live) return;
         drain_ = std::thread([this] {
             while (!stop_.load()) {
                 take();
@@ -57,14 +56,13 @@ public:
     }
     ~traced() {
         if (h_.trace() == harness::tracing::off) return;
-        h_.after_iteration({});
         if (drain_.joinable()) {
             stop_ = true;
             drain_.join();
         }
         rt_.stop_tracing();
         take();
-        if (dropped_) std::fprintf(stderr, "#  trace: %zu events dropped\n", dropped_);
+        std::fprintf(stderr, "#  trace: %zu events taken, %zu dropped\n", events_, dropped_);
     }
     traced(const traced&) = delete;
 

@@ -10,8 +10,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <functional>
-#include <thread>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -26,24 +24,16 @@ struct check_failed : std::runtime_error {
 
 class harness {
 public:
-    /// How a benchmark is traced (docs/observability.md, "Overhead"): not at all; recording,
-    /// with the trace taken after every iteration, untimed (--trace: the cost of recording);
-    /// or recording with a thread taking it every millisecond (--trace-live: recording plus a
-    /// live reader competing for the same cores).
-    enum class tracing { off, between, live };
+    /// How a benchmark is traced (docs/observability.md, "What tracing costs"): not at all;
+    /// recording into rings that hold the whole benchmark, taken once at its end (--trace: the
+    /// cost of recording); or recording with a thread taking the trace every millisecond
+    /// (--trace-live: recording plus a live reader competing for the same cores).
+    enum class tracing { off, at_end, live };
 
     harness(std::string system, double scale, bool corrupt, tracing trace = tracing::off)
         : system_(std::move(system)), scale_(scale), corrupt_(corrupt), trace_(trace) {}
 
     tracing trace() const noexcept { return trace_; }
-    /// Work to do after every iteration, untimed (taking the trace, with --trace); empty: none.
-    /// Set by the benchmark that is running, and cleared by it.
-    void after_iteration(std::function<void()> f) const { after_ = std::move(f); }
-    /// --pause-ms: an untimed pause after every timed iteration. Taking a trace between
-    /// iterations (--trace) lets the workers park before the next one starts, which costs the
-    /// next iteration their wake-up; the baseline of an overhead measurement pauses as long, so
-    /// that both start every iteration from parked workers.
-    void pause_after_iteration(std::chrono::milliseconds p) { pause_ = p; }
 
     /// Runs f `warmup` times untimed, then the timed samples. f returns an optional extra
     /// metric per iteration; the medians of the times and of the extras are returned.
@@ -51,10 +41,7 @@ public:
     std::pair<double, std::optional<double>> run(const char* name, int warmup, int samples,
                                                  F&& f) const {
         int n = std::max(1, static_cast<int>(std::lround(samples * scale_)));
-        for (int i = 0; i < warmup; ++i) {
-            (void)f();
-            if (after_) after_();
-        }
+        for (int i = 0; i < warmup; ++i) (void)f();
         std::vector<double> times, extras;
         times.reserve(static_cast<std::size_t>(n));
         for (int i = 0; i < n; ++i) {
@@ -64,8 +51,6 @@ public:
             times.push_back(static_cast<double>(
                 std::chrono::duration_cast<std::chrono::nanoseconds>(dt).count()));
             if (e) extras.push_back(*e);
-            if (after_) after_();
-            if (pause_.count()) std::this_thread::sleep_for(pause_);
         }
         double med = median(times);
         std::printf("%s %s %.0f\n", system_.c_str(), name, med);
@@ -103,8 +88,6 @@ private:
     double scale_;
     bool corrupt_;
     tracing trace_;
-    mutable std::function<void()> after_;
-    std::chrono::milliseconds pause_{0};
 };
 
 }  // namespace weir_bench

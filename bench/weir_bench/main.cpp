@@ -3,16 +3,14 @@
 //
 //   weir-bench [--workers N] [--only a,b] [--scale F] [--name SYSTEM] [--list]
 //              [--corrupt-results] [--trace | --trace-live]
-//              [--pause-ms N]
 //
 // stdout: `SYSTEM benchmark median_ns_per_iteration` per benchmark, plus the derived lines
 // (timers_100k.lateness_mean, mpsc_throughput.per_msg, tcp_echo_loopback.per_rt); SYSTEM is
 // weir-wN unless --name says otherwise. stderr: n, min and max per benchmark. A failed result
 // check prints why and exits with status 1; bad arguments exit with status 2.
 // --corrupt-results makes every check see a wrong value (for the test that shows checks work).
-// --trace runs every benchmark with tracing on, the trace taken after every iteration (untimed);
+// --trace runs every benchmark with tracing on, into rings that hold it all, taken at its end;
 // --trace-live has a thread take it every millisecond instead (docs/observability.md).
-// --pause-ms N pauses N ms, untimed, after every timed iteration (the baseline for --trace).
 // The I/O driver is the runtime's automatic choice; WEIR_IO_BACKEND=asio measures the other one.
 #include <cstdio>
 #include <cstdlib>
@@ -31,8 +29,7 @@ const auto& all = weir_bench::all_benchmarks;
 [[noreturn]] void usage(const std::string& error) {
     std::fprintf(stderr,
                  "weir-bench: %s\nusage: weir-bench [--workers N] [--only a,b] [--scale F] "
-                 "[--name SYSTEM] [--list] [--corrupt-results] [--trace | --trace-live] "
-                 "[--pause-ms N]\n",
+                 "[--name SYSTEM] [--list] [--corrupt-results] [--trace | --trace-live]\n",
                  error.c_str());
     std::exit(2);
 }
@@ -52,7 +49,6 @@ int main(int argc, char** argv) {
     std::vector<std::string> only;
     bool corrupt = false;
     auto trace = weir_bench::harness::tracing::off;
-    long pause_ms = 0;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -83,13 +79,7 @@ int main(int argc, char** argv) {
             for (const entry& e : all) std::printf("%s\n", e.name);
             return 0;
         } else if (a == "--trace") {
-            trace = weir_bench::harness::tracing::between;
-        } else if (a == "--pause-ms") {
-            std::string v = value();
-            char* end = nullptr;
-            pause_ms = std::strtol(v.c_str(), &end, 10);
-            if (*end || pause_ms < 0 || pause_ms > 60000)
-                usage("--pause-ms wants a number from 0 to 60000, not " + v);
+            trace = weir_bench::harness::tracing::at_end;
         } else if (a == "--trace-live") {
             trace = weir_bench::harness::tracing::live;
         } else if (a == "--corrupt-results") {
@@ -102,7 +92,6 @@ int main(int argc, char** argv) {
     }
     if (name.empty()) name = "weir-w" + std::to_string(workers);
     weir_bench::harness h(name, scale, corrupt, trace);
-    h.pause_after_iteration(std::chrono::milliseconds(pause_ms));
     try {
         for (const entry& e : all) {
             bool wanted = only.empty();

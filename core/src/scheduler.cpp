@@ -119,6 +119,7 @@ bool runtime_core::submit(task_header* t) noexcept {
 }
 
 void runtime_core::trace_spawn(task_header* t) noexcept {
+    t->trace_unstarted = true;  // its first scheduling follows: not recorded as a wake-up
     promise_base* cur = this_thread.current;
     std::uint64_t parent = cur && cur->ctx.header ? cur->ctx.header->id : 0;
     worker* w = current_worker();
@@ -171,7 +172,8 @@ runtime_metrics runtime_core::metrics() noexcept {
 
 void runtime_core::lost_waker(task_header* t, const char* what) noexcept {
     lost_wakers_.fetch_add(1, std::memory_order_relaxed);
-    if (tracing()) trace_event(trace::kind::lost_waker, t->id, reinterpret_cast<std::uintptr_t>(what));
+    if (tracing())
+        trace_event(trace::kind::lost_waker, t->id, reinterpret_cast<std::uintptr_t>(what));
     try {
         std::lock_guard<std::mutex> g(watcher_lock_);
         if (!watcher_) return;
@@ -182,9 +184,10 @@ void runtime_core::lost_waker(task_header* t, const char* what) noexcept {
         x.location = t->file ? std::string(t->file) + ":" + std::to_string(t->line) : "";
         worker* w = current_worker();
         x.worker = w ? w->index : 0;
-        x.message = "task " + std::to_string(t->id) + (x.name.empty() ? "" : " \"" + x.name + "\"") +
-                    (x.location.empty() ? "" : " spawned at " + x.location) + " lost its waker: " +
-                    what + " it waited on was destroyed; it resumes with weir::wait_abandoned";
+        x.message =
+            "task " + std::to_string(t->id) + (x.name.empty() ? "" : " \"" + x.name + "\"") +
+            (x.location.empty() ? "" : " spawned at " + x.location) + " lost its waker: " + what +
+            " it waited on was destroyed; it resumes with weir::wait_abandoned";
         watcher_->post(std::move(x));
     } catch (...) {
         // Out of memory for the report: the count and the trace event still say it.
@@ -254,7 +257,7 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
     if (tracing()) {
         if (yield)
             t->trace_self_woken = true;  // we run it: the header is ours until it is queued
-        else
+        else if (!std::exchange(t->trace_unstarted, false))  // a spawn's start is no wake-up
             trace_event(trace::kind::wake, t->id, w ? w->index + 1 : 0);
     }
     if (w) {

@@ -4,7 +4,8 @@
 //   * each run of a task is a complete slice ("X": ts + dur) named after the task, from its
 //     poll_begin to its poll_end on that worker; a park is a slice "parked";
 //   * a wake-up is a flow arrow ("s" -> "f") from where it happened (inside the waking task's
-//     slice, or a marker slice on "other threads") to the woken task's next run; a steal is an
+//     slice, or a marker slice on "other threads") to the woken task's next run, and so is a
+//     spawn, to the spawned task's first run; a steal is an
 //     arrow from the victim's track to the thief's run of the stolen task. An arrow is written
 //     only once both ends are known, so every "s" has its "f";
 //   * spawns, timer firings, I/O completions and finishes are instant events ("i");
@@ -83,6 +84,7 @@ public:
                     if (e.location) args += ",\"spawned at\":\"" + esc(l_.names[e.location]) + "\"";
                     instant(e, tid, "spawn " + task_name(e), args);
                     if (e.name) names_[e.task] = e.name;
+                    pending[e.task].push_back(&e);  // an arrow to its first run
                     break;
                 }
                 case kind::poll_begin: {
@@ -215,17 +217,18 @@ private:
     /// A counter sample (track: its name, escaped; a counter track belongs to the process).
     void counter(const event& e, std::int64_t tid, const std::string& track, const char* arg,
                  std::uint64_t v) {
-        push(e.ts_ns, "{\"ph\":\"C\",\"pid\":1,\"tid\":" + std::to_string(tid) + ",\"ts\":" +
-                          us(e.ts_ns) + ",\"name\":\"" + track + "\",\"args\":{\"" + arg +
-                          "\":" + std::to_string(v) + "}}");
+        push(e.ts_ns, "{\"ph\":\"C\",\"pid\":1,\"tid\":" + std::to_string(tid) +
+                          ",\"ts\":" + us(e.ts_ns) + ",\"name\":\"" + track + "\",\"args\":{\"" +
+                          arg + "\":" + std::to_string(v) + "}}");
     }
     /// An arrow from a wake (or steal) to the run it led to.
     void flow(const event& from, const event& to, std::int64_t to_tid) {
         bool steal = from.k == kind::steal;
-        std::int64_t from_tid = steal
-                                    ? static_cast<std::int64_t>(from.a)
-                                    : (from.a ? static_cast<std::int64_t>(from.a) - 1 : other_tid_);
-        const char* name = steal ? "steal" : "wake";
+        std::int64_t from_tid = steal                   ? static_cast<std::int64_t>(from.a)
+                                : from.k == kind::spawn ? tid_of(from.worker)
+                                : from.a                ? static_cast<std::int64_t>(from.a) - 1
+                                                        : other_tid_;
+        const char* name = steal ? "steal" : from.k == kind::spawn ? "spawn" : "wake";
         std::uint64_t id = ++flow_id_;
         if (from_tid == other_tid_ || steal) {
             // No slice of the waker encloses this point: a marker slice anchors the arrow.

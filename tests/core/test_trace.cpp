@@ -127,16 +127,22 @@ TEST_CASE("trace_wake_names_the_waking_worker_or_an_outside_thread", "[trace]") 
         return e.task == waiter_id && e.a == 1 && e.b == 0;
     });
     CHECK(by_worker);
-    // A spawn from the main thread wakes its task from outside the workers.
-    auto h = rt.spawn([]() -> weir::task<void> { co_return; }());
+    // A notify from the main thread wakes its task from outside the workers; the spawn's own
+    // scheduling is no wake-up (the export draws its arrow from the spawn).
+    weir::notify n2;
+    auto h = rt.spawn([](weir::notify& n) -> weir::task<void> { co_await n.notified(); }(n2));
     std::uint64_t remote = h.id();
+    while (rt.dump_tasks().find("waiting on a notify") == std::string::npos)
+        std::this_thread::sleep_for(1ms);
+    n2.notify_one();
     rt.block_on(std::move(h));
     auto l2 = rt.take_trace();
-    auto w2 = of_kind(l2, kind::wake);
-    bool from_outside = std::any_of(w2.begin(), w2.end(), [&](auto& e) {
-        return e.task == remote && e.a == 0 && e.worker == -1;
-    });
-    CHECK(from_outside);
+    std::vector<weir::trace::event> w2;
+    for (const auto& e : of_kind(l2, kind::wake))
+        if (e.task == remote) w2.push_back(e);
+    REQUIRE(w2.size() == 1);
+    CHECK(w2[0].a == 0);
+    CHECK(w2[0].worker == -1);
 }
 
 TEST_CASE("trace_steal_records_victim_thief_and_count", "[trace]") {

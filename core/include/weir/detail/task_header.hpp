@@ -222,6 +222,8 @@ public:
     /// its next poll_begin event reports as a self-wake. Written by the thread that requeues it
     /// (the one running it), read by the next one to run it.
     bool trace_self_woken = false;
+    /// While tracing: spawned and not yet scheduled (its start records no wake event).
+    bool trace_unstarted = false;
 };
 
 inline void task_header::run() noexcept {
