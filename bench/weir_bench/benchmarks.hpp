@@ -34,19 +34,29 @@ inline constexpr std::size_t tcp_conns = 50;  // tcp_echo_loopback
 inline constexpr std::size_t tcp_rounds = 2'000;
 inline constexpr std::size_t tcp_msg = 64;
 
-/// With --trace or --trace-live (harness::tracing): tracing on for rt while this lives.
-/// --trace: rings of 2^22 events (128 MiB) per worker, enough for every iteration of yield_many
-/// and spawn_many_local, taken once when the benchmark ends, so that nothing but the recording
-/// differs from a run without tracing. --trace-live: rings of 2^19 events, taken every
-/// millisecond by a thread of its own (its log reused, so no fresh pages are touched). Dropped
-/// events (a benchmark that records more than the rings hold) are reported on stderr.
+/// With --trace or --trace-live (harness::tracing). --trace: the harness turns rt's tracing on
+/// for half of the samples (rings of 2^22 events, 128 MiB, per worker: enough for every traced
+/// iteration of yield_many and spawn_many_local, made before the first and taken once when the
+/// benchmark ends, so that nothing but the recording differs between the halves).
+/// --trace-live: on while this lives, rings of 2^19 events taken every millisecond by a thread
+/// of its own (its log reused, so no fresh pages are touched). Dropped events (a benchmark that
+/// records more than the rings hold) are reported on stderr.
 class traced {
 public:
     traced(const harness& h, weir::runtime& rt) : h_(h), rt_(rt) {
         if (h.trace() == harness::tracing::off) return;
         bool live = h.trace() == harness::tracing::live;
         rt_.start_tracing(std::size_t(1) << (live ? 19 : 22));
-        if (!live) return;
+        if (!live) {
+            rt_.stop_tracing();  // the rings stay; the harness switches recording per sample
+            h.tracing_switch([this](bool on) {
+                if (on)
+                    rt_.start_tracing();
+                else
+                    rt_.stop_tracing();
+            });
+            return;
+        }
         drain_ = std::thread([this] {
             while (!stop_.load()) {
                 take();
@@ -56,6 +66,7 @@ public:
     }
     ~traced() {
         if (h_.trace() == harness::tracing::off) return;
+        h_.tracing_switch({});
         if (drain_.joinable()) {
             stop_ = true;
             drain_.join();

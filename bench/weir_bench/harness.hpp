@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -25,15 +26,18 @@ struct check_failed : std::runtime_error {
 class harness {
 public:
     /// How a benchmark is traced (docs/observability.md, "What tracing costs"): not at all;
-    /// recording into rings that hold the whole benchmark, taken once at its end (--trace: the
-    /// cost of recording); or recording with a thread taking the trace every millisecond
-    /// (--trace-live: recording plus a live reader competing for the same cores).
-    enum class tracing { off, at_end, live };
+    /// paired (--trace: every sample is run twice in the same process, tracing off and on, in
+    /// alternating order, into rings that hold the whole benchmark and are taken at its end: the
+    /// cost of recording, with the machine's drift cancelled out); or live (--trace-live: on
+    /// throughout, a thread taking the trace every millisecond, competing for the same cores).
+    enum class tracing { off, paired, live };
 
     harness(std::string system, double scale, bool corrupt, tracing trace = tracing::off)
         : system_(std::move(system)), scale_(scale), corrupt_(corrupt), trace_(trace) {}
 
     tracing trace() const noexcept { return trace_; }
+    /// For --trace: how the benchmark turns its runtime's tracing on and off (empty: it cannot).
+    void tracing_switch(std::function<void(bool)> f) const { switch_ = std::move(f); }
 
     /// Runs f `warmup` times untimed, then the timed samples. f returns an optional extra
     /// metric per iteration; the medians of the times and of the extras are returned.
@@ -42,18 +46,36 @@ public:
                                                  F&& f) const {
         int n = std::max(1, static_cast<int>(std::lround(samples * scale_)));
         for (int i = 0; i < warmup; ++i) (void)f();
-        std::vector<double> times, extras;
+        std::vector<double> times, traced_times, extras;
         times.reserve(static_cast<std::size_t>(n));
-        for (int i = 0; i < n; ++i) {
+        auto timed = [&](std::vector<double>& into) {
             auto t0 = std::chrono::steady_clock::now();
             std::optional<double> e = f();
             auto dt = std::chrono::steady_clock::now() - t0;
-            times.push_back(static_cast<double>(
+            into.push_back(static_cast<double>(
                 std::chrono::duration_cast<std::chrono::nanoseconds>(dt).count()));
             if (e) extras.push_back(*e);
+        };
+        bool paired = trace_ == tracing::paired && switch_;
+        for (int i = 0; i < n; ++i) {
+            if (!paired) {
+                timed(times);
+                continue;
+            }
+            for (int pass = 0; pass < 2; ++pass) {
+                bool on = (pass == 0) == (i % 2 == 0);  // on first in even samples
+                switch_(on);
+                timed(on ? traced_times : times);
+                switch_(false);
+            }
         }
         double med = median(times);
         std::printf("%s %s %.0f\n", system_.c_str(), name, med);
+        if (paired) {
+            double on = median(traced_times);
+            std::printf("%s %s.traced %.0f\n%s %s.trace_overhead_pct %.1f\n", system_.c_str(),
+                        name, on, system_.c_str(), name, (on / med - 1.0) * 100.0);
+        }
         std::fflush(stdout);
         std::fprintf(stderr, "#  %s %s n=%zu min=%.0f max=%.0f\n", system_.c_str(), name,
                      times.size(), times.front(), times.back());
@@ -88,6 +110,7 @@ private:
     double scale_;
     bool corrupt_;
     tracing trace_;
+    mutable std::function<void(bool)> switch_;
 };
 
 }  // namespace weir_bench

@@ -9,7 +9,7 @@
 // weir-wN unless --name says otherwise. stderr: n, min and max per benchmark. A failed result
 // check prints why and exits with status 1; bad arguments exit with status 2.
 // --corrupt-results makes every check see a wrong value (for the test that shows checks work).
-// --trace runs every benchmark with tracing on, into rings that hold it all, taken at its end;
+// --trace runs every sample twice, tracing off and on, and prints both medians and the overhead;
 // --trace-live has a thread take it every millisecond instead (docs/observability.md).
 // The I/O driver is the runtime's automatic choice; WEIR_IO_BACKEND=asio measures the other one.
 #include <cstdio>
@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
             for (const entry& e : all) std::printf("%s\n", e.name);
             return 0;
         } else if (a == "--trace") {
-            trace = weir_bench::harness::tracing::at_end;
+            trace = weir_bench::harness::tracing::paired;
         } else if (a == "--trace-live") {
             trace = weir_bench::harness::tracing::live;
         } else if (a == "--corrupt-results") {

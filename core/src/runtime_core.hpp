@@ -51,6 +51,7 @@ struct alignas(64) worker {
     // unstamped.
     std::uint64_t trace_ts = 0, trace_last = 0;
     std::uint32_t trace_since = 0, trace_skip = 0;
+    trace_ring* ring = nullptr;  // this worker's trace ring, set before tracing first starts
 
     // Metrics (weir/metrics.hpp): written only by this worker, with relaxed load + store (a
     // plain increment), read by runtime::metrics() from any thread.
@@ -120,11 +121,20 @@ public:
     }
 
     // tracing (weir/trace.hpp)
-    void start_tracing(std::size_t events_per_worker) { trace_.start(events_per_worker); }
+    void start_tracing(std::size_t events_per_worker) {
+        trace_.prepare(events_per_worker);
+        // Each worker's ring, written once before recording first starts (the workers read it
+        // only after seeing tracing on, which the start publishes).
+        for (std::size_t i = 0; i < workers_.size(); ++i)
+            if (!workers_[i]->ring) workers_[i]->ring = &trace_.ring(i);
+        trace_.start();
+    }
     void stop_tracing() noexcept { trace_.stop(); }
     void take_trace(trace::log& into) { trace_.take(into); }
-    /// The recording sites' check: one relaxed load while no runtime traces.
-    bool tracing() const noexcept { return trace_any() && trace_.on(); }
+    /// The scheduler's recording sites' check: one load of this runtime's own flag, on its own
+    /// cache line (an acquire, a plain load on x86; it publishes the rings). Code in headers,
+    /// which does not know its runtime, checks the process-wide trace_any() first.
+    bool tracing() const noexcept { return trace_.on(); }
     /// Records an event of the calling thread that happens inside the current poll of its
     /// worker: it reuses that poll's stamp (tracer.hpp explains the cost rules).
     void trace_event(trace::kind k, std::uint64_t task, std::uint64_t a = 0,
@@ -149,23 +159,37 @@ public:
     /// neither while w's polls are short (tracer.hpp). a: 1 if the task woke itself
     /// (trace::kind::poll_begin).
     void trace_poll(worker& w, std::uint64_t task, std::uint64_t a) noexcept {
-        std::uint64_t ts = 0;
-        std::uint32_t depth = 0;
-        if (w.trace_skip == 0) {
-            ts = tracer::stamp();
-            depth = static_cast<std::uint32_t>(w.queue.len() + (w.lifo ? 1 : 0) + 1);
-            bool short_polls =
-                w.trace_last && ts - w.trace_last < trace_.short_poll_ticks() * (w.trace_since + 1);
-            w.trace_skip = short_polls ? sparse_stamp_every - 1 : 0;
-            w.trace_last = ts;
-            w.trace_since = 0;
-        } else {
+        if (w.trace_skip != 0) {  // the common case while polls are short: one word
             --w.trace_skip;
             ++w.trace_since;
+            w.trace_ts = 0;
+            tracer::record_short(*w.ring, trace::kind::poll_begin, a, task, 0);
+            return;
         }
+        trace_stamped_poll(w, task, a);
+    }
+    /// trace_poll's other case, out of line: it reads the clock and decides how many of the
+    /// next polls go unstamped.
+    [[gnu::noinline]] void trace_stamped_poll(worker& w, std::uint64_t task,
+                                              std::uint64_t a) noexcept {
+        std::uint64_t ts = tracer::stamp();
+        auto depth = static_cast<std::uint32_t>(w.queue.len() + (w.lifo ? 1 : 0) + 1);
+        bool short_polls =
+            w.trace_last && ts - w.trace_last < trace_.short_poll_ticks() * (w.trace_since + 1);
+        w.trace_skip = short_polls ? sparse_stamp_every - 1 : 0;
+        w.trace_last = ts;
+        w.trace_since = 0;
         w.trace_ts = ts;
         trace_.record(static_cast<std::ptrdiff_t>(w.index), ts, trace::kind::poll_begin, task, a,
                       depth);
+    }
+    /// Records an event of kind k (finish, wake) of task inside the current poll of the calling
+    /// thread: a word on a worker (small < 128 becomes its a), a long record elsewhere.
+    void trace_in_poll(trace::kind k, std::uint64_t task, std::uint64_t small) noexcept {
+        if (worker* w = current_worker())
+            tracer::record_short(*w->ring, k, small, task, w->trace_ts);
+        else
+            trace_.record(-1, 0, k, task, small, 0);
     }
     /// Records t's spawn (its parent is the task running on this thread, if any).
     void trace_spawn(task_header* t) noexcept;

@@ -133,7 +133,7 @@ void runtime_core::unregister(task_header* t) noexcept {
         std::lock_guard<spin_lock> lk(s.m);
         if (t->linked()) s.tasks.erase(t);
     }
-    if (tracing()) trace_event(trace::kind::finish, t->id);
+    if (tracing()) trace_in_poll(trace::kind::finish, t->id, 0);
 }
 
 runtime_metrics runtime_core::metrics() noexcept {
@@ -258,7 +258,7 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
         if (yield)
             t->trace_self_woken = true;  // we run it: the header is ours until it is queued
         else if (!std::exchange(t->trace_unstarted, false))  // a spawn's start is no wake-up
-            trace_event(trace::kind::wake, t->id, w ? w->index + 1 : 0);
+            trace_in_poll(trace::kind::wake, t->id, w ? w->index + 1 : 0);
     }
     if (w) {
         if (!yield) {

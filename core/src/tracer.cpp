@@ -19,9 +19,10 @@ std::uint64_t ns_since(std::chrono::steady_clock::time_point start) noexcept {
 }  // namespace
 
 tracer::tracer(std::size_t workers, std::chrono::steady_clock::time_point start)
-    : workers_(workers), start_(start), held_(workers + 1), open_poll_(workers + 1, 0), last_ns_(workers + 1, 0) {}
+    : workers_(workers), start_(start), held_(workers + 1), open_poll_(workers + 1, 0), last_ns_(workers + 1, 0),
+      decode_ts_(workers + 1, 0) {}
 
-void tracer::start(std::size_t events_per_ring) {
+void tracer::prepare(std::size_t events_per_ring) {
     std::lock_guard<std::mutex> g(control_);
     if (rings_.empty()) {
         std::size_t cap = 1024;
@@ -38,6 +39,11 @@ void tracer::start(std::size_t events_per_ring) {
         ns_per_tick_ = t1 > tick0_ ? double(n1 - ns0_) / double(t1 - tick0_) : 1.0;
         short_ticks_ = static_cast<std::uint64_t>(1000.0 / ns_per_tick_);
     }
+}
+
+void tracer::start() {
+    std::lock_guard<std::mutex> g(control_);
+    if (rings_.empty()) return;  // prepare first
     if (!on_.exchange(true, std::memory_order_release))
         tracing_runtimes.fetch_add(1, std::memory_order_relaxed);
 }
@@ -46,6 +52,34 @@ void tracer::stop() noexcept {
     std::lock_guard<std::mutex> g(control_);
     if (on_.exchange(false, std::memory_order_relaxed))
         tracing_runtimes.fetch_sub(1, std::memory_order_relaxed);
+}
+
+/// Turns a ring's words back into events (trace_ring.hpp has the format). A short record has no
+/// time: an unstamped poll's start gets 0 (fill_unstamped gives it one), any other the time of
+/// the record before it in the ring, i.e. of the poll it happened in.
+void tracer::decode(std::size_t ring, const std::vector<std::uint64_t>& words,
+                    std::vector<raw_event>& out) {
+    std::ptrdiff_t worker = ring < workers_ ? static_cast<std::ptrdiff_t>(ring) : -1;
+    std::uint64_t last = decode_ts_[ring];
+    for (std::size_t i = 0; i < words.size();) {
+        std::uint64_t w0 = words[i];
+        auto k = static_cast<std::uint8_t>(w0);
+        raw_event e;
+        if (w0 & long_bit) {
+            if (i + 4 > words.size()) break;  // cannot happen: records are published whole
+            e = raw_event{words[i + 1], words[i + 2], words[i + 3],
+                          raw_event::pack(static_cast<std::uint32_t>(w0 >> 16), k, worker)};
+            i += 4;
+        } else {
+            bool untimed_poll = k == static_cast<std::uint8_t>(trace::kind::poll_begin);
+            e = raw_event{untimed_poll ? 0 : last, w0 >> 16, (w0 >> 9) & 0x7f,
+                          raw_event::pack(0, k, worker)};
+            i += 1;
+        }
+        if (k != raw_site && k != raw_gap) last = e.ts;
+        out.push_back(e);
+    }
+    decode_ts_[ring] = last;
 }
 
 /// Gives the unstamped events of raw (ts 0, recorded by a worker in a sparse stretch) times:
@@ -128,7 +162,9 @@ void tracer::take(trace::log& out) {
         std::vector<raw_event>& raw = raw_;
         raw.swap(held_[r]);  // what the last take held back comes first
         held_[r].clear();
-        rings_[r]->drain(raw);
+        words_.clear();
+        rings_[r]->drain(words_);
+        decode(r, words_, raw);
         out.dropped += rings_[r]->take_dropped();
         if (r < workers_) fill_unstamped(raw, held_[r], final);
         out.events.reserve(out.events.size() + raw.size() * (r < workers_ ? 2 : 1));

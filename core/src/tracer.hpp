@@ -43,9 +43,11 @@ public:
     tracer(std::size_t workers, std::chrono::steady_clock::time_point start);
     ~tracer() { stop(); }
 
-    /// Turns recording on; the rings get events_per_ring slots (rounded up to a power of two) the
-    /// first time. Idempotent.
-    void start(std::size_t events_per_ring);
+    /// Makes the rings, the first time: events_per_ring slots each (rounded up to a power of
+    /// two; a slot is a word, an event one or four of them).
+    void prepare(std::size_t events_per_ring);
+    /// Turns recording on (after prepare). Idempotent.
+    void start();
     void stop() noexcept;
     bool on() const noexcept { return on_.load(std::memory_order_acquire); }  // rings_ made
 
@@ -60,34 +62,46 @@ public:
     }
 
     /// Records an event of worker w (>= 0) with timestamp ts (0: inside a poll left unstamped,
-    /// see sparse stamping above), or of another thread (w = -1, stamped here). Call only when
-    /// on().
+    /// see sparse stamping above), or of another thread (w = -1, stamped here). A long record
+    /// (trace_ring.hpp). Call only when on().
     void record(std::ptrdiff_t w, std::uint64_t ts, trace::kind k, std::uint64_t task,
                 std::uint64_t a, std::uint32_t b) noexcept {
-        std::uint64_t meta = raw_event::pack(b, static_cast<std::uint8_t>(k), w);
+        std::uint64_t head = static_cast<std::uint8_t>(k) | std::uint64_t(b) << 16;
         if (w >= 0) {
-            rings_[static_cast<std::size_t>(w)]->push(ts, task, a, meta);
+            rings_[static_cast<std::size_t>(w)]->push_long(head, ts, task, a);
         } else {
             std::lock_guard<spin_lock> g(outside_lock_);
-            rings_[workers_]->push(stamp(), task, a, meta);  // under the lock: in time order
+            rings_[workers_]->push_long(head, stamp(), task, a);  // under the lock: in time order
         }
     }
+    /// Records, in one word, an event of worker ring r that has no time of its own: an
+    /// unstamped poll's start, or an event inside the current poll (ts: that poll's stamp, used
+    /// only if the record must be long). small < 128 becomes the event's a.
+    static void record_short(trace_ring& r, trace::kind k, std::uint64_t small, std::uint64_t task,
+                             std::uint64_t ts) noexcept {
+        if (task < short_task_limit && small < 128) [[likely]]
+            r.push_short(short_record(static_cast<std::uint8_t>(k), small, task));
+        else
+            r.push_long(static_cast<std::uint8_t>(k), k == trace::kind::poll_begin ? 0 : ts, task,
+                        small);
+    }
+    trace_ring& ring(std::size_t worker) noexcept { return *rings_[worker]; }
     /// A spawn and the site record that follows it (kept together in the shared ring).
     void record_spawn(std::ptrdiff_t w, std::uint64_t ts, std::uint64_t task, std::uint64_t parent,
                       const char* name, const char* file, std::uint32_t line) noexcept {
-        std::uint64_t meta = raw_event::pack(0, static_cast<std::uint8_t>(trace::kind::spawn), w);
-        std::uint64_t site = raw_event::pack(line, raw_site, w);
+        std::uint64_t spawn = static_cast<std::uint8_t>(trace::kind::spawn);
+        std::uint64_t site = raw_site | std::uint64_t(line) << 16;
         auto n = reinterpret_cast<std::uintptr_t>(name);
         auto f = reinterpret_cast<std::uintptr_t>(file);
         if (w >= 0) {
             trace_ring& r = *rings_[static_cast<std::size_t>(w)];
-            r.push(ts, task, parent, meta);
-            r.push(ts, n, f, site);
+            r.push_long(spawn, ts, task, parent);
+            r.push_long(site, ts, n, f);
         } else {
             std::lock_guard<spin_lock> g(outside_lock_);
             ts = stamp();
-            rings_[workers_]->push(ts, task, parent, meta);
-            rings_[workers_]->push(ts, n, f, site);
+            rings_[workers_]->push_long(spawn, ts, task, parent);
+            rings_[workers_]->push_long(site, ts, n, f);
         }
     }
     /// Ticks under which a worker's mean poll counts as short (sparse stamping): 1 µs.
@@ -98,6 +112,8 @@ public:
 
 private:
     std::uint64_t to_ns(std::uint64_t ticks) const noexcept;
+    void decode(std::size_t ring, const std::vector<std::uint64_t>& words,
+                std::vector<raw_event>& out);
     static void fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>& held,
                                bool final);
 
@@ -118,6 +134,8 @@ private:
     std::vector<std::uint64_t> open_poll_;  // per ring: task of the poll still running, or 0
     std::vector<std::uint64_t> last_ns_;    // per ring: time of its last event taken
     std::vector<raw_event> raw_;            // take's scratch, kept to avoid regrowing it
+    std::vector<std::uint64_t> words_;      // take's scratch: a ring's words
+    std::vector<std::uint64_t> decode_ts_;  // per ring: time of its last record decoded
 };
 
 }  // namespace weir::detail

@@ -468,22 +468,41 @@ task<void> send_op<T>::run(sender<T> tx, T v) {
 }
 }  // namespace detail
 
-/// A bounded channel holding up to `capacity` values (capacity must be at least 1). name: what
-/// the trace calls it (its channel_depth counter, docs/observability.md).
+namespace detail {
 template <class T>
-std::pair<sender<T>, receiver<T>> channel(std::size_t capacity, std::string_view name = "mpsc") {
+std::pair<sender<T>, receiver<T>> make_channel(std::size_t capacity, const char* name) {
     if (capacity == 0)
         throw std::invalid_argument("weir::mpsc::channel: capacity must be at least 1");
-    auto c = std::make_shared<detail::chan<T>>(capacity, weir::detail::intern_name(name));
+    auto c = std::make_shared<chan<T>>(capacity, name);
     return {sender<T>(c), receiver<T>(c)};
 }
+}  // namespace detail
 
-/// A channel without a bound: senders never wait (memory is the only limit). name: as channel's.
+/// A bounded channel holding up to `capacity` values (capacity must be at least 1). The trace
+/// calls it "mpsc" (its channel_depth counter, docs/observability.md).
 template <class T>
-std::pair<unbounded_sender<T>, receiver<T>> unbounded_channel(std::string_view name = "mpsc") {
-    auto c = std::make_shared<detail::chan<T>>(std::numeric_limits<std::size_t>::max(),
-                                               weir::detail::intern_name(name));
-    return {unbounded_sender<T>(sender<T>(c)), receiver<T>(c)};
+std::pair<sender<T>, receiver<T>> channel(std::size_t capacity) {
+    return detail::make_channel<T>(capacity, "mpsc");
+}
+/// The same, named for the trace. Names are kept for the life of the process (as task names):
+/// use a fixed set of them, not one per channel.
+template <class T>
+std::pair<sender<T>, receiver<T>> channel(std::size_t capacity, std::string_view name) {
+    return detail::make_channel<T>(capacity, weir::detail::intern_name(name));
+}
+
+/// A channel without a bound: senders never wait (memory is the only limit).
+template <class T>
+std::pair<unbounded_sender<T>, receiver<T>> unbounded_channel() {
+    auto [tx, rx] = detail::make_channel<T>(std::numeric_limits<std::size_t>::max(), "mpsc");
+    return {unbounded_sender<T>(std::move(tx)), std::move(rx)};
+}
+/// The same, named for the trace (see channel).
+template <class T>
+std::pair<unbounded_sender<T>, receiver<T>> unbounded_channel(std::string_view name) {
+    auto [tx, rx] = detail::make_channel<T>(std::numeric_limits<std::size_t>::max(),
+                                            weir::detail::intern_name(name));
+    return {unbounded_sender<T>(std::move(tx)), std::move(rx)};
 }
 
 }  // namespace weir::mpsc
