@@ -72,8 +72,8 @@ session_recorder* session_recorder::start_if_installed(runtime_core* rt) {
 }
 
 session_recorder::session_recorder(runtime_core* rt, trace::session s) : rt_(rt), s_(std::move(s)) {
-    // 2^19 events (16 MiB) per worker: a worker polling a yielding task every 35 ns fills a
-    // quarter of it between two drains, so a tool's trace loses nothing to a busy runtime.
+    // 2^19 words (4 MiB) per worker: a worker polling a yielding task every 35 ns writes a
+    // ninth of it between two drains.
     rt_->start_tracing(std::size_t(1) << 19);
     drain_ = std::thread([this] {
         trace::log chunk;

@@ -91,8 +91,9 @@ public:
     }
 
     /// Starts recording trace events (weir/trace.hpp): each worker gets a ring of
-    /// events_per_worker events (rounded up to a power of two, made on the first call and kept),
-    /// and a full ring drops new events (counted in trace::log::dropped). Idempotent.
+    /// events_per_worker 64-bit words (rounded up to a power of two, made on the first call and
+    /// kept; a poll's start, a wake-up or a finish takes one word, other events four), and a
+    /// full ring drops new events (counted in trace::log::dropped). Idempotent.
     void start_tracing(std::size_t events_per_worker = std::size_t(1) << 16);
     /// Stops recording; what was recorded stays until take_trace.
     void stop_tracing() noexcept;
