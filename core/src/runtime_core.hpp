@@ -46,11 +46,11 @@ struct alignas(64) worker {
     std::uint32_t tick = 0;
     bool searching = false;
     std::uint32_t rng = 0;
-    // Tracing (tracer.hpp, sparse stamping): the stamp of the current poll (0: unstamped) or of
-    // the last park/unpark, the last real stamp, polls since it, and polls left to leave
-    // unstamped.
-    std::uint64_t trace_ts = 0, trace_last = 0;
-    std::uint32_t trace_since = 0, trace_skip = 0;
+    // Tracing (tracer.hpp, sparse stamping): the last stamp (of a poll, a park, an unpark, a
+    // steal; see in_poll_ts), the polls left unstamped after it (so the polls since it are
+    // trace_stretch + 1 when trace_skip is back at 0), and polls left to leave unstamped.
+    std::uint64_t trace_last = 0;
+    std::uint32_t trace_stretch = 0, trace_skip = 0;
     trace_ring* ring = nullptr;  // this worker's trace ring, set before tracing first starts
 
     // Metrics (weir/metrics.hpp): written only by this worker, with relaxed load + store (a
@@ -140,8 +140,14 @@ public:
     void trace_event(trace::kind k, std::uint64_t task, std::uint64_t a = 0,
                      std::uint32_t b = 0) noexcept {
         worker* w = current_worker();
-        trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0, k, task,
-                      a, b);
+        trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? in_poll_ts(*w) : 0, k,
+                      task, a, b);
+    }
+    /// The time of an event inside w's current poll: the poll's stamp, or 0 (interpolated when
+    /// taken) while the poll is one of a sparse stretch's unstamped ones, which is while
+    /// trace_skip has moved from the value the last stamp gave it.
+    static std::uint64_t in_poll_ts(const worker& w) noexcept {
+        return w.trace_skip == w.trace_stretch ? w.trace_last : 0;
     }
     /// Records an event that starts something on the calling thread (a park, a steal), with a
     /// fresh stamp; the worker's next poll is stamped too.
@@ -149,21 +155,19 @@ public:
                     std::uint32_t b = 0) noexcept {
         worker* w = current_worker();
         if (w) {
-            w->trace_ts = w->trace_last = tracer::stamp();
-            w->trace_since = w->trace_skip = 0;
+            w->trace_last = tracer::stamp();
+            w->trace_stretch = w->trace_skip = 0;
         }
-        trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0, k, task,
-                      a, b);
+        trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_last : 0, k,
+                      task, a, b);
     }
     /// Records the start of a poll of task (id) on w: stamped, with the depth of w's queue, or
     /// neither while w's polls are short (tracer.hpp). a: 1 if the task woke itself
     /// (trace::kind::poll_begin).
     void trace_poll(worker& w, std::uint64_t task, std::uint64_t a) noexcept {
         if (w.trace_skip != 0) {  // the common case while polls are short: one word
-            --w.trace_skip;
-            ++w.trace_since;
-            w.trace_ts = 0;
-            tracer::record_short(*w.ring, trace::kind::poll_begin, a, task, 0);
+            --w.trace_skip;       // in_poll_ts now gives 0
+            tracer::record_poll_short(*w.ring, a, task);
             return;
         }
         trace_stamped_poll(w, task, a);
@@ -175,11 +179,9 @@ public:
         std::uint64_t ts = tracer::stamp();
         auto depth = static_cast<std::uint32_t>(w.queue.len() + (w.lifo ? 1 : 0) + 1);
         bool short_polls =
-            w.trace_last && ts - w.trace_last < trace_.short_poll_ticks() * (w.trace_since + 1);
-        w.trace_skip = short_polls ? sparse_stamp_every - 1 : 0;
+            w.trace_last && ts - w.trace_last < trace_.short_poll_ticks() * (w.trace_stretch + 1);
+        w.trace_skip = w.trace_stretch = short_polls ? sparse_stamp_every - 1 : 0;
         w.trace_last = ts;
-        w.trace_since = 0;
-        w.trace_ts = ts;
         trace_.record(static_cast<std::ptrdiff_t>(w.index), ts, trace::kind::poll_begin, task, a,
                       depth);
     }
@@ -187,7 +189,7 @@ public:
     /// thread: a word on a worker (small < 128 becomes its a), a long record elsewhere.
     void trace_in_poll(trace::kind k, std::uint64_t task, std::uint64_t small) noexcept {
         if (worker* w = current_worker())
-            tracer::record_short(*w->ring, k, small, task, w->trace_ts);
+            tracer::record_short(*w->ring, k, small, task, in_poll_ts(*w));
         else
             trace_.record(-1, 0, k, task, small, 0);
     }

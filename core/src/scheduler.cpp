@@ -123,8 +123,13 @@ void runtime_core::trace_spawn(task_header* t) noexcept {
     promise_base* cur = this_thread.current;
     std::uint64_t parent = cur && cur->ctx.header ? cur->ctx.header->id : 0;
     worker* w = current_worker();
-    trace_.record_spawn(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? w->trace_ts : 0, t->id,
-                        parent, t->name, t->file, t->line);
+    if (w && parent && parent == w->current_task.load(std::memory_order_relaxed)) {
+        // Spawned by the task this worker polls: its time and parent are the poll's.
+        tracer::record_spawn_in_poll(*w->ring, t->id, t->name, t->file, t->line);
+        return;
+    }
+    trace_.record_spawn(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? in_poll_ts(*w) : 0,
+                        t->id, parent, t->name, t->file, t->line);
 }
 
 void runtime_core::unregister(task_header* t) noexcept {

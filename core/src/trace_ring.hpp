@@ -9,9 +9,9 @@
 //                                                        start (time 0), or an event inside a poll
 //                                                        (a wake-up, a finish: the poll's time)
 //   long (4 words):  kind | 1 << 8 | b << 16, ts, task, a
-// kind is a trace::kind or raw_site / raw_gap; small is 7 bits; task must be below 2^48 for a
-// short record (ids are sequential: a long record is used above that). The reader decodes the
-// words back into raw_events (tracer::take).
+// kind is a trace::kind or raw_site / raw_gap / raw_spawn_in_poll; small is 7 bits; task must be
+// below 2^48 for a short record (ids are sequential: a long record is used above that). The reader
+// decodes the words back into raw_events (tracer::take).
 #pragma once
 
 #include <atomic>
@@ -44,6 +44,9 @@ struct raw_event {
 inline constexpr std::uint8_t raw_site = 0xff;
 /// Where events were dropped (a full ring).
 inline constexpr std::uint8_t raw_gap = 0xfe;
+/// A spawn by the task being polled, long: ts = the task's id, task = its name, a = its file,
+/// b = its line; decoded into a spawn and its site (tracer::decode).
+inline constexpr std::uint8_t raw_spawn_in_poll = 0xfd;
 
 /// The word of a short record (see the file comment).
 inline constexpr std::uint64_t short_record(std::uint8_t kind, std::uint64_t small,

@@ -19,8 +19,13 @@ std::uint64_t ns_since(std::chrono::steady_clock::time_point start) noexcept {
 }  // namespace
 
 tracer::tracer(std::size_t workers, std::chrono::steady_clock::time_point start)
-    : workers_(workers), start_(start), held_(workers + 1), open_poll_(workers + 1, 0), last_ns_(workers + 1, 0),
-      decode_ts_(workers + 1, 0) {}
+    : workers_(workers),
+      start_(start),
+      held_(workers + 1),
+      open_poll_(workers + 1, 0),
+      last_ns_(workers + 1, 0),
+      decode_ts_(workers + 1, 0),
+      decode_poll_(workers + 1, 0) {}
 
 void tracer::prepare(std::size_t events_per_ring) {
     std::lock_guard<std::mutex> g(control_);
@@ -65,6 +70,17 @@ void tracer::decode(std::size_t ring, const std::vector<std::uint64_t>& words,
         std::uint64_t w0 = words[i];
         auto k = static_cast<std::uint8_t>(w0);
         raw_event e;
+        if (k == raw_spawn_in_poll) {  // a spawn and its site, at the time of the poll
+            if (i + 4 > words.size()) break;
+            auto line = static_cast<std::uint32_t>(w0 >> 16);
+            out.push_back(raw_event{
+                last, words[i + 1], decode_poll_[ring],
+                raw_event::pack(0, static_cast<std::uint8_t>(trace::kind::spawn), worker)});
+            out.push_back(raw_event{last, words[i + 2], words[i + 3],
+                                    raw_event::pack(line, raw_site, worker)});
+            i += 4;
+            continue;
+        }
         if (w0 & long_bit) {
             if (i + 4 > words.size()) break;  // cannot happen: records are published whole
             e = raw_event{words[i + 1], words[i + 2], words[i + 3],
@@ -77,6 +93,7 @@ void tracer::decode(std::size_t ring, const std::vector<std::uint64_t>& words,
             i += 1;
         }
         if (k != raw_site && k != raw_gap) last = e.ts;
+        if (k == static_cast<std::uint8_t>(trace::kind::poll_begin)) decode_poll_[ring] = e.task;
         out.push_back(e);
     }
     decode_ts_[ring] = last;
@@ -87,8 +104,7 @@ void tracer::decode(std::size_t ring, const std::vector<std::uint64_t>& words,
 /// and every other event gets the time of the poll it happened in. A run with no stamped event
 /// after it yet is moved to held (the next take bounds it), unless final: then it ends at the
 /// last stamp.
-void tracer::fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>& held,
-                            bool final) {
+void tracer::fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>& held, bool final) {
     auto unstamped = [&](std::size_t x) {
         return raw[x].k() == raw_site || (raw[x].ts == 0 && raw[x].k() != raw_gap);
     };

@@ -85,6 +85,21 @@ public:
             r.push_long(static_cast<std::uint8_t>(k), k == trace::kind::poll_begin ? 0 : ts, task,
                         small);
     }
+    /// record_short for an unstamped poll's start (self: 1 if a self-wake).
+    static void record_poll_short(trace_ring& r, std::uint64_t self, std::uint64_t task) noexcept {
+        if (task < short_task_limit) [[likely]]
+            r.push_short(
+                short_record(static_cast<std::uint8_t>(trace::kind::poll_begin), self, task));
+        else
+            r.push_long(static_cast<std::uint8_t>(trace::kind::poll_begin), 0, task, self);
+    }
+    /// A spawn by the task worker ring r is polling, in one record of four words
+    /// (raw_spawn_in_poll): its time and its parent are those of the poll, found when decoding.
+    static void record_spawn_in_poll(trace_ring& r, std::uint64_t task, const char* name,
+                                     const char* file, std::uint32_t line) noexcept {
+        r.push_long(raw_spawn_in_poll | std::uint64_t(line) << 16, task,
+                    reinterpret_cast<std::uintptr_t>(name), reinterpret_cast<std::uintptr_t>(file));
+    }
     trace_ring& ring(std::size_t worker) noexcept { return *rings_[worker]; }
     /// A spawn and the site record that follows it (kept together in the shared ring).
     void record_spawn(std::ptrdiff_t w, std::uint64_t ts, std::uint64_t task, std::uint64_t parent,
@@ -131,11 +146,12 @@ private:
     std::uint64_t tick0_ = 0, ns0_ = 0;
     double ns_per_tick_ = 1.0;
     std::vector<std::vector<raw_event>> held_;  // per ring: unstamped events awaiting a bound
-    std::vector<std::uint64_t> open_poll_;  // per ring: task of the poll still running, or 0
-    std::vector<std::uint64_t> last_ns_;    // per ring: time of its last event taken
-    std::vector<raw_event> raw_;            // take's scratch, kept to avoid regrowing it
-    std::vector<std::uint64_t> words_;      // take's scratch: a ring's words
-    std::vector<std::uint64_t> decode_ts_;  // per ring: time of its last record decoded
+    std::vector<std::uint64_t> open_poll_;      // per ring: task of the poll still running, or 0
+    std::vector<std::uint64_t> last_ns_;        // per ring: time of its last event taken
+    std::vector<raw_event> raw_;                // take's scratch, kept to avoid regrowing it
+    std::vector<std::uint64_t> words_;          // take's scratch: a ring's words
+    std::vector<std::uint64_t> decode_ts_;      // per ring: time of its last record decoded
+    std::vector<std::uint64_t> decode_poll_;    // per ring: task of its last poll_begin decoded
 };
 
 }  // namespace weir::detail

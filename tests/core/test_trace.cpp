@@ -229,13 +229,13 @@ TEST_CASE("trace_a_full_ring_drops_new_events_and_counts_them", "[trace]") {
     std::size_t on_worker = static_cast<std::size_t>(
         std::count_if(l.events.begin(), l.events.end(), [](auto& e) { return e.worker == 0; }));
     // The ring holds 1024 words (core/src/trace_ring.hpp): an unstamped poll, a wake-up or a
-    // finish takes one, a stamped poll four, a spawn eight. Ends are derived, not recorded.
+    // finish takes one, a stamped poll four, a spawn four or eight. Ends are derived.
     std::size_t recorded = 0, words = 0;
     for (const auto& e : l.events) {
         if (e.worker != 0 || e.k == kind::poll_end) continue;
         ++recorded;
-        bool one_word = (e.k == kind::poll_begin && e.b == 0) || e.k == kind::wake ||
-                        e.k == kind::finish;
+        bool one_word =
+            (e.k == kind::poll_begin && e.b == 0) || e.k == kind::wake || e.k == kind::finish;
         words += e.k == kind::spawn ? 8 : one_word ? 1 : 4;
     }
     CHECK(words <= 1023);  // one word is kept for the record of the gap
