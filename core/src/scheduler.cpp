@@ -122,9 +122,12 @@ void runtime_core::trace_spawn(task_header* t) noexcept {
     t->trace_unstarted = true;  // its first scheduling follows: not recorded as a wake-up
     promise_base* cur = this_thread.current;
     std::uint64_t parent = cur && cur->ctx.header ? cur->ctx.header->id : 0;
-    worker* w = current_worker();
+    worker* w = trace_worker();
+    if (w) trace_flush_if(*w);
+    // Spawned by the task this worker polls, whose poll_begin is in this session's part of the
+    // ring (trace_resync records a poll begun before the session): the spawn's time and parent
+    // are the poll's.
     if (w && parent && parent == w->current_task.load(std::memory_order_relaxed)) {
-        // Spawned by the task this worker polls: its time and parent are the poll's.
         tracer::record_spawn_in_poll(*w->ring, t->id, t->name, t->file, t->line);
         return;
     }
@@ -138,7 +141,12 @@ void runtime_core::unregister(task_header* t) noexcept {
         std::lock_guard<spin_lock> lk(s.m);
         if (t->linked()) s.tasks.erase(t);
     }
-    if (tracing()) trace_in_poll(trace::kind::finish, t->id, 0);
+    if (tracing()) {
+        trace_in_poll(trace::kind::finish, t->id, 0);
+        // A task's end reaches the ring at once: whoever joins it may take the trace as soon
+        // as it wakes.
+        if (worker* w = current_worker()) trace_flush_if(*w);
+    }
 }
 
 runtime_metrics runtime_core::metrics() noexcept {
@@ -342,6 +350,7 @@ void runtime_core::run_worker(worker& w) {
         }
         park_worker(w);
     }
+    trace_flush_if(w);  // its last records reach the ring before the final take
     this_thread.runtime = nullptr;
     this_thread.worker = nullptr;
 }
@@ -423,7 +432,10 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
 
 void runtime_core::park_worker(worker& w) {
     if (w.lifo || !w.queue.empty()) return;
-    if (tracing()) trace_mark(trace::kind::park, 0);
+    if (tracing())
+        trace_mark(trace::kind::park, 0);  // writes the waiting short records first
+    else
+        trace_flush_if(w);  // left waiting by a stop_tracing (only this worker touches them)
     w.parks.add();
     std::int64_t now = now_ns();
     w.busy_ns.add(
@@ -551,8 +563,14 @@ void trace_named(trace::kind k, const char* name, std::uint64_t count) noexcept 
     if (!rt || !rt->tracing()) return;
     promise_base* cur = this_thread.current;
     std::uint64_t task = cur && cur->ctx.header ? cur->ctx.header->id : 0;
-    rt->trace_event(k, task, reinterpret_cast<std::uintptr_t>(name),
-                    static_cast<std::uint32_t>(std::min<std::uint64_t>(count, UINT32_MAX)));
+    auto a = reinterpret_cast<std::uintptr_t>(name);
+    auto b = static_cast<std::uint32_t>(std::min<std::uint64_t>(count, UINT32_MAX));
+    // A channel's depth is a level that tasks on every worker change: it needs the time of
+    // the change itself (the time of the poll it happens in would misorder the levels).
+    if (k == trace::kind::channel_depth)
+        rt->trace_mark(k, task, a, b);
+    else
+        rt->trace_event(k, task, a, b);
 }
 
 // ---- the non-template entry points used by the headers ----

@@ -3,8 +3,9 @@
 // ring drops the new record and counts it, so a reader that falls behind loses the newest events,
 // never corrupts older ones.
 //
-// Records are one word or four (what a record costs is mostly the memory it writes: a yielding
-// task polls every 35 ns here, and at 32 bytes per poll the ring's cache misses alone were 4%):
+// Records are one word or four (a yielding task polls every 35 ns here, and writing 32 bytes per
+// poll cost as much as all the rest of the recording). A worker's short records reach the ring
+// in batches (runtime_core.hpp, trace_buf):
 //   short (1 word):  kind | small << 9 | task << 16     no time of its own: an unstamped poll's
 //                                                        start (time 0), or an event inside a poll
 //                                                        (a wake-up, a finish: the poll's time)
@@ -61,22 +62,26 @@ public:
     explicit trace_ring(std::size_t capacity_pow2)
         : mask_(capacity_pow2 - 1), words_(new std::uint64_t[capacity_pow2]()) {}  // touched now
 
-    /// A short record: one store and the publishing store.
-    void push_short(std::uint64_t word) noexcept {
+    /// n short records (a worker's trace_buf, runtime_core.hpp), with one room check and one
+    /// publication for all of them.
+    void push_words(const std::uint64_t* words, std::uint64_t n) noexcept {
         std::uint64_t t = tail_.load(std::memory_order_relaxed);  // we are the only writer
-        if (t - head_seen_ > mask_ - 5) {                         // nearly full: see room
-            if (!room(t, 1)) return;
+        if (t - head_seen_ + n + 1 > mask_ + 1 || gap_) {         // see room
+            if (!room(t, n)) {
+                dropped_.fetch_add(n - 1, std::memory_order_relaxed);  // room counted one
+                return;
+            }
             t = tail_.load(std::memory_order_relaxed);
         }
-        words_[t & mask_] = word;
-        tail_.store(t + 1, std::memory_order_release);
+        for (std::uint64_t i = 0; i < n; ++i) words_[(t + i) & mask_] = words[i];
+        tail_.store(t + n, std::memory_order_release);
     }
-    /// A long record: four stores, written in place (built on the stack and copied, the narrow
-    /// stores stalled the wide loads of the copy), and the publishing store.
+    /// A long record, written in place (built on the stack and copied, the narrow stores
+    /// stalled the wide loads of the copy).
     void push_long(std::uint64_t head, std::uint64_t ts, std::uint64_t task,
                    std::uint64_t a) noexcept {
         std::uint64_t t = tail_.load(std::memory_order_relaxed);
-        if (t - head_seen_ > mask_ - 5) {
+        if (t - head_seen_ + 5 > mask_ + 1 || gap_) {
             if (!room(t, 4)) return;
             t = tail_.load(std::memory_order_relaxed);
         }
@@ -98,14 +103,16 @@ public:
     }
 
 private:
-    /// The slow path, where the ring looked nearly full: reads the reader's position again.
+    /// The slow path, where the ring looked nearly full or a gap record is due: reads the
+    /// reader's position again.
     /// A record of n words needs n free words plus one kept for a gap record; without them it
     /// is dropped and counted. After drops, the first record with room is preceded by a gap
     /// record (short, raw_gap), so that the reader does not take the time between the events
     /// around it for one long poll.
     bool room(std::uint64_t t, std::uint64_t n) noexcept {
         head_seen_ = head_.load(std::memory_order_acquire);
-        if (t - head_seen_ + n + 1 > mask_ + 1) {
+        std::uint64_t need = n + (gap_ ? 1 : 0);  // and one more word kept for a later gap
+        if (t - head_seen_ + need + 1 > mask_ + 1) {
             dropped_.fetch_add(1, std::memory_order_relaxed);
             gap_ = true;
             return false;

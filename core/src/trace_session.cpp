@@ -95,9 +95,9 @@ void session_recorder::finish() noexcept {
     stop_ = true;
     if (drain_.joinable()) drain_.join();
     try {
+        rt_->stop_tracing();  // first: the last take then bounds the held-back polls too
         trace::log last;
         drain_once(last);
-        rt_->stop_tracing();
         runtime_metrics m = rt_->metrics();
         s_.collect(std::move(all_), m);
     } catch (...) {

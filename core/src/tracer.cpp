@@ -25,7 +25,8 @@ tracer::tracer(std::size_t workers, std::chrono::steady_clock::time_point start)
       open_poll_(workers + 1, 0),
       last_ns_(workers + 1, 0),
       decode_ts_(workers + 1, 0),
-      decode_poll_(workers + 1, 0) {}
+      decode_poll_(workers + 1, 0),
+      fill_last_(workers + 1, 0) {}
 
 void tracer::prepare(std::size_t events_per_ring) {
     std::lock_guard<std::mutex> g(control_);
@@ -49,8 +50,10 @@ void tracer::prepare(std::size_t events_per_ring) {
 void tracer::start() {
     std::lock_guard<std::mutex> g(control_);
     if (rings_.empty()) return;  // prepare first
-    if (!on_.exchange(true, std::memory_order_release))
-        tracing_runtimes.fetch_add(1, std::memory_order_relaxed);
+    if (on_.load(std::memory_order_relaxed)) return;
+    gen_.fetch_add(1, std::memory_order_relaxed);  // published by the store below
+    on_.store(true, std::memory_order_release);
+    tracing_runtimes.fetch_add(1, std::memory_order_relaxed);
 }
 
 void tracer::stop() noexcept {
@@ -92,7 +95,12 @@ void tracer::decode(std::size_t ring, const std::vector<std::uint64_t>& words,
                           raw_event::pack(0, k, worker)};
             i += 1;
         }
-        if (k != raw_site && k != raw_gap) last = e.ts;
+        if (k == raw_gap) {  // what came before is no guide to what follows
+            last = 0;
+            decode_poll_[ring] = 0;
+        } else if (k != raw_site) {
+            last = e.ts;
+        }
         if (k == static_cast<std::uint8_t>(trace::kind::poll_begin)) decode_poll_[ring] = e.task;
         out.push_back(e);
     }
@@ -103,13 +111,17 @@ void tracer::decode(std::size_t ring, const std::vector<std::uint64_t>& words,
 /// the unstamped polls of a run between two stamped events share the time between them evenly,
 /// and every other event gets the time of the poll it happened in. A run with no stamped event
 /// after it yet is moved to held (the next take bounds it), unless final: then it ends at the
-/// last stamp.
-void tracer::fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>& held, bool final) {
+/// last stamp. last_io: the stamp before raw's first event (kept from the previous take, which
+/// held back the run raw starts with), and after the call the stamp before what was held.
+void tracer::fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>& held, bool final,
+                            std::uint64_t& last_io) {
+    // A spawn's site record goes with its spawn.
     auto unstamped = [&](std::size_t x) {
-        return raw[x].k() == raw_site || (raw[x].ts == 0 && raw[x].k() != raw_gap);
+        while (x > 0 && raw[x].k() == raw_site) --x;
+        return raw[x].ts == 0 && raw[x].k() != raw_gap;
     };
     std::size_t i = 0, n = raw.size();
-    std::uint64_t last = 0;  // the stamp before the current run (0: none, or a gap since)
+    std::uint64_t last = last_io;  // the stamp before the current run (0: none, or a gap since)
     while (i < n) {
         if (!unstamped(i)) {
             last = raw[i].k() == raw_gap ? 0 : raw[i].ts;
@@ -122,6 +134,7 @@ void tracer::fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>&
         if (j == n && !final) {
             held.assign(raw.begin() + static_cast<std::ptrdiff_t>(i), raw.end());
             raw.resize(i);
+            last_io = last;
             return;
         }
         // Bounds: the stamps around the run; a gap or the end leaves only the one before it.
@@ -137,6 +150,7 @@ void tracer::fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>&
         }
         i = j;
     }
+    last_io = last;
 }
 
 std::uint64_t tracer::to_ns(std::uint64_t ticks) const noexcept {
@@ -182,7 +196,13 @@ void tracer::take(trace::log& out) {
         rings_[r]->drain(words_);
         decode(r, words_, raw);
         out.dropped += rings_[r]->take_dropped();
-        if (r < workers_) fill_unstamped(raw, held_[r], final);
+        if (r < workers_) fill_unstamped(raw, held_[r], final, fill_last_[r]);
+        // A spawn whose site record is not published yet waits for it (the next take).
+        if (!final && !raw.empty() &&
+            raw.back().k() == static_cast<std::uint8_t>(trace::kind::spawn)) {
+            held_[r].insert(held_[r].begin(), raw.back());
+            raw.pop_back();
+        }
         out.events.reserve(out.events.size() + raw.size() * (r < workers_ ? 2 : 1));
         for (const raw_event& x : raw) {
             if (x.k() == raw_site) {  // name and location of the spawn just before it

@@ -50,6 +50,9 @@ public:
     void start();
     void stop() noexcept;
     bool on() const noexcept { return on_.load(std::memory_order_acquire); }  // rings_ made
+    /// How many times recording started: a worker that sees a new value after on() begins its
+    /// part of the new session with a gap record and a fresh stamp (runtime_core::trace_resync).
+    std::uint32_t gen() const noexcept { return gen_.load(std::memory_order_relaxed); }
 
     /// A clock reading in ticks (see the file comment).
     static std::uint64_t stamp() noexcept {
@@ -73,25 +76,6 @@ public:
             std::lock_guard<spin_lock> g(outside_lock_);
             rings_[workers_]->push_long(head, stamp(), task, a);  // under the lock: in time order
         }
-    }
-    /// Records, in one word, an event of worker ring r that has no time of its own: an
-    /// unstamped poll's start, or an event inside the current poll (ts: that poll's stamp, used
-    /// only if the record must be long). small < 128 becomes the event's a.
-    static void record_short(trace_ring& r, trace::kind k, std::uint64_t small, std::uint64_t task,
-                             std::uint64_t ts) noexcept {
-        if (task < short_task_limit && small < 128) [[likely]]
-            r.push_short(short_record(static_cast<std::uint8_t>(k), small, task));
-        else
-            r.push_long(static_cast<std::uint8_t>(k), k == trace::kind::poll_begin ? 0 : ts, task,
-                        small);
-    }
-    /// record_short for an unstamped poll's start (self: 1 if a self-wake).
-    static void record_poll_short(trace_ring& r, std::uint64_t self, std::uint64_t task) noexcept {
-        if (task < short_task_limit) [[likely]]
-            r.push_short(
-                short_record(static_cast<std::uint8_t>(trace::kind::poll_begin), self, task));
-        else
-            r.push_long(static_cast<std::uint8_t>(trace::kind::poll_begin), 0, task, self);
     }
     /// A spawn by the task worker ring r is polling, in one record of four words
     /// (raw_spawn_in_poll): its time and its parent are those of the poll, found when decoding.
@@ -130,11 +114,12 @@ private:
     void decode(std::size_t ring, const std::vector<std::uint64_t>& words,
                 std::vector<raw_event>& out);
     static void fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>& held,
-                               bool final);
+                               bool final, std::uint64_t& last_io);
 
     // Read by every recording site: a line of their own, away from the runtime's written
     // fields (a shared line made each check a miss with 2 workers).
     alignas(64) std::atomic<bool> on_{false};
+    std::atomic<std::uint32_t> gen_{0};  // starts so far (see gen)
     std::size_t workers_;
     std::vector<std::unique_ptr<trace_ring>> rings_;  // workers_ + 1, made once
     std::uint64_t short_ticks_ = 1000;
@@ -152,6 +137,7 @@ private:
     std::vector<std::uint64_t> words_;          // take's scratch: a ring's words
     std::vector<std::uint64_t> decode_ts_;      // per ring: time of its last record decoded
     std::vector<std::uint64_t> decode_poll_;    // per ring: task of its last poll_begin decoded
+    std::vector<std::uint64_t> fill_last_;      // per ring: the stamp before its held-back run
 };
 
 }  // namespace weir::detail

@@ -101,6 +101,7 @@ struct chan {
             h->self->wake();
         }
         queue.clear();
+        depth_changed_locked();
         lock.unlock();
     }
 };

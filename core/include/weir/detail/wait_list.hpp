@@ -21,6 +21,7 @@ struct list_waiter : leaf_waiter {
     bool granted = false;
     bool waiting = false;
     bool abandoned = false;            // the primitive was destroyed while we waited
+    bool cancel_seen = false;          // on_cancel ran before we were queued (under the lock)
     list_waiter* next_lost = nullptr;  // abandon_waiters' list
     list_waiter() noexcept { hook.self = this; }
 };
@@ -59,10 +60,25 @@ struct list_awaiter : list_waiter {
             p->lock_.unlock();
             return false;
         }
+        p->lock_.unlock();
+        // Registered with the cancellation scope before anyone can see us in the queue: a
+        // destructor that finds us there (abandon_waiters) can then unregister us without
+        // racing with this registration. A cancellation arriving before we are queued leaves
+        // cancel_seen for the check below.
+        arm(&on_cancel);
+        p->lock_.lock();
+        if (cancel_seen) {
+            p->lock_.unlock();
+            cancelled = true;  // resume at once; await_resume throws
+            return false;
+        }
+        if (p->waiters_.empty() && p->try_acquire_locked(*this)) {  // freed meanwhile
+            p->lock_.unlock();
+            return false;
+        }
         p->waiters_.push_back(&hook);
         waiting = true;
         p->lock_.unlock();
-        arm(&on_cancel);
         return true;
     }
     /// Call first in await_resume.
@@ -99,6 +115,8 @@ struct list_awaiter : list_waiter {
         if (mine) {
             p->waiters_.erase(&self->hook);
             p->grant_locked();  // leaving the head of the queue may unblock the next waiter
+        } else {
+            self->cancel_seen = true;  // not queued yet (or already served: then unused)
         }
         p->lock_.unlock();
         if (mine) {
