@@ -51,13 +51,8 @@ struct alignas(64) worker {
     // trace_stretch + 1 when trace_skip is back at 0), and polls left to leave unstamped.
     std::uint64_t trace_last = 0;
     std::uint32_t trace_stretch = 0, trace_skip = 0;
-    trace_ring* ring = nullptr;  // this worker's trace ring, set before tracing first starts
-    // Short records (one word) wait here and go to the ring together, before the next long
-    // record, when 32 are waiting, when a task finishes and when the worker parks: a ring
-    // write per record (its room check, its publication) was most of a short record's cost.
-    std::uint32_t trace_buf_n = 0;
+    trace_ring* ring = nullptr;   // this worker's trace ring, set before tracing first starts
     std::uint32_t trace_gen = 0;  // the tracer's gen when this worker last synced with it
-    std::uint64_t trace_buf[32];
 
     // Metrics (weir/metrics.hpp): written only by this worker, with relaxed load + store (a
     // plain increment), read by runtime::metrics() from any thread.
@@ -146,7 +141,6 @@ public:
     void trace_event(trace::kind k, std::uint64_t task, std::uint64_t a = 0,
                      std::uint32_t b = 0) noexcept {
         worker* w = trace_worker();
-        if (w) trace_flush_if(*w);
         trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? in_poll_ts(*w) : 0, k,
                       task, a, b);
     }
@@ -163,28 +157,13 @@ public:
     /// during it), that poll is recorded as beginning now, so that what happens in it has a
     /// poll to belong to. (From trace_poll, the new poll is not current yet.)
     [[gnu::noinline]] void trace_resync(worker& w) noexcept {
-        if (w.trace_buf_n == std::size(w.trace_buf)) trace_flush(w);
-        w.trace_buf[w.trace_buf_n++] = short_record(raw_gap, 0, 0);
-        trace_flush(w);
+        w.ring->push_short(short_record(raw_gap, 0, 0));
         w.trace_gen = trace_.gen();
         w.trace_last = tracer::stamp();
         w.trace_skip = w.trace_stretch = 0;
         if (std::uint64_t cur = w.current_task.load(std::memory_order_relaxed))
             trace_.record(static_cast<std::ptrdiff_t>(w.index), w.trace_last,
                           trace::kind::poll_begin, cur, 0, 0);
-    }
-    /// Appends a short record of w (trace_buf).
-    static void trace_short(worker& w, std::uint64_t word) noexcept {
-        w.trace_buf[w.trace_buf_n] = word;
-        if (++w.trace_buf_n == std::size(w.trace_buf)) trace_flush(w);
-    }
-    /// Writes w's waiting short records to its ring.
-    [[gnu::noinline]] static void trace_flush(worker& w) noexcept {
-        w.ring->push_words(w.trace_buf, w.trace_buf_n);
-        w.trace_buf_n = 0;
-    }
-    static void trace_flush_if(worker& w) noexcept {
-        if (w.trace_buf_n) trace_flush(w);
     }
     /// The time of an event inside w's current poll: the poll's stamp, or 0 (interpolated when
     /// taken) while the poll is one of a sparse stretch's unstamped ones, which is while
@@ -198,7 +177,6 @@ public:
                     std::uint32_t b = 0) noexcept {
         worker* w = trace_worker();
         if (w) {
-            trace_flush_if(*w);
             w->trace_last = tracer::stamp();
             w->trace_stretch = w->trace_skip = 0;
         }
@@ -214,11 +192,10 @@ public:
         if (w.trace_skip != 0) {  // the common case while polls are short: one word
             --w.trace_skip;       // in_poll_ts now gives 0
             if (task < short_task_limit) [[likely]] {
-                trace_short(
-                    w, short_record(static_cast<std::uint8_t>(trace::kind::poll_begin), a, task));
+                w.ring->push_short(
+                    short_record(static_cast<std::uint8_t>(trace::kind::poll_begin), a, task));
                 return;
             }
-            trace_flush(w);
             trace_.record(static_cast<std::ptrdiff_t>(w.index), 0, trace::kind::poll_begin, task, a,
                           0);
             return;
@@ -229,7 +206,6 @@ public:
     /// next polls go unstamped.
     [[gnu::noinline]] void trace_stamped_poll(worker& w, std::uint64_t task,
                                               std::uint64_t a) noexcept {
-        trace_flush_if(w);
         std::uint64_t ts = tracer::stamp();
         auto depth = static_cast<std::uint32_t>(w.queue.len() + (w.lifo ? 1 : 0) + 1);
         bool short_polls =
@@ -244,10 +220,9 @@ public:
     void trace_in_poll(trace::kind k, std::uint64_t task, std::uint64_t small) noexcept {
         worker* w = trace_worker();
         if (w && task < short_task_limit && small < 128) [[likely]] {
-            trace_short(*w, short_record(static_cast<std::uint8_t>(k), small, task));
+            w->ring->push_short(short_record(static_cast<std::uint8_t>(k), small, task));
             return;
         }
-        if (w) trace_flush_if(*w);
         trace_.record(w ? static_cast<std::ptrdiff_t>(w->index) : -1, w ? in_poll_ts(*w) : 0, k,
                       task, small, 0);
     }

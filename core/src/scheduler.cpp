@@ -123,7 +123,6 @@ void runtime_core::trace_spawn(task_header* t) noexcept {
     promise_base* cur = this_thread.current;
     std::uint64_t parent = cur && cur->ctx.header ? cur->ctx.header->id : 0;
     worker* w = trace_worker();
-    if (w) trace_flush_if(*w);
     // Spawned by the task this worker polls, whose poll_begin is in this session's part of the
     // ring (trace_resync records a poll begun before the session): the spawn's time and parent
     // are the poll's.
@@ -141,12 +140,7 @@ void runtime_core::unregister(task_header* t) noexcept {
         std::lock_guard<spin_lock> lk(s.m);
         if (t->linked()) s.tasks.erase(t);
     }
-    if (tracing()) {
-        trace_in_poll(trace::kind::finish, t->id, 0);
-        // A task's end reaches the ring at once: whoever joins it may take the trace as soon
-        // as it wakes.
-        if (worker* w = current_worker()) trace_flush_if(*w);
-    }
+    if (tracing()) trace_in_poll(trace::kind::finish, t->id, 0);
 }
 
 runtime_metrics runtime_core::metrics() noexcept {
@@ -350,7 +344,6 @@ void runtime_core::run_worker(worker& w) {
         }
         park_worker(w);
     }
-    trace_flush_if(w);  // its last records reach the ring before the final take
     this_thread.runtime = nullptr;
     this_thread.worker = nullptr;
 }
@@ -432,10 +425,7 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
 
 void runtime_core::park_worker(worker& w) {
     if (w.lifo || !w.queue.empty()) return;
-    if (tracing())
-        trace_mark(trace::kind::park, 0);  // writes the waiting short records first
-    else
-        trace_flush_if(w);  // left waiting by a stop_tracing (only this worker touches them)
+    if (tracing()) trace_mark(trace::kind::park, 0);
     w.parks.add();
     std::int64_t now = now_ns();
     w.busy_ns.add(

@@ -4,8 +4,7 @@
 // never corrupts older ones.
 //
 // Records are one word or four (a yielding task polls every 35 ns here, and writing 32 bytes per
-// poll cost as much as all the rest of the recording). A worker's short records reach the ring
-// in batches (runtime_core.hpp, trace_buf):
+// poll cost as much as all the rest of the recording):
 //   short (1 word):  kind | small << 9 | task << 16     no time of its own: an unstamped poll's
 //                                                        start (time 0), or an event inside a poll
 //                                                        (a wake-up, a finish: the poll's time)
@@ -62,19 +61,15 @@ public:
     explicit trace_ring(std::size_t capacity_pow2)
         : mask_(capacity_pow2 - 1), words_(new std::uint64_t[capacity_pow2]()) {}  // touched now
 
-    /// n short records (a worker's trace_buf, runtime_core.hpp), with one room check and one
-    /// publication for all of them.
-    void push_words(const std::uint64_t* words, std::uint64_t n) noexcept {
+    /// A short record: a store of the word and the publishing store.
+    void push_short(std::uint64_t word) noexcept {
         std::uint64_t t = tail_.load(std::memory_order_relaxed);  // we are the only writer
-        if (t - head_seen_ + n + 1 > mask_ + 1 || gap_) {         // see room
-            if (!room(t, n)) {
-                dropped_.fetch_add(n - 1, std::memory_order_relaxed);  // room counted one
-                return;
-            }
+        if (t - head_seen_ + 2 > mask_ + 1 || gap_) {             // see room
+            if (!room(t, 1)) return;
             t = tail_.load(std::memory_order_relaxed);
         }
-        for (std::uint64_t i = 0; i < n; ++i) words_[(t + i) & mask_] = words[i];
-        tail_.store(t + n, std::memory_order_release);
+        words_[t & mask_] = word;
+        tail_.store(t + 1, std::memory_order_release);
     }
     /// A long record, written in place (built on the stack and copied, the narrow stores
     /// stalled the wide loads of the copy).
