@@ -35,12 +35,12 @@ inline constexpr std::size_t tcp_rounds = 2'000;
 inline constexpr std::size_t tcp_msg = 64;
 
 /// With --trace or --trace-live (harness::tracing). --trace: the harness turns rt's tracing on
-/// for half of the samples (rings of 2^22 events, 128 MiB, per worker: enough for every traced
+/// for half of the samples (rings of 2^22 words, 32 MiB, per worker: enough for every traced
 /// iteration of yield_many and spawn_many_local, made before the first and taken once when the
 /// benchmark ends, so that nothing but the recording differs between the halves).
-/// --trace-live: on while this lives, rings of 2^19 events taken every millisecond by a thread
-/// of its own (its log reused, so no fresh pages are touched). Dropped events (a benchmark that
-/// records more than the rings hold) are reported on stderr.
+/// --trace-live: on while this lives, rings of 2^19 words emptied every 2 ms by a thread
+/// of its own with runtime::collect_trace, as the `weir trace` tool does, and taken at the end.
+/// Dropped events (a benchmark that records more than the rings hold) are reported on stderr.
 class traced {
 public:
     traced(const harness& h, weir::runtime& rt) : h_(h), rt_(rt) {
@@ -59,8 +59,8 @@ public:
         }
         drain_ = std::thread([this] {
             while (!stop_.load()) {
-                take();
-                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                rt_.collect_trace();
+                std::this_thread::sleep_for(std::chrono::milliseconds(2));
             }
         });
     }

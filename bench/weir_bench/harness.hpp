@@ -73,8 +73,8 @@ public:
         std::printf("%s %s %.0f\n", system_.c_str(), name, med);
         if (paired) {
             double on = median(traced_times);
-            std::printf("%s %s.traced %.0f\n%s %s.trace_overhead_pct %.1f\n", system_.c_str(),
-                        name, on, system_.c_str(), name, (on / med - 1.0) * 100.0);
+            std::printf("%s %s.traced %.0f\n%s %s.trace_overhead_pct %.1f\n", system_.c_str(), name,
+                        on, system_.c_str(), name, (on / med - 1.0) * 100.0);
         }
         std::fflush(stdout);
         std::fprintf(stderr, "#  %s %s n=%zu min=%.0f max=%.0f\n", system_.c_str(), name,

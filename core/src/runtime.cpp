@@ -61,6 +61,7 @@ trace::log runtime::take_trace() {
     return l;
 }
 void runtime::take_trace(trace::log& into) { core_->take_trace(into); }
+std::uint64_t runtime::collect_trace() { return core_->collect_trace(); }
 
 const char* runtime::io_backend() const noexcept {
     detail::io_driver* io = core_->io();

@@ -132,6 +132,7 @@ public:
     }
     void stop_tracing() noexcept { trace_.stop(); }
     void take_trace(trace::log& into) { trace_.take(into); }
+    std::uint64_t collect_trace() { return trace_.collect(); }
     /// The scheduler's recording sites' check: one load of this runtime's own flag, on its own
     /// cache line (an acquire, a plain load on x86; it publishes the rings). Code in headers,
     /// which does not know its runtime, checks the process-wide trace_any() first.

@@ -28,7 +28,6 @@ private:
 
     runtime_core* rt_;
     trace::session s_;
-    std::mutex m_;
     trace::log all_;
     std::atomic<bool> stop_{false};
     std::thread drain_;

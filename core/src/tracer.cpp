@@ -26,7 +26,8 @@ tracer::tracer(std::size_t workers, std::chrono::steady_clock::time_point start)
       last_ns_(workers + 1, 0),
       decode_ts_(workers + 1, 0),
       decode_poll_(workers + 1, 0),
-      fill_last_(workers + 1, 0) {}
+      fill_last_(workers + 1, 0),
+      collected_(workers + 1) {}
 
 void tracer::prepare(std::size_t events_per_ring) {
     std::lock_guard<std::mutex> g(control_);
@@ -159,6 +160,18 @@ std::uint64_t tracer::to_ns(std::uint64_t ticks) const noexcept {
     return ns > 0 ? static_cast<std::uint64_t>(ns) : 0;
 }
 
+std::uint64_t tracer::collect() {
+    std::lock_guard<std::mutex> g(control_);
+    if (rings_.empty()) return 0;
+    std::uint64_t n = 0;
+    for (std::size_t r = 0; r < rings_.size(); ++r) {
+        std::size_t before = collected_[r].size();
+        rings_[r]->drain(collected_[r]);
+        n += collected_[r].size() - before;
+    }
+    return n;
+}
+
 void tracer::take(trace::log& out) {
     std::lock_guard<std::mutex> g(control_);
     out.events.clear();  // keeps its capacity
@@ -193,6 +206,7 @@ void tracer::take(trace::log& out) {
         raw.swap(held_[r]);  // what the last take held back comes first
         held_[r].clear();
         words_.clear();
+        words_.swap(collected_[r]);  // what collect() moved out of the ring comes first
         rings_[r]->drain(words_);
         decode(r, words_, raw);
         out.dropped += rings_[r]->take_dropped();

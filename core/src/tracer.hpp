@@ -106,6 +106,11 @@ public:
     /// Ticks under which a worker's mean poll counts as short (sparse stamping): 1 µs.
     std::uint64_t short_poll_ticks() const noexcept { return short_ticks_; }
 
+    /// Moves what the rings hold into the tracer's own memory without decoding it (a copy of
+    /// words), so that the rings do not fill; the next take() decodes it with the rest. Returns
+    /// the words moved. For a reader that must keep up with busy workers: take() costs tens of
+    /// ns per event, this about one.
+    std::uint64_t collect();
     /// Drains every ring into a log (times in ns, names resolved). Safe while workers record.
     void take(trace::log& out);
 
@@ -138,6 +143,7 @@ private:
     std::vector<std::uint64_t> decode_ts_;      // per ring: time of its last record decoded
     std::vector<std::uint64_t> decode_poll_;    // per ring: task of its last poll_begin decoded
     std::vector<std::uint64_t> fill_last_;      // per ring: the stamp before its held-back run
+    std::vector<std::vector<std::uint64_t>> collected_;  // per ring: words collect() moved
 };
 
 }  // namespace weir::detail

@@ -9,7 +9,7 @@
 // a summary: per-worker counters, and the busiest tasks with their polls and busy, scheduled and
 // idle time (and self-wakes), then the warnings of trace::warnings (tasks that mostly wake
 // themselves, lost wakers). While the program runs longer than a second, a progress line on stderr
-// (only when stderr is a terminal) shows the elapsed time and the events taken so far.
+// (only when stderr is a terminal) shows the elapsed time and the words recorded so far.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -214,7 +214,7 @@ int trace_command(int argc, char** argv) {
                 double secs =
                     std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
                 if (secs < 1.0) continue;
-                std::fprintf(stderr, "\r%c tracing %s: %.1f s, %llu events", spin[k++ % 4],
+                std::fprintf(stderr, "\r%c tracing %s: %.1f s, %llu words", spin[k++ % 4],
                              name.c_str(), secs, static_cast<unsigned long long>(events.load()));
                 shown = true;
             }

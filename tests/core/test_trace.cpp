@@ -238,7 +238,7 @@ TEST_CASE("trace_a_full_ring_drops_new_events_and_counts_them", "[trace]") {
             (e.k == kind::poll_begin && e.b == 0) || e.k == kind::wake || e.k == kind::finish;
         words += e.k == kind::spawn ? 8 : one_word ? 1 : 4;
     }
-    CHECK(words <= 1023);       // one word is kept for the record of the gap
+    CHECK(words <= 1023);  // one word is kept for the record of the gap
     CHECK(words >= 1024 - 5);
     CHECK(on_worker > recorded);
     // Taking empties the rings: recording goes on.
@@ -627,4 +627,22 @@ TEST_CASE("trace_started_during_a_poll_records_that_poll_and_its_spawns_parent",
         }
     }
     CHECK(spawn_seen);
+}
+
+TEST_CASE("trace_collect_empties_the_rings_and_the_next_take_decodes_what_it_moved", "[trace]") {
+    weir::runtime rt(workers(1));
+    rt.start_tracing(1024);  // words: 1,400 one-word polls do not fit
+    auto yields = [](int n) -> weir::task<void> {
+        for (int i = 0; i < n; ++i) co_await weir::yield_now();
+    };
+    rt.block_on(weir_test::on_worker(yields(700)));
+    CHECK(rt.collect_trace() >= 700);
+    rt.block_on(weir_test::on_worker(yields(700)));
+    rt.stop_tracing();
+    auto l = rt.take_trace();
+    CHECK(l.dropped == 0);
+    std::size_t polls = 0;
+    for (const auto& e : l.events) polls += e.k == kind::poll_begin && e.worker == 0;
+    CHECK(polls >= 1402);            // 701 runs of each task
+    CHECK(rt.collect_trace() == 0);  // taken: nothing left
 }

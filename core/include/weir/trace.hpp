@@ -131,15 +131,17 @@ std::vector<task_warning> warnings(const log& l, const warning_limits& limits = 
 std::vector<task_summary> summarize(const log& l);
 
 /// A tracing session for tools (the `weir` command): while one is installed, every runtime made
-/// in this process traces itself from its start, drained by a thread of its own every few
-/// milliseconds, and when it is destroyed hands its whole log and its last metrics to collect.
+/// in this process traces itself from its start, its rings emptied by a thread of its own every
+/// few milliseconds (runtime::collect_trace), and when it is destroyed hands its whole log,
+/// decoded then, and its last metrics to collect.
 /// workers, if not 0, replaces the worker count of runtimes that ask for the default
 /// (options::worker_threads == 0). Install before the runtimes are made, remove after.
 struct session {
     std::function<void(log&&, const runtime_metrics&)> collect;
     std::size_t workers = 0;
-    /// Called by the draining thread after each drain with the events taken so far (progress).
-    std::function<void(std::uint64_t events)> progress;
+    /// Called by the draining thread after each drain with the words recorded so far (about one
+    /// per poll, wake-up or finish, four per other event), for a progress display.
+    std::function<void(std::uint64_t words)> progress;
 };
 void install_session(session s);
 void remove_session();
