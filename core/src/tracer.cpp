@@ -27,7 +27,8 @@ tracer::tracer(std::size_t workers, std::chrono::steady_clock::time_point start)
       decode_ts_(workers + 1, 0),
       decode_poll_(workers + 1, 0),
       fill_last_(workers + 1, 0),
-      collected_(workers + 1) {}
+      collected_(workers + 1),
+      poll_done_(workers + 1, false) {}
 
 void tracer::prepare(std::size_t events_per_ring) {
     std::lock_guard<std::mutex> g(control_);
@@ -226,16 +227,23 @@ void tracer::take(trace::log& out) {
                 }
                 continue;
             }
-            if (x.k() == raw_gap) {  // events were dropped here: end the open poll
-                if (r < workers_ && open_poll_[r]) {
-                    trace::event end;
-                    end.ts_ns = last_ns_[r];
-                    end.task = open_poll_[r];
-                    end.worker = static_cast<std::int32_t>(r);
-                    end.k = trace::kind::poll_end;
-                    out.events.push_back(end);
-                }
-                if (r < workers_) open_poll_[r] = 0;
+            // A worker's poll ends where the worker records something it does between polls
+            // (a poll, a park, a steal, a timer firing), or at a gap; a: 1 if the task
+            // finished in it.
+            auto end_poll = [&](std::uint64_t at) {
+                if (r >= workers_ || !open_poll_[r]) return;
+                trace::event end;
+                end.ts_ns = at;
+                end.task = open_poll_[r];
+                end.a = poll_done_[r] ? 1 : 0;
+                end.worker = static_cast<std::int32_t>(r);
+                end.k = trace::kind::poll_end;
+                out.events.push_back(end);
+                open_poll_[r] = 0;
+                poll_done_[r] = false;
+            };
+            if (x.k() == raw_gap) {  // events were dropped here
+                end_poll(last_ns_[r]);
                 continue;
             }
             trace::event e;
@@ -249,18 +257,12 @@ void tracer::take(trace::log& out) {
                 e.name = name_of(reinterpret_cast<const char*>(x.a));
                 e.a = 0;
             }
-            // A worker's poll ends where its next poll or park begins.
-            if (r < workers_ && (e.k == trace::kind::poll_begin || e.k == trace::kind::park)) {
-                if (open_poll_[r]) {
-                    trace::event end;
-                    end.ts_ns = e.ts_ns;
-                    end.task = open_poll_[r];
-                    end.worker = e.worker;
-                    end.k = trace::kind::poll_end;
-                    out.events.push_back(end);
-                }
-                open_poll_[r] = e.k == trace::kind::poll_begin ? e.task : 0;
-            }
+            if (e.k == trace::kind::poll_begin || e.k == trace::kind::park ||
+                e.k == trace::kind::steal || e.k == trace::kind::timer_fired)
+                end_poll(e.ts_ns);
+            if (r < workers_ && e.k == trace::kind::poll_begin) open_poll_[r] = e.task;
+            if (r < workers_ && e.k == trace::kind::finish && e.task == open_poll_[r])
+                poll_done_[r] = true;
             out.events.push_back(e);
         }
         bounds.push_back(out.events.size());

@@ -144,6 +144,7 @@ private:
     std::vector<std::uint64_t> decode_poll_;    // per ring: task of its last poll_begin decoded
     std::vector<std::uint64_t> fill_last_;      // per ring: the stamp before its held-back run
     std::vector<std::vector<std::uint64_t>> collected_;  // per ring: words collect() moved
+    std::vector<bool> poll_done_;  // per ring: the task of the open poll finished in it
 };
 
 }  // namespace weir::detail

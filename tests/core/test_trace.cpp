@@ -95,6 +95,7 @@ TEST_CASE("trace_poll_begin_and_end_pair_up_on_the_worker_that_ran_the_task", "[
         } else if (e.k == kind::poll_end) {
             CHECK(depth == 1);
             --depth;
+            CHECK(e.a == (runs == 2 ? 1u : 0u));  // the second run completes the task
         }
     }
     CHECK(depth == 0);

@@ -27,7 +27,9 @@ enum class kind : std::uint8_t {
     /// number of tasks queued on the worker, on the polls that read the clock; 0 on the others
     /// (see "sparse stamping" in docs/observability.md).
     poll_begin,
-    /// The run of task ends. a: 1 if the task completed in this run.
+    /// The run of task ends: written when the trace is taken, at the next thing the worker
+    /// records between runs (a poll, a park, a steal, a timer firing). a: 1 if the task
+    /// completed in this run.
     poll_end,
     /// task was made runnable. a: the worker that woke it + 1 (0: a thread that is not a worker of
     /// this runtime: a timer owner outside a worker, the block_on thread, an I/O helper).
