@@ -1,22 +1,25 @@
 // A runtime's tracer: one trace_ring per worker, written only by that worker, plus one ring for
 // every other thread (the block_on thread, a remote spawner, I/O helper threads), whose writers
 // take a spin lock: they are not on a worker's hot path. The rings are made by the first
-// start() and kept until the runtime ends, so a worker never sees them change.
+// prepare() and kept until the runtime ends, so a worker never sees them change.
 //
 // Cost while on, per event, is what the overhead budget is spent on (docs/observability.md):
-//   * time: only a poll's start, a park, an unpark and events of threads outside the workers read
-//     the clock; other events of a worker (spawn, wake, steal, finish, I/O) reuse the stamp of
-//     the poll they happen in. The clock is the CPU's time-stamp counter where there is one
-//     (x86-64), converted to ns when the trace is taken, from two (counter, steady_clock) pairs;
+//   * size: a poll's start, a wake-up and a finish are one 64-bit word, other events four
+//     (trace_ring.hpp); a spawn by the task being polled is four, its time and parent the poll's;
+//   * time: only a poll's start, a park, an unpark, a steal, a timer firing, a channel's depth
+//     and events of threads outside the workers read the clock; other events of a worker (spawn,
+//     wake, finish, I/O, stream stages) take the time of the poll they happen in. The clock is
+//     the CPU's time-stamp counter where there is one (x86-64), converted to ns when the trace
+//     is taken, from two (counter, steady_clock) pairs;
 //   * sparse stamping: reading the counter costs about 9 ns here, a quarter of a short poll (a
 //     yield is about 35 ns). So while a worker's polls are short (a mean under 1 µs since its
-//     last stamp), only every 8th poll reads the clock; the polls between are recorded with
-//     stamp 0, and take() spreads them evenly between the stamped events around them. A long
-//     poll ends the sparse stretch at the next stamp: its time is then shared by at most the 8
+//     last stamp), only every 16th poll reads the clock; the polls between are recorded without
+//     a time, and take() spreads them evenly between the stamped events around them. A long
+//     poll ends the sparse stretch at the next stamp: its time is then shared by at most the 16
 //     polls of one stretch, which the trace cannot tell apart. Parks, unparks, steals and timer
 //     firings are always stamped, and the poll after them too;
-//   * a poll's end is not recorded: it is where the worker's next poll or park begins, and
-//     take() writes the poll_end events from that;
+//   * a poll's end is not recorded: take() writes it where the worker records the next thing it
+//     does between polls (a poll, a park, a steal, a timer firing);
 //   * a task requeuing itself (yield, spent budget) records nothing; the next poll says that
 //     it was a self-wake.
 #pragma once

@@ -23,8 +23,8 @@ struct warning {
     };
     kind what = kind::stalled_task;
     std::uint64_t task = 0;
-    std::string name;      // "" when the task has none
-    std::string location;  // "file:line" of its spawn, "" when unknown
+    std::string name;        // "" when the task has none
+    std::string location;    // "file:line" of its spawn, "" when unknown
     std::size_t worker = 0;  // stalled_task: its worker; lost_waker: where it was lost
     std::chrono::milliseconds running_for{0};  // stalled_task: at least this long when reported
     std::string message;                       // one line for people
