@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "runtime_core.hpp"
+#include "task_label.hpp"
 #include "weir/detail/promise_base.hpp"
 
 namespace weir::detail {
@@ -188,13 +189,11 @@ void runtime_core::lost_waker(task_header* t, const char* what) noexcept {
         x.what = warning::kind::lost_waker;
         x.task = t->id;
         x.name = t->name ? t->name : "";
-        x.location = t->file ? std::string(t->file) + ":" + std::to_string(t->line) : "";
+        x.location = spawn_location(t->file, t->line);
         worker* w = current_worker();
         x.worker = w ? w->index : 0;
-        x.message =
-            "task " + std::to_string(t->id) + (x.name.empty() ? "" : " \"" + x.name + "\"") +
-            (x.location.empty() ? "" : " spawned at " + x.location) + " lost its waker: " + what +
-            " it waited on was destroyed; it resumes with weir::wait_abandoned";
+        x.message = task_label(t->id, x.name, x.location) + " lost its waker: " + what +
+                    " it waited on was destroyed; it resumes with weir::wait_abandoned";
         watcher_->post(std::move(x));
     } catch (...) {
         // Out of memory for the report: the count and the trace event still say it.
@@ -207,7 +206,7 @@ bool runtime_core::describe_task(std::uint64_t id, std::string& name, std::strin
     for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
         if (t->id != id) continue;
         name = t->name ? t->name : "";
-        location = t->file ? std::string(t->file) + ":" + std::to_string(t->line) : "";
+        location = spawn_location(t->file, t->line);
         return true;
     }
     return false;
@@ -222,10 +221,7 @@ std::string runtime_core::dump_tasks() {
         std::lock_guard<spin_lock> lk(s.m);  // no task of this shard can be freed meanwhile
         for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
             ++n;
-            out += "task " + std::to_string(t->id);
-            if (t->name) out += " \"" + std::string(t->name) + "\"";
-            if (t->file)
-                out += " spawned at " + std::string(t->file) + ":" + std::to_string(t->line);
+            out += task_label(t->id, t->name ? t->name : "", spawn_location(t->file, t->line));
             out += ": ";
             auto w = std::find(running.begin(), running.end(), t->id);
             if (w != running.end()) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "task_label.hpp"
 #include "weir/trace.hpp"
 
 namespace weir::trace {
@@ -106,10 +107,10 @@ std::vector<task_summary> summarize(const log& l) {
 std::vector<task_warning> warnings(const log& l, const warning_limits& limits) {
     std::vector<task_warning> out;
     auto who = [&](const task_summary& t) {
-        std::string s = "task " + std::to_string(t.task);
-        if (t.name && t.name < l.names.size()) s += " \"" + l.names[t.name] + "\"";
-        if (t.location && t.location < l.names.size()) s += " spawned at " + l.names[t.location];
-        return s;
+        auto text = [&](std::uint32_t i) -> std::string_view {
+            return i && i < l.names.size() ? std::string_view(l.names[i]) : std::string_view();
+        };
+        return detail::task_label(t.task, text(t.name), text(t.location));
     };
     for (const task_summary& t : summarize(l)) {
         if (t.lost_waker)

@@ -8,6 +8,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "task_label.hpp"
+
 namespace weir::detail {
 
 namespace {
@@ -195,7 +197,7 @@ void tracer::take(trace::log& out) {
     };
     auto loc_of = [&](const char* file, std::uint32_t line) -> std::uint32_t {
         if (!file) return 0;
-        std::string s = std::string(file) + ":" + std::to_string(line);
+        std::string s = spawn_location(file, line);
         auto [it, fresh] = loc_ix.try_emplace(s, static_cast<std::uint32_t>(out.names.size()));
         if (fresh) out.names.push_back(std::move(s));
         return it->second;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "runtime_core.hpp"
+#include "task_label.hpp"
 
 namespace weir::detail {
 
@@ -75,9 +76,7 @@ void watcher::loop() {
             x.task = id;
             x.worker = i;
             x.running_for = running;
-            x.message = "task " + std::to_string(id) +
-                        (x.name.empty() ? "" : " \"" + x.name + "\"") +
-                        (x.location.empty() ? "" : " spawned at " + x.location) + " has run for " +
+            x.message = task_label(id, x.name, x.location) + " has run for " +
                         std::to_string(running.count()) + " ms on worker " + std::to_string(i) +
                         " without yielding: it blocks that worker";
             deliver(x);
