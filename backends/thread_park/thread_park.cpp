@@ -51,6 +51,7 @@ private:
 
 std::unique_ptr<parker> make_thread_parker() { return std::make_unique<cv_parker>(); }
 std::unique_ptr<driver> make_parking_driver() { return std::make_unique<cv_parker>(); }
+bool backend_runs_on_event_loop() noexcept { return false; }
 unsigned hardware_threads() noexcept {
     unsigned n = std::thread::hardware_concurrency();
     return n ? n : 1;

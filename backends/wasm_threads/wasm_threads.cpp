@@ -1,7 +1,8 @@
 // WebAssembly (Emscripten pthreads = web workers) park backend. Parking is a futex wait on one
 // word of the shared linear memory (Atomics.wait underneath); Emscripten turns it into a busy
-// wait on a browser's main thread, where Atomics.wait is forbidden, so block_on still works
-// there. The hardware thread count is navigator.hardwareConcurrency (os.cpus() under Node).
+// wait on a browser's main thread, where Atomics.wait is forbidden; block_on refuses to run
+// there (may_block), so only a short lock wait can spin on that thread. The hardware thread
+// count is navigator.hardwareConcurrency (os.cpus() under Node).
 #include <emscripten/threading.h>
 
 #include <atomic>
@@ -43,6 +44,8 @@ public:
     }
 
     const char* name() const noexcept override { return "wasm_threads"; }
+    // A browser's main thread may not block: block_on refuses there instead of busy-waiting.
+    bool may_block() const noexcept override { return !emscripten_is_main_browser_thread(); }
 
 private:
     static constexpr int empty = 0, parked = 1, notified = 2;
@@ -66,6 +69,7 @@ std::unique_ptr<driver> make_driver(const std::string& requested) {
     throw std::invalid_argument("weir::runtime: unknown I/O backend \"" + requested +
                                 "\"; expected uring, asio or none");
 }
+bool backend_runs_on_event_loop() noexcept { return false; }
 unsigned hardware_threads() noexcept {
     int n = emscripten_num_logical_cores();
     return n > 0 ? static_cast<unsigned>(n) : 1;

@@ -3,6 +3,7 @@
 // driven by the workers; this thread only runs its one task.
 #include "weir/detail/block_on.hpp"
 
+#include <stdexcept>
 #include <thread>
 
 #include "runtime_core.hpp"
@@ -26,7 +27,24 @@ void block_on_executor::lost_waker(task_header* t, const char* what) noexcept {
 }
 
 void block_on_executor::drive(task_header* t) {
+    if (!rt_->may_block())
+        throw std::logic_error(
+            "weir::runtime::block_on: this thread may not block (a browser's main thread); "
+            "start the task with weir::wasm::start and take its result in the completion "
+            "callback instead");
     thread_state saved = this_thread;
+    if (rt_->on_event_loop()) {
+        // The calling thread is the runtime's only executor: it runs slices until t completes.
+        struct restore {
+            thread_state s;
+            ~restore() { this_thread = s; }
+        } r{saved};
+        this_thread.runtime = rt_;
+        this_thread.worker = nullptr;
+        if (rt_->tracing()) rt_->trace_spawn(t);
+        rt_->drive_on_event_loop(t, scheduled_);
+        return;
+    }
     this_thread.runtime = rt_;
     this_thread.worker = nullptr;
     if (rt_->tracing()) rt_->trace_spawn(t);  // it has no spawn of its own: name it in the trace

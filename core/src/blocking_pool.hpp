@@ -3,6 +3,8 @@
 // waiting on a condition variable; jobs run in FIFO order. At shutdown, jobs that have not
 // started are dropped (their awaiters see operation_cancelled) and running ones are waited for:
 // a thread cannot be killed safely.
+// In the event-loop build (no threads) the pool starts no thread: jobs wait in the queue until
+// the runtime's next slice runs them on the host's thread (run_queued).
 #pragma once
 
 #include <condition_variable>
@@ -30,6 +32,7 @@ public:
             head_ = j;
         tail_ = j;
         ++queued_;
+        if (inline_) return true;  // the next slice runs it
         if (idle_ < queued_ && threads_.size() < max_threads_) {
             // Not enough idle threads for the queued jobs: start one.
             threads_.emplace_back([this] { run(); });
@@ -38,6 +41,28 @@ public:
             cv_.notify_one();
         }
         return true;
+    }
+
+    /// Event-loop mode: no thread is ever started; the runtime calls run_queued.
+    void run_inline() noexcept { inline_ = true; }
+    /// Event-loop mode: runs, on the calling thread, the jobs queued before the call.
+    void run_queued() noexcept {
+        blocking_job* j;
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            j = head_;
+            head_ = tail_ = nullptr;
+            queued_ = 0;
+        }
+        while (j) {
+            blocking_job* next = j->next;
+            j->run(j);  // may end j's lifetime
+            j = next;
+        }
+    }
+    bool has_queued() noexcept {
+        std::lock_guard<std::mutex> lk(m_);
+        return head_ != nullptr;
     }
 
     void shutdown() {
@@ -91,6 +116,7 @@ private:
     std::size_t queued_ = 0;
     std::size_t max_threads_;
     bool closed_ = false;
+    bool inline_ = false;  // event-loop mode
     std::vector<std::thread> threads_;
 };
 

@@ -22,9 +22,14 @@ runtime::runtime(options opts) {
     if (!workers) workers = detail::session_workers();  // a tracing session's choice
     if (!workers) workers = detail::hardware_threads();
     if (workers > 4096) throw std::invalid_argument("weir::runtime: worker_threads is too large");
+    if (opts.slice_budget.count() <= 0)
+        throw std::invalid_argument("weir::runtime: slice_budget must be positive");
+    // The event-loop build has one executor: the host's thread.
+    if (detail::backend_runs_on_event_loop()) workers = 1;
     std::size_t blocking =
         opts.max_blocking_threads ? opts.max_blocking_threads : default_max_blocking;
     core_ = new detail::runtime_core(workers, blocking, opts.io_backend);
+    core_->set_slice_budget(opts.slice_budget.count());
     try {
         session_ = detail::session_recorder::start_if_installed(core_);
     } catch (...) {
@@ -65,7 +70,8 @@ std::uint64_t runtime::collect_trace() { return core_->collect_trace(); }
 
 const char* runtime::io_backend() const noexcept {
     detail::io_driver* io = core_->io();
-    return io ? io->io_name() : "none";
+    if (io) return io->io_name();
+    return core_->on_event_loop() ? "wasm_event_loop" : "none";
 }
 
 namespace detail {

@@ -73,7 +73,7 @@ struct alignas(64) worker {
     std::thread thread;
 };
 
-class runtime_core final : public executor {
+class runtime_core final : public executor, public slice_host {
 public:
     /// io: runtime::options::io_backend (see make_driver).
     runtime_core(std::size_t workers, std::size_t max_blocking, const std::string& io);
@@ -94,7 +94,24 @@ public:
     /// Fires due timers; cheap (one atomic load) when none is due.
     void process_timers() noexcept;
 
-    bool blocking_submit(blocking_job* j) noexcept { return blocking_.submit(j); }
+    bool blocking_submit(blocking_job* j) noexcept {
+        if (!blocking_.submit(j)) return false;
+        if (event_loop_) driver_->unpark();  // the job runs in a later slice
+        return true;
+    }
+
+    // ---- the event-loop mode (event_loop.cpp; backends/wasm_event_loop) ----
+    /// True when the linked backend runs this runtime on the host's event loop: one executor
+    /// (worker 0, never a thread of its own), driven in slices.
+    bool on_event_loop() const noexcept { return event_loop_; }
+    void set_slice_budget(std::int64_t ns) noexcept { slice_budget_ns_ = ns; }
+    outcome run_slice() noexcept override;
+    bool driving() const noexcept override { return driving_; }
+    /// block_on's side of the event-loop mode: runs slices on the calling thread, and t's own
+    /// runs whenever *scheduled is set, until t completes (block_on.cpp).
+    void drive_on_event_loop(task_header* t, std::atomic<bool>& scheduled);
+    /// Whether the calling thread may block (event-loop mode: not a browser's main thread).
+    bool may_block() const noexcept { return driver_->may_block(); }
 
     std::size_t worker_count() const noexcept { return workers_.size(); }
     /// The backend's driver (what the timer owner parks on): its name, e.g. "thread_park".
@@ -279,6 +296,16 @@ private:
     blocking_pool blocking_;
     std::mutex watcher_lock_;
     std::unique_ptr<watcher> watcher_;  // runtime::watch; stopped first at shutdown
+
+    // Event-loop mode (event_loop.cpp). Only the host's thread touches these.
+    bool event_loop_ = false;
+    bool driving_ = false;  // inside run_slice, or block_on driving slices
+    std::int64_t slice_budget_ns_ = 8'000'000;
+    // runtime::watch in event-loop mode: the threshold (0: not watching) checked after each run,
+    // since no other thread can look at a run while it goes on.
+    std::int64_t watch_threshold_ns_ = 0;
+    void watch_after_run(std::uint64_t id, const char* name, const char* file, unsigned line,
+                         std::int64_t ran_ns) noexcept;
 };
 
 }  // namespace weir::detail

@@ -45,6 +45,16 @@ runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::s
         w->park = make_thread_parker();
         workers_.push_back(std::move(w));
     }
+    if (backend_runs_on_event_loop()) {
+        // One executor, run in slices by the host's event loop (event_loop.cpp): no thread. It
+        // always holds the timer role, so an earlier timer unparks the driver, which re-arms
+        // its host timer.
+        event_loop_ = true;
+        timer_owner_.store(0, std::memory_order_relaxed);
+        blocking_.run_inline();
+        driver_->attach(this);
+        return;
+    }
     std::size_t started = 0;
     try {
         for (; started < n; ++started) {
@@ -68,6 +78,7 @@ runtime_core::~runtime_core() {
         watcher_.reset();  // it reads the workers and the registry
     }
     shutdown_.store(true, std::memory_order_seq_cst);
+    if (event_loop_) driver_->attach(nullptr);  // no slice runs from here on
     driver_->unpark();
     for (auto& w : workers_) w->park->unpark();
     for (auto& w : workers_)
@@ -241,7 +252,12 @@ std::string runtime_core::dump_tasks() {
 void runtime_core::watch(watch_options o) {
     std::lock_guard<std::mutex> g(watcher_lock_);
     watcher_.reset();
-    if (o.on_warning) watcher_ = std::make_unique<watcher>(this, std::move(o));
+    watch_threshold_ns_ = 0;
+    if (!o.on_warning) return;
+    if (event_loop_)  // no thread to sample with: the slices check each run's length
+        watch_threshold_ns_ =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(o.stall_threshold).count();
+    watcher_ = std::make_unique<watcher>(this, std::move(o), !event_loop_);
 }
 
 std::size_t runtime_core::live_tasks() noexcept {
@@ -294,6 +310,10 @@ void runtime_core::push_local(worker& w, task_header* t) noexcept {
 }
 
 void runtime_core::notify_parked() noexcept {
+    if (event_loop_) {  // the driver runs a slice soon, unless one is running
+        driver_->unpark();
+        return;
+    }
     std::ptrdiff_t i = idle_.worker_to_notify();
     if (i >= 0) unpark_worker(static_cast<std::size_t>(i));
 }

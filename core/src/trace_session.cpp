@@ -80,6 +80,9 @@ session_recorder::session_recorder(runtime_core* rt, trace::session s) : rt_(rt)
     // ns per event to decode); the events are decoded once, at the end. Decoding as it went
     // (take_trace every 2 ms) cost a busy 2-core machine a third of its events, dropped while the
     // reader fell behind.
+    // The event-loop build has no thread to drain with: the rings hold what they can (2^19
+    // words each) and the end takes it, counting what a full ring dropped.
+    if (rt_->on_event_loop()) return;
     drain_ = std::thread([this] {
         std::uint64_t words = 0;
         while (!stop_.load()) {

@@ -9,8 +9,8 @@
 
 namespace weir::detail {
 
-watcher::watcher(runtime_core* rt, watch_options o) : rt_(rt), o_(std::move(o)) {
-    thread_ = std::thread([this] { loop(); });
+watcher::watcher(runtime_core* rt, watch_options o, bool threaded) : rt_(rt), o_(std::move(o)) {
+    if (threaded) thread_ = std::thread([this] { loop(); });
 }
 
 watcher::~watcher() {
@@ -19,7 +19,42 @@ watcher::~watcher() {
         stop_ = true;
     }
     cv_.notify_all();
-    thread_.join();
+    if (thread_.joinable()) thread_.join();
+}
+
+void watcher::deliver(const warning& x) noexcept {
+    try {
+        o_.on_warning(x);
+    } catch (...) {
+        // A throwing callback loses its warning; the watcher goes on.
+    }
+}
+
+void watcher::report_run(std::uint64_t id, const char* name, const char* file, unsigned line,
+                         std::int64_t ran_ns) {
+    auto running = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::nanoseconds(ran_ns));
+    if (std::chrono::nanoseconds(ran_ns) < o_.stall_threshold) return;
+    warning x;
+    x.what = warning::kind::stalled_task;
+    x.task = id;
+    x.worker = 0;
+    x.name = name ? name : "";
+    x.location = spawn_location(file, line);
+    x.running_for = running;
+    x.message = task_label(id, x.name, x.location) + " ran for " +
+                std::to_string(running.count()) +
+                " ms without yielding: it held the event loop that long";
+    deliver(x);
+}
+
+void watcher::deliver_posted() {
+    std::vector<warning> posted;
+    {
+        std::lock_guard<std::mutex> g(m_);
+        posted.swap(posted_);
+    }
+    for (const warning& x : posted) deliver(x);
 }
 
 void watcher::post(warning w) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include <weir/detail/parker.hpp>
 #include <weir/weir.hpp>
 
 namespace weir_test {
@@ -51,9 +52,15 @@ weir::task<T> on_worker(weir::task<T> t) {
     co_return co_await weir::spawn(std::move(t));
 }
 
+/// What runtime::io_backend() says for a runtime without I/O: "none", or "wasm_event_loop" in the
+/// event-loop build (which has no I/O either).
+inline std::string no_io_name() {
+    return weir::detail::backend_runs_on_event_loop() ? "wasm_event_loop" : "none";
+}
+
 /// True if rt has an I/O backend; the I/O tests return early where it has none (WebAssembly),
 /// and test_tcp checks that the operations then fail clearly.
-inline bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != "none"; }
+inline bool have_io(weir::runtime& rt) { return std::string(rt.io_backend()) != no_io_name(); }
 
 /// Keeps the calling thread busy for about d without yielding (a task that hogs its worker).
 inline void spin_for(std::chrono::microseconds d) {

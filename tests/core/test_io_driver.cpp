@@ -32,7 +32,7 @@ TEST_CASE("runtime_io_backend_names_the_backend_in_use", "[io]") {
     weir::runtime rt{workers(1)};
     std::string name = rt.io_backend();
     if (!native_io()) {
-        REQUIRE(name == "none");
+        REQUIRE(name == weir_test::no_io_name());
         return;
     }
     if (const char* env = std::getenv("WEIR_IO_BACKEND"); env && *env) {
@@ -50,7 +50,7 @@ TEST_CASE("runtime_io_backend_names_the_backend_in_use", "[io]") {
 TEST_CASE("runtime_io_backend_option_none_gives_a_runtime_without_io", "[io]") {
     scoped_env clear("WEIR_IO_BACKEND", nullptr);
     weir::runtime rt{with_backend(1, "none")};
-    REQUIRE(std::string(rt.io_backend()) == "none");
+    REQUIRE(std::string(rt.io_backend()) == weir_test::no_io_name());
 }
 
 TEST_CASE("runtime_io_backend_unknown_name_is_rejected_with_invalid_argument", "[io]") {
@@ -76,7 +76,7 @@ TEST_CASE("runtime_io_backend_option_forces_asio", "[io]") {
 TEST_CASE("runtime_io_backend_environment_overrides_the_option", "[io]") {
     scoped_env env("WEIR_IO_BACKEND", "none");
     weir::runtime rt{with_backend(1, "asio")};
-    REQUIRE(std::string(rt.io_backend()) == "none");
+    REQUIRE(std::string(rt.io_backend()) == weir_test::no_io_name());
 }
 #else
 TEST_CASE("runtime_io_backend_named_driver_is_refused_in_webassembly", "[io]") {

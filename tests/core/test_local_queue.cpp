@@ -47,7 +47,7 @@ TEST_CASE("local_queue_overflows_half_to_the_global_queue", "[queue]") {
     REQUIRE(q.pop() == &tasks[weir::detail::local_queue::capacity / 2]);
 }
 
-TEST_CASE("local_queue_concurrent_steal_takes_every_task_exactly_once", "[queue][stress]") {
+TEST_CASE("local_queue_concurrent_steal_takes_every_task_exactly_once", "[queue][stress][threads]") {
     constexpr int total = 200'000;
     std::vector<fake_task> tasks(total);
     std::vector<std::atomic<int>> seen(total);

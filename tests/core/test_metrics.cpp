@@ -76,7 +76,7 @@ TEST_CASE("metrics_overflow_moves_half_the_local_queue_to_the_global_queue", "[m
     CHECK(rt.metrics().global_queue_depth == 0);
 }
 
-TEST_CASE("metrics_steals_parks_and_busy_time", "[metrics]") {
+TEST_CASE("metrics_steals_parks_and_busy_time", "[metrics][threads]") {
     weir::runtime rt(workers(2));
     rt.block_on(weir_test::on_worker(weir_test::spawn_busy_tasks(64, 200us)));
     std::this_thread::sleep_for(5ms);  // both workers park again
@@ -96,7 +96,7 @@ TEST_CASE("metrics_steals_parks_and_busy_time", "[metrics]") {
     CHECK(busy >= 12ms);
 }
 
-TEST_CASE("metrics_global_queue_depth_counts_remote_spawns_waiting_for_a_worker", "[metrics]") {
+TEST_CASE("metrics_global_queue_depth_counts_remote_spawns_waiting_for_a_worker", "[metrics][threads]") {
     weir::runtime rt(workers(1));
     std::atomic<bool> release{false}, blocking{false};
     auto hog =
@@ -119,8 +119,8 @@ TEST_CASE("trace_summarize_counts_polls_and_splits_a_task_s_life", "[metrics][tr
     weir::runtime rt(workers(1));
     rt.start_tracing();
     auto h = rt.spawn_named("sleeper", []() -> weir::task<void> {
-        spin_for(2ms);               // busy
-        co_await weir::sleep(10ms);  // idle
+        spin_for(2ms);                // busy
+        co_await weir::sleep(100ms);  // idle
         co_await weir::yield_now();
     }());
     std::uint64_t id = h.id();
@@ -134,7 +134,8 @@ TEST_CASE("trace_summarize_counts_polls_and_splits_a_task_s_life", "[metrics][tr
     CHECK(l.names.at(t->name) == "sleeper");
     CHECK(t->polls == 3);  // start, after the timer, after the yield
     CHECK(t->finished);
+    // Wide margins (a loaded CI machine stretches the spin): the 100 ms sleep is idle, not busy.
     CHECK(t->busy_ns >= 2'000'000);
-    CHECK(t->idle_ns >= 9'000'000);
-    CHECK(t->busy_ns < 9'000'000);
+    CHECK(t->idle_ns >= 99'000'000);
+    CHECK(t->busy_ns < 50'000'000);
 }

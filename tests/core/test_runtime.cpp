@@ -13,7 +13,7 @@ using weir_test::workers;
 
 using namespace std::chrono_literals;
 
-TEST_CASE("runtime_default_options_use_hardware_concurrency", "[runtime]") {
+TEST_CASE("runtime_default_options_use_hardware_concurrency", "[runtime][threads]") {
     weir::runtime rt;
     unsigned hc = std::thread::hardware_concurrency();
     REQUIRE(rt.worker_count() == (hc ? hc : 1));
@@ -37,7 +37,7 @@ TEST_CASE("runtime_spawn_from_outside_and_join", "[runtime]") {
     REQUIRE(v == 7);
 }
 
-TEST_CASE("runtime_spawn_from_another_thread", "[runtime]") {
+TEST_CASE("runtime_spawn_from_another_thread", "[runtime][threads]") {
     weir::runtime rt(workers(2));
     std::atomic<int> done{0};
     std::vector<std::thread> threads;
@@ -193,7 +193,7 @@ TEST_CASE("join_handle_of_void_task", "[runtime]") {
     REQUIRE(x == 3);
 }
 
-TEST_CASE("spawn_blocking_runs_off_the_workers", "[runtime]") {
+TEST_CASE("spawn_blocking_runs_off_the_workers", "[runtime][threads]") {
     weir::runtime rt(workers(1));
     auto t = []() -> weir::task<bool> {
         auto worker = std::this_thread::get_id();
@@ -384,4 +384,13 @@ TEST_CASE("runtime_block_on_a_join_handle_gives_the_spawned_task_s_value", "[run
     }());
     REQUIRE_THROWS_WITH(rt.block_on(std::move(bad)), "boom");
     REQUIRE_THROWS_AS(rt.block_on(weir::join_handle<int>{}), std::invalid_argument);
+}
+
+TEST_CASE("runtime_slice_budget_must_be_positive", "[runtime]") {
+    weir::runtime::options o = workers(1);
+    o.slice_budget = std::chrono::nanoseconds(0);
+    REQUIRE_THROWS_AS(weir::runtime(o), std::invalid_argument);
+    o.slice_budget = std::chrono::milliseconds(2);
+    weir::runtime rt(o);  // accepted everywhere, used by the event-loop build
+    REQUIRE(rt.block_on([]() -> weir::task<int> { co_return 1; }()) == 1);
 }

@@ -170,7 +170,7 @@ TEST_CASE("stream_buffer_unordered_gives_results_as_they_finish", "[stream]") {
     REQUIRE(got == std::vector<int>{3, 2, 1, 0});
 }
 
-TEST_CASE("stream_spawn_buffered_runs_tasks_on_the_workers_in_input_order", "[stream]") {
+TEST_CASE("stream_spawn_buffered_runs_tasks_on_the_workers_in_input_order", "[stream][threads]") {
     weir::runtime rt{workers(2)};
     auto caller = std::this_thread::get_id();
     auto got = collect_on(rt, ws::iter(0, 50)
@@ -208,7 +208,7 @@ TEST_CASE("stream_spawn_buffered_dropped_aborts_its_spawned_tasks", "[stream]") 
     REQUIRE(rt.block_on(run()) == 0);
     // The aborted tasks clean up on their workers shortly after the drop. (A task aborted before
     // a worker first ran it may end without running its body at all.)
-    for (int i = 0; i < 2000 && cancelled.load() < 3; ++i) std::this_thread::sleep_for(1ms);
+    for (int i = 0; i < 2000 && cancelled.load() < 3; ++i) rt.block_on(weir::sleep(1ms));
     REQUIRE(started.load() <= 4);                     // never more than the window
     REQUIRE(cancelled.load() == started.load() - 1);  // every one that got to its sleep
 }

@@ -75,7 +75,7 @@ TEST_CASE("tcp_without_io_backend_fails_clearly", "[net]") {
     auto opts = workers(1);
     opts.io_backend = "none";
     weir::runtime rt{opts};
-    REQUIRE(std::string(rt.io_backend()) == "none");
+    REQUIRE(std::string(rt.io_backend()) == weir_test::no_io_name());
     auto run = []() -> weir::task<void> {
         auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
         co_await tcp_stream::connect(l.local_address());

@@ -103,7 +103,7 @@ TEST_CASE("trace_poll_begin_and_end_pair_up_on_the_worker_that_ran_the_task", "[
     CHECK(has(l, kind::finish, id));
 }
 
-TEST_CASE("trace_wake_names_the_waking_worker_or_an_outside_thread", "[trace]") {
+TEST_CASE("trace_wake_names_the_waking_worker_or_an_outside_thread", "[trace][threads]") {
     weir::runtime rt(workers(1));
     rt.start_tracing();
     std::uint64_t waiter_id = 0;
@@ -146,7 +146,7 @@ TEST_CASE("trace_wake_names_the_waking_worker_or_an_outside_thread", "[trace]") 
     CHECK(w2[0].worker == -1);
 }
 
-TEST_CASE("trace_steal_records_victim_thief_and_count", "[trace]") {
+TEST_CASE("trace_steal_records_victim_thief_and_count", "[trace][threads]") {
     weir::runtime rt(workers(2));
     rt.start_tracing();
     // One worker spawns busy tasks into its own queue; the other, idle, must steal to help.
@@ -372,7 +372,7 @@ TEST_CASE("trace_take_into_an_existing_log_replaces_its_contents", "[trace]") {
     CHECK(l.workers == 1);
 }
 
-TEST_CASE("trace_session_collects_every_runtime_made_while_installed", "[trace]") {
+TEST_CASE("trace_session_collects_every_runtime_made_while_installed", "[trace][threads]") {
     std::vector<std::size_t> workers_seen, events_seen;
     weir::trace::session s;
     s.workers = 3;  // for runtimes that ask for the default
@@ -397,6 +397,22 @@ TEST_CASE("trace_session_collects_every_runtime_made_while_installed", "[trace]"
     CHECK(workers_seen[1] == 3);
     CHECK(events_seen[0] > 0);
     CHECK(events_seen[1] > 0);
+}
+
+TEST_CASE("trace_session_collects_a_runtime_made_while_installed", "[trace]") {
+    std::vector<std::size_t> events_seen;
+    weir::trace::session s;
+    s.collect = [&](weir::trace::log&& l, const weir::runtime_metrics&) {
+        events_seen.push_back(l.events.size());
+    };
+    weir::trace::install_session(s);
+    {
+        weir::runtime a(workers(1));
+        a.block_on(weir_test::on_worker([]() -> weir::task<void> { co_return; }()));
+    }
+    weir::trace::remove_session();
+    REQUIRE(events_seen.size() == 1);
+    CHECK(events_seen[0] > 0);
 }
 
 TEST_CASE("trace_append_maps_the_names_of_the_appended_log", "[trace]") {
@@ -555,7 +571,7 @@ TEST_CASE("trace_channel_depth_follows_sends_and_receives", "[trace]") {
     CHECK(depth == std::vector<std::uint64_t>{1, 2, 3, 2, 1, 0, 0});  // the last: rx dropped
 }
 
-TEST_CASE("trace_polls_held_back_by_one_take_get_their_times_in_the_next", "[trace]") {
+TEST_CASE("trace_polls_held_back_by_one_take_get_their_times_in_the_next", "[trace][threads]") {
     // A take while a worker is inside a stretch of unstamped polls holds that stretch back
     // until a stamp bounds it. Here the stretch holds a 20 ms poll of `spinner`, taken during
     // it: its time must go to the polls of that stretch, not to the poll before them.
@@ -598,7 +614,7 @@ TEST_CASE("trace_polls_held_back_by_one_take_get_their_times_in_the_next", "[tra
     CHECK(longest_yielder_poll < 10'000'000);
 }
 
-TEST_CASE("trace_started_during_a_poll_records_that_poll_and_its_spawns_parent", "[trace]") {
+TEST_CASE("trace_started_during_a_poll_records_that_poll_and_its_spawns_parent", "[trace][threads]") {
     weir::runtime rt(workers(1));
     std::atomic<bool> go{false}, started{false};
     auto h = rt.spawn(

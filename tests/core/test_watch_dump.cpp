@@ -31,7 +31,7 @@ weir::watch_options collect_into(caught& c, std::chrono::milliseconds threshold)
 }
 }  // namespace
 
-TEST_CASE("watch_reports_a_task_that_spins_200ms_while_it_still_spins", "[watch]") {
+TEST_CASE("watch_reports_a_task_that_spins_200ms_while_it_still_spins", "[watch][threads]") {
     weir::runtime rt(workers(2));
     caught c;
     rt.watch(collect_into(c, 50ms));
@@ -56,6 +56,30 @@ TEST_CASE("watch_reports_a_task_that_spins_200ms_while_it_still_spins", "[watch]
     CHECK(w.running_for >= 50ms);
     CHECK(w.message.find("spinner") != std::string::npos);
     CHECK(w.message.find("without yielding") != std::string::npos);
+}
+
+TEST_CASE("watch_reports_a_task_that_runs_200ms_without_yielding", "[watch]") {
+    // Every build: with worker threads the report comes while the task runs; in the event-loop
+    // build (one thread) it comes when the run ends. Either way, once, with its length.
+    weir::runtime rt(workers(1));
+    caught c;
+    rt.watch(collect_into(c, 50ms));
+    auto h = rt.spawn_named("hog", []() -> weir::task<void> {
+        auto start = std::chrono::steady_clock::now();
+        while (std::chrono::steady_clock::now() - start < 200ms) {
+        }
+        co_return;
+    }());
+    std::uint64_t id = h.id();
+    rt.block_on(std::move(h));
+    for (int i = 0; i < 1000 && !c.any.load(); ++i) rt.block_on(weir::sleep(1ms));
+    std::lock_guard<std::mutex> g(c.m);
+    REQUIRE(c.all.size() == 1);
+    CHECK(c.all[0].what == weir::warning::kind::stalled_task);
+    CHECK(c.all[0].task == id);
+    CHECK(c.all[0].name == "hog");
+    CHECK(c.all[0].running_for >= 50ms);
+    CHECK(c.all[0].message.find("without yielding") != std::string::npos);
 }
 
 TEST_CASE("watch_does_not_report_a_busy_task_that_yields", "[watch]") {
@@ -84,7 +108,38 @@ TEST_CASE("watch_rejects_a_threshold_that_is_not_positive", "[watch]") {
     REQUIRE_THROWS_AS(rt.watch(o), std::invalid_argument);
 }
 
-TEST_CASE("dump_tasks_lists_every_live_task_with_what_it_waits_on", "[dump]") {
+TEST_CASE("dump_tasks_names_what_each_waiting_task_waits_on", "[dump]") {
+    // Every build (the event-loop one too): the runtime runs while block_on waits.
+    weir::runtime rt(workers(1));
+    weir::notify n;
+    auto [tx, rx] = weir::mpsc::channel<int>(1);
+    std::vector<weir::join_handle<void>> hs;
+    hs.push_back(
+        rt.spawn_named("sleeper", []() -> weir::task<void> { co_await weir::sleep(10s); }()));
+    hs.push_back(rt.spawn_named("receiver", [](weir::mpsc::receiver<int>& rx) -> weir::task<void> {
+        co_await rx.recv();
+    }(rx)));
+    hs.push_back(rt.spawn_named(
+        "notified", [](weir::notify& n) -> weir::task<void> { co_await n.notified(); }(n)));
+    std::string d;
+    for (int i = 0; i < 1000; ++i) {
+        d = rt.dump_tasks();
+        if (d.find("waiting on a timer") != std::string::npos &&
+            d.find("waiting on an mpsc receive") != std::string::npos &&
+            d.find("waiting on a notify") != std::string::npos)
+            break;
+        rt.block_on(weir::sleep(1ms));
+    }
+    INFO(d);
+    CHECK(d.rfind("3 live tasks\n", 0) == 0);
+    CHECK(d.find("\"sleeper\" spawned at") != std::string::npos);
+    CHECK(d.find("waiting on a timer") != std::string::npos);
+    CHECK(d.find("waiting on an mpsc receive (channel empty)") != std::string::npos);
+    CHECK(d.find("waiting on a notify") != std::string::npos);
+    for (auto& h : hs) h.abort();
+}
+
+TEST_CASE("dump_tasks_lists_every_live_task_with_what_it_waits_on", "[dump][threads]") {
     weir::runtime rt(workers(2));
     weir::notify n;
     auto [tx, rx] = weir::mpsc::channel<int>(1);
@@ -138,7 +193,7 @@ bool until_dump_shows(weir::runtime& rt, const std::string& what) {
     auto until = std::chrono::steady_clock::now() + 10s;
     while (std::chrono::steady_clock::now() < until) {
         if (rt.dump_tasks().find(what) != std::string::npos) return true;
-        std::this_thread::sleep_for(1ms);
+        rt.block_on(weir::sleep(1ms));  // lets the runtime run (in the event-loop build, too)
     }
     return false;
 }

@@ -4,6 +4,7 @@
 // destructors run), and join_handles still held report operation_cancelled.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <stdexcept>
@@ -40,6 +41,10 @@ public:
         /// name throws std::invalid_argument. The environment variable WEIR_IO_BACKEND, when
         /// set, overrides this. docs/io.md explains the choice.
         std::string io_backend;
+        /// The event-loop build only (WebAssembly without threads, docs/wasm.md): the longest
+        /// stretch the runtime runs on the host's thread before giving its event loop a turn.
+        /// A slice ends earlier when nothing is ready. Must be positive. Ignored elsewhere.
+        std::chrono::nanoseconds slice_budget = std::chrono::milliseconds(8);
     };
 
     /// A runtime with the default options.
@@ -51,6 +56,11 @@ public:
 
     /// Runs t on the calling thread until it completes and returns its value (or rethrows).
     /// Tasks it spawns run on the workers. Must not be called from inside a runtime task.
+    /// In the event-loop build (docs/wasm.md) the calling thread runs the whole runtime until t
+    /// completes, sleeping until the next timer when nothing is ready; it throws
+    /// std::logic_error on a browser's main thread (which may not block: start the task with
+    /// weir::wasm::start instead), and when t waits for something only the host's event loop
+    /// could deliver (nothing is ready and no timer is pending).
     template <class T>
     T block_on(task<T> t) {
         if (detail::current_runtime())
@@ -123,12 +133,14 @@ public:
     /// replaces the settings; an empty on_warning stops watching.
     void watch(watch_options o);
 
-    /// Number of worker threads.
+    /// Number of worker threads (1 in the event-loop build, whatever options::worker_threads
+    /// asked for: its one executor is the host's thread).
     std::size_t worker_count() const noexcept;
     /// The I/O driver this runtime uses: "uring" (Linux io_uring), "asio" (Boost.Asio: epoll, or
-    /// IOCP on Windows), or "none" (then the weir::net and weir::fs operations throw
-    /// std::system_error with std::errc::function_not_supported). options::io_backend and
-    /// WEIR_IO_BACKEND choose it.
+    /// IOCP on Windows), "none" (then the weir::net and weir::fs operations throw
+    /// std::system_error with std::errc::function_not_supported), or "wasm_event_loop" (the
+    /// event-loop build: no sockets or files, operations throw as for "none").
+    /// options::io_backend and WEIR_IO_BACKEND choose it.
     const char* io_backend() const noexcept;
 
     /// Internal: the scheduler behind this runtime.

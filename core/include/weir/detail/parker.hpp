@@ -28,6 +28,25 @@ public:
 
 class io_driver;
 
+/// What an event-loop driver calls back into: the runtime's one executor, run in slices on the
+/// host's thread (core/src/event_loop.cpp implements it; docs/architecture.md explains it).
+class slice_host {
+public:
+    struct outcome {
+        bool ready = false;             // tasks (or spawn_blocking jobs) are waiting to run
+        std::int64_t next_timer_ns = -1;  // time from now to the next timer; -1: no timer
+    };
+    /// Runs ready tasks, due timers and queued spawn_blocking jobs on the calling thread until
+    /// nothing is ready or the slice budget is spent. Never blocks.
+    virtual outcome run_slice() noexcept = 0;
+    /// True while the runtime runs on the host thread (a slice, or block_on driving slices):
+    /// a wake then needs no new slice, the running one sees it.
+    virtual bool driving() const noexcept = 0;
+
+protected:
+    ~slice_host() = default;
+};
+
 class driver : public parker {
 public:
     /// The backend's name, e.g. "thread_park" or "wasm_threads".
@@ -44,7 +63,19 @@ public:
     /// tasks are destroyed: waits for work the driver runs on its own threads and stops
     /// reporting completions (the waiting frames are about to go).
     virtual void shutdown() noexcept {}
+
+    // ---- event-loop drivers only (backends/wasm_event_loop) ----
+    /// Hands the driver the runtime it drives, once, before any task exists (null at shutdown:
+    /// no slice may run after that). The driver then runs a slice from the host's event loop
+    /// after every unpark() (a wake-up, an earlier timer) and when the next timer is due.
+    virtual void attach(slice_host* host) noexcept {}
+    /// Whether the calling thread may block (block_on): false on a browser's main thread.
+    virtual bool may_block() const noexcept { return true; }
 };
+
+/// True if the linked backend runs the runtime on the host's event loop, in slices, with one
+/// executor and no worker threads (backends/wasm_event_loop); false where workers are threads.
+bool backend_runs_on_event_loop() noexcept;
 
 /// Provided by the linked backend.
 std::unique_ptr<parker> make_thread_parker();

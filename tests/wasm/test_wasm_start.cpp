@@ -1,0 +1,135 @@
+// weir::wasm::start and post_to_host (wasm/include/weir/wasm): a task started without blocking
+// reports its outcome on the host thread, once, whatever happens to it. In the threads build the
+// tests run on a worker (PROXY_TO_PTHREAD) and the callbacks on Node's main thread; in the
+// event-loop build everything is one thread, and the tests run the host's callbacks themselves.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+#include <weir/wasm/host.hpp>
+#include <weir/wasm/start.hpp>
+#include <weir/weir.hpp>
+
+#include "../core/helpers.hpp"
+
+using namespace std::chrono_literals;
+using weir_test::workers;
+
+namespace {
+
+/// Waits (at most 10 s) until flag is set, running the host's callbacks where this is the host
+/// thread (the event-loop build) and letting the runtime run meanwhile.
+void wait_for(weir::runtime& rt, const std::atomic<bool>& flag) {
+    for (int i = 0; i < 10000 && !flag.load(); ++i) {
+        if (weir::wasm::on_host_thread()) weir::wasm::run_host_callbacks();
+        if (flag.load()) break;
+        rt.block_on(weir::sleep(1ms));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("wasm_start_delivers_the_value_on_the_host_thread", "[wasm]") {
+    weir::runtime rt(workers(2));
+    std::atomic<bool> done{false}, on_host{false};
+    std::atomic<int> value{0};
+    auto h = weir::wasm::start(
+        rt,
+        []() -> weir::task<int> {
+            co_await weir::sleep(2ms);
+            co_return 42;
+        }(),
+        [&](weir::wasm::outcome<int>&& o) {
+            on_host = weir::wasm::on_host_thread();
+            value = o.take();
+            done = true;
+        });
+    REQUIRE(h.valid());
+    wait_for(rt, done);
+    REQUIRE(done.load());
+    CHECK(on_host.load());
+    CHECK(value.load() == 42);
+}
+
+TEST_CASE("wasm_start_delivers_the_exception_of_a_failed_task", "[wasm]") {
+    weir::runtime rt(workers(1));
+    std::atomic<bool> done{false};
+    std::string what;
+    weir::wasm::start(
+        rt, []() -> weir::task<void> { throw std::runtime_error("stage broke"); co_return; }(),
+        [&](weir::wasm::outcome<void>&& o) {
+            CHECK_FALSE(o.has_value());
+            try {
+                o.take();
+            } catch (const std::runtime_error& e) {
+                what = e.what();
+            }
+            done = true;
+        });
+    wait_for(rt, done);
+    REQUIRE(done.load());
+    CHECK(what == "stage broke");
+}
+
+TEST_CASE("wasm_start_aborted_through_its_handle_delivers_operation_cancelled", "[wasm]") {
+    weir::runtime rt(workers(1));
+    std::atomic<bool> done{false}, cancelled{false};
+    auto h = weir::wasm::start(
+        rt, []() -> weir::task<int> {
+            co_await weir::sleep(30s);
+            co_return 1;
+        }(),
+        [&](weir::wasm::outcome<int>&& o) {
+            try {
+                o.take();
+            } catch (const weir::operation_cancelled&) {
+                cancelled = true;
+            }
+            done = true;
+        });
+    rt.block_on(weir::sleep(2ms));
+    h.abort();
+    wait_for(rt, done);
+    REQUIRE(done.load());
+    CHECK(cancelled.load());
+}
+
+TEST_CASE("wasm_start_delivers_operation_cancelled_when_the_runtime_shuts_down_first", "[wasm]") {
+    std::atomic<bool> done{false}, cancelled{false};
+    {
+        weir::runtime rt(workers(1));
+        weir::wasm::start(
+            rt, []() -> weir::task<int> {
+                co_await weir::sleep(30s);
+                co_return 1;
+            }(),
+            [&](weir::wasm::outcome<int>&& o) {
+                cancelled = o.error() != nullptr;
+                done = true;
+            });
+        rt.block_on(weir::sleep(2ms));
+    }
+    weir::runtime other(workers(1));
+    wait_for(other, done);
+    REQUIRE(done.load());
+    CHECK(cancelled.load());
+}
+
+TEST_CASE("wasm_post_to_host_runs_callbacks_in_order_on_the_host_thread", "[wasm]") {
+    weir::runtime rt(workers(1));
+    std::vector<int> order;
+    std::atomic<bool> done{false}, all_on_host{true};
+    for (int i = 0; i < 5; ++i)
+        weir::wasm::post_to_host([&, i] {
+            if (!weir::wasm::on_host_thread()) all_on_host = false;
+            order.push_back(i);
+            if (i == 4) done = true;
+        });
+    wait_for(rt, done);
+    REQUIRE(done.load());
+    CHECK(all_on_host.load());
+    CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
+}
