@@ -64,3 +64,89 @@ weir_ensure_packages() {
         return 1
     fi
 }
+
+# ---- Emscripten 3.1.69 (Debian trixie) in a chroot ----
+# The WebAssembly that ships (the npm package, the playground, the event-loop suite) is built
+# with trixie's Emscripten 3.1.69 (clang 19): native wasm exceptions that catch correctly, real
+# <coroutine>, ES-module output Node imports as is (../shared/notes/toolchain.md sections 11-12).
+# Debian 12 only packages 3.1.6, which stays the tested floor (the `wasm` suite). The chroot is
+# made once per machine from Debian's own archive (debootstrap, about 2 minutes, 3 GB) and used
+# through weir_in_trixie, which bind-mounts the repository at its own path in a private mount
+# namespace: nothing leaks into the host's mounts, concurrent builds do not collide.
+WEIR_TRIXIE_ROOT=${WEIR_TRIXIE_ROOT:-/opt/weir/trixie-root}
+WEIR_TRIXIE_PACKAGES=(emscripten cmake ninja-build nodejs)
+WEIR_TRIXIE_MIRROR=${WEIR_TRIXIE_MIRROR:-http://deb.debian.org/debian}
+
+# Sets up the chroot if it is missing or incomplete. Needs root (or sudo).
+weir_ensure_trixie_emscripten() {
+    local root=$WEIR_TRIXIE_ROOT marker="$WEIR_TRIXIE_ROOT/.weir-ready"
+    local want="${WEIR_TRIXIE_PACKAGES[*]}"
+    if [[ -f $marker && "$(cat "$marker")" == "$want" ]]; then
+        echo "weir: Emscripten $(weir_trixie_emscripten_version) ready in $root"
+        return 0
+    fi
+    local sudo=()
+    if ((EUID != 0)); then
+        if command -v sudo >/dev/null 2>&1; then
+            sudo=(sudo)
+        else
+            echo "weir: setting up $root needs root or sudo" >&2
+            return 1
+        fi
+    fi
+    weir_ensure_packages debootstrap
+    echo "weir: setting up Debian trixie with Emscripten in $root (once per machine)"
+    if [[ ! -x $root/usr/bin/apt-get ]]; then
+        "${sudo[@]}" rm -rf "$root.tmp"
+        "${sudo[@]}" mkdir -p "$(dirname "$root")"
+        "${sudo[@]}" debootstrap --variant=minbase trixie "$root.tmp" "$WEIR_TRIXIE_MIRROR" ||
+            return 1
+        "${sudo[@]}" rm -rf "$root"
+        "${sudo[@]}" mv "$root.tmp" "$root"
+    fi
+    # shellcheck disable=SC2016
+    "${sudo[@]}" unshare --mount --propagation private sh -c '
+        set -e
+        mount -t proc proc "$1/proc"
+        root=$1; shift
+        chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+            apt-get update
+        chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin DEBIAN_FRONTEND=noninteractive \
+            apt-get install -y --no-install-recommends "$@"
+        chroot "$root" apt-get clean
+    ' _ "$root" "${WEIR_TRIXIE_PACKAGES[@]}" || return 1
+    echo "$want" | "${sudo[@]}" tee "$marker" >/dev/null
+    echo "weir: Emscripten $(weir_trixie_emscripten_version) ready in $root"
+}
+
+weir_trixie_emscripten_version() {
+    cat "$WEIR_TRIXIE_ROOT/usr/share/emscripten/emscripten-version.txt" 2>/dev/null | tr -d '"'
+}
+
+# weir_in_trixie DIR CMD [ARGS...]: runs CMD in the chroot, in DIR (a path inside the repository,
+# which is mounted at the same path), with a clean environment plus NODE_PATH and CI. The host's
+# Catch2 2 headers and CMake module are mounted where the chroot's CMake finds them (trixie ships
+# Catch2 3, which the suite does not use).
+weir_in_trixie() {
+    local dir=$1
+    shift
+    local repo
+    repo=$(git -C "$dir" rev-parse --show-toplevel 2>/dev/null || (cd "$dir" && pwd))
+    local sudo=()
+    ((EUID == 0)) || sudo=(sudo)
+    # shellcheck disable=SC2016
+    "${sudo[@]}" unshare --mount --propagation private sh -c '
+        set -e
+        root=$1 repo=$2 dir=$3 uid=$4 gid=$5; shift 5
+        mkdir -p "$root$repo" "$root/usr/include/catch2" "$root/usr/lib/cmake/Catch2"
+        mount --bind "$repo" "$root$repo"
+        mount -t proc proc "$root/proc"
+        if [ -d /usr/include/catch2 ]; then
+            mount --bind /usr/include/catch2 "$root/usr/include/catch2"
+            mount --bind /usr/lib/cmake/Catch2 "$root/usr/lib/cmake/Catch2"
+        fi
+        exec chroot --userspec="$uid:$gid" "$root" env -i PATH=/usr/bin:/bin HOME=/tmp \
+            NODE_PATH=/usr/share/nodejs CI="${CI:-}" TERM=dumb \
+            sh -c "cd \"\$0\" && exec \"\$@\"" "$dir" "$@"
+    ' _ "$WEIR_TRIXIE_ROOT" "$repo" "$(cd "$dir" && pwd)" "$(id -u)" "$(id -g)" "$@"
+}
