@@ -7,10 +7,16 @@
 #   scripts/bench.sh                          # full suite, 2 then 1 workers (a few minutes)
 #   PEERS_SCALE=0.3 scripts/bench.sh          # fewer samples
 #   PEERS_WORKERS=2 PEERS_ONLY=ping_pong,yield_many scripts/bench.sh
+#   WEIR_BENCH_SECTIONS=wasm scripts/bench.sh # only the WebAssembly section (below)
 #
 # The raw lines are kept in build/bench/run-<time>.txt; the table is printed as Markdown. Then
 # the memory per idle spawned task, for weir (bench/idle_tasks.cpp) and tokio (its twin in
 # bench/peers-extra/idle_tasks, built offline by cargo into build/bench/).
+# Last, the WebAssembly section: weir-bench built with Emscripten 3.1.69 (the trixie chroot of
+# scripts/lib/deps.sh) for the threads backend and for the event-loop backend, run under Node
+# beside the native weir-bench in one invocation of the same runner (interleaved per benchmark),
+# and a table of each with its ratio wasm/native (2 and 1 workers; the event-loop build has one).
+# WEIR_BENCH_SECTIONS picks sections: "peers idle wasm" (the default) or a subset.
 # Installs what is missing first (Debian packages: the Rust toolchain and crates for the tokio
 # peer, plus weir's own build dependencies).
 set -euo pipefail
@@ -20,6 +26,8 @@ ROOT=$(pwd)
 # shellcheck source=SCRIPTDIR/lib/deps.sh
 source scripts/lib/deps.sh
 weir_ensure_packages cmake ninja-build g++ liburing-dev libboost1.81-dev "${WEIR_DEPS_BENCH[@]}"
+SECTIONS=" ${WEIR_BENCH_SECTIONS:-peers idle wasm} "
+section() { [[ $SECTIONS == *" $1 "* ]]; }
 
 PEERS=${WEIR_PEERS_DIR:-$ROOT/../shared/peers}
 if [[ ! -x $PEERS/run.sh ]]; then
@@ -31,16 +39,53 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target weir-bench weir-idle-tasks
 mkdir -p build/bench
 RAW=build/bench/run-$(date +%Y%m%dT%H%M%S).txt
-PEERS_EXTRA="$ROOT/build/release/bench/weir-bench" "$PEERS/run.sh" | tee "$RAW"
+: >"$RAW"
 
-echo
-echo "machine: $(nproc) CPUs, $(uname -r); raw lines: $RAW"
-scripts/lib/ratio_table.awk "$RAW"
+if section peers; then
+    PEERS_EXTRA="$ROOT/build/release/bench/weir-bench" "$PEERS/run.sh" | tee -a "$RAW"
+    echo
+    echo "machine: $(nproc) CPUs, $(uname -r); raw lines: $RAW"
+    scripts/lib/ratio_table.awk "$RAW"
+fi
 
-# Memory per idle task (1,000,000 tasks waiting on one notify), weir and its tokio twin.
-echo
-echo "memory per idle spawned task (1,000,000 tasks waiting on one notify, 2 workers):"
-(cd bench/peers-extra/idle_tasks &&
-    CARGO_TARGET_DIR="$ROOT/build/bench/cargo-target" cargo build --release --offline -q)
-"$ROOT/build/release/bench/weir-idle-tasks" | tee -a "$RAW"
-"$ROOT/build/bench/cargo-target/release/idle-tasks-tokio" | tee -a "$RAW"
+if section idle; then
+    # Memory per idle task (1,000,000 tasks waiting on one notify), weir and its tokio twin.
+    echo
+    echo "memory per idle spawned task (1,000,000 tasks waiting on one notify, 2 workers):"
+    (cd bench/peers-extra/idle_tasks &&
+        CARGO_TARGET_DIR="$ROOT/build/bench/cargo-target" cargo build --release --offline -q)
+    "$ROOT/build/release/bench/weir-idle-tasks" | tee -a "$RAW"
+    "$ROOT/build/bench/cargo-target/release/idle-tasks-tokio" | tee -a "$RAW"
+fi
+
+if section wasm; then
+    # Benchmarks 1-9 (WebAssembly has no sockets: no tcp_echo_loopback), each wasm build as a
+    # system of its own beside native weir. The wrappers give each build its system name; the
+    # event-loop build only answers for one worker.
+    weir_ensure_trixie_emscripten
+    for preset in wasm-threads wasm-event-loop; do
+        weir_in_trixie "$ROOT" sh -c "cmake --preset $preset >/dev/null && \
+            cmake --build --preset $preset --target weir-bench"
+    done
+    for kind in threads event_loop; do
+        dir=${kind//_/-}
+        cat >"build/bench/wasm_$kind" <<SH
+#!/bin/sh
+# weir-bench of the wasm-$dir build under Node, as the system wasm_$kind (scripts/bench.sh).
+w=1; prev=
+for a in "\$@"; do [ "\$prev" = --workers ] && w=\$a; prev=\$a; done
+if [ "$kind" = event_loop ] && [ "\$w" != 1 ]; then exit 0; fi
+exec node "$ROOT/build/wasm-$dir/bench/weir-bench.js" "\$@" --name "wasm_$kind-w\$w"
+SH
+        chmod +x "build/bench/wasm_$kind"
+    done
+    WASM_RAW=build/bench/wasm-$(date +%Y%m%dT%H%M%S).txt
+    PEERS_SYSTEMS=none \
+        PEERS_ONLY=${PEERS_ONLY:-spawn_many_local,spawn_many_remote_idle,yield_many,ping_pong,chained_spawn,stream_pipeline,stream_pipeline_spawn,join_all_1000,timers_100k,mpsc_throughput} \
+        PEERS_EXTRA="$ROOT/build/release/bench/weir-bench $ROOT/build/bench/wasm_threads $ROOT/build/bench/wasm_event_loop" \
+        "$PEERS/run.sh" | tee "$WASM_RAW"
+    cat "$WASM_RAW" >>"$RAW"
+    echo
+    echo "WebAssembly (Emscripten $(weir_trixie_emscripten_version), Node $(node --version)) beside native weir; raw lines: $WASM_RAW"
+    scripts/lib/wasm_ratio_table.awk "$WASM_RAW"
+fi

@@ -119,7 +119,9 @@ inline const benchmark all_benchmarks[] = {
     {"join_all_1000", join_all_1000},
     {"timers_100k", timers_100k},
     {"mpsc_throughput", mpsc_throughput},
+#if !defined(__EMSCRIPTEN__)  // no sockets in WebAssembly
     {"tcp_echo_loopback", tcp_echo_loopback},
+#endif
 };
 
 }  // namespace weir_bench

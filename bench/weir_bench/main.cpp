@@ -12,12 +12,16 @@
 // --trace runs every sample twice, tracing off and on, and prints both medians and the overhead;
 // --trace-live has a thread take it every millisecond instead (docs/observability.md).
 // The I/O driver is the runtime's automatic choice; WEIR_IO_BACKEND=asio measures the other one.
+// WebAssembly builds (run under Node) have every benchmark but tcp_echo_loopback; the event-loop
+// build runs them with one worker, the driver's own thread (docs/wasm.md).
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <weir/detail/parker.hpp>
 
 #include "benchmarks.hpp"
 
@@ -89,6 +93,13 @@ int main(int argc, char** argv) {
         } else {
             usage("unknown argument " + a);
         }
+    }
+    if (weir::detail::backend_runs_on_event_loop()) {
+        // The event-loop build (WebAssembly without threads) has one executor: the driver's
+        // own thread, which block_on lends to the runtime. Nothing can drain a trace meanwhile.
+        if (trace == weir_bench::harness::tracing::live)
+            usage("--trace-live needs a second thread; the event-loop build has one");
+        workers = 1;
     }
     if (name.empty()) name = "weir-w" + std::to_string(workers);
     weir_bench::harness h(name, scale, corrupt, trace);

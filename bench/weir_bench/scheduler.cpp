@@ -3,11 +3,11 @@
 // as tokio::spawn's are.
 #include <atomic>
 #include <cstdint>
-#include <semaphore>
 #include <vector>
 #include <weir/weir.hpp>
 
 #include "benchmarks.hpp"
+#include "driver_signal.hpp"
 
 namespace weir_bench {
 namespace {
@@ -19,9 +19,9 @@ weir::runtime::options opts(std::size_t workers) {
 /// A countdown that wakes the driver when it reaches zero.
 struct countdown {
     std::atomic<std::size_t> rem{0};
-    std::binary_semaphore done{0};
+    driver_signal done;
     void hit() {
-        if (rem.fetch_sub(1, std::memory_order_relaxed) == 1) done.release();
+        if (rem.fetch_sub(1, std::memory_order_relaxed) == 1) done.post();
     }
 };
 
@@ -42,9 +42,9 @@ weir::task<void> await_in_order(std::vector<weir::join_handle<void>>& hs) {
 }
 
 // ---- 3 -----------------------------------------------------------------------------------------
-weir::task<void> yielder(std::counting_semaphore<>* done) {
+weir::task<void> yielder(driver_signal* done) {
     for (std::size_t i = 0; i < num_yield; ++i) co_await weir::yield_now();
-    done->release();
+    done->post();
 }
 
 // ---- 4 -----------------------------------------------------------------------------------------
@@ -66,9 +66,9 @@ weir::task<void> ping_root(countdown* c) {
 }
 
 // ---- 5 -----------------------------------------------------------------------------------------
-weir::task<void> chain(std::binary_semaphore* done, std::size_t n) {
+weir::task<void> chain(driver_signal* done, std::size_t n) {
     if (n == 0)
-        done->release();
+        done->post();
     else
         weir::spawn(chain(done, n - 1));
     co_return;
@@ -101,7 +101,7 @@ void spawn_many_local(const harness& h, std::size_t workers) {
     h.run("spawn_many_local", 3, 21, [&]() -> std::optional<double> {
         c.rem.store(num_spawn, std::memory_order_relaxed);
         rt.spawn(local_root(&c));
-        c.done.acquire();
+        c.done.wait(rt);
         return std::nullopt;
     });
 }
@@ -122,10 +122,10 @@ void spawn_many_remote_idle(const harness& h, std::size_t workers) {
 void yield_many(const harness& h, std::size_t workers) {
     weir::runtime rt{opts(workers)};
     traced tracing(h, rt);
-    std::counting_semaphore<> done{0};
+    driver_signal done;
     h.run("yield_many", 2, 11, [&]() -> std::optional<double> {
         for (std::size_t i = 0; i < yield_tasks; ++i) rt.spawn(yielder(&done));
-        for (std::size_t i = 0; i < yield_tasks; ++i) done.acquire();
+        done.wait(rt, yield_tasks);
         return std::nullopt;
     });
 }
@@ -137,7 +137,7 @@ void ping_pong(const harness& h, std::size_t workers) {
     h.run("ping_pong", 3, 21, [&]() -> std::optional<double> {
         c.rem.store(num_pings, std::memory_order_relaxed);
         rt.spawn(ping_root(&c));
-        c.done.acquire();
+        c.done.wait(rt);
         return std::nullopt;
     });
 }
@@ -145,10 +145,10 @@ void ping_pong(const harness& h, std::size_t workers) {
 void chained_spawn(const harness& h, std::size_t workers) {
     weir::runtime rt{opts(workers)};
     traced tracing(h, rt);
-    std::binary_semaphore done{0};
+    driver_signal done;
     h.run("chained_spawn", 3, 21, [&]() -> std::optional<double> {
         rt.spawn(chain(&done, chain_iter));
-        done.acquire();
+        done.wait(rt);
         return std::nullopt;
     });
 }

@@ -6,11 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <numeric>
-#include <semaphore>
 #include <vector>
 #include <weir/weir.hpp>
 
 #include "benchmarks.hpp"
+#include "driver_signal.hpp"
 
 namespace weir_bench {
 namespace {
@@ -27,7 +27,7 @@ struct shared {
     std::vector<std::uint64_t> delays;
     std::atomic<std::size_t> rem{0};
     std::atomic<std::uint64_t> late{0};
-    std::binary_semaphore done{0};
+    driver_signal done;
 };
 
 weir::task<void> timer_task(shared* s, std::uint64_t d) {
@@ -37,7 +37,7 @@ weir::task<void> timer_task(shared* s, std::uint64_t d) {
     s->late.fetch_add(
         static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(l).count()),
         std::memory_order_relaxed);
-    if (s->rem.fetch_sub(1, std::memory_order_acq_rel) == 1) s->done.release();
+    if (s->rem.fetch_sub(1, std::memory_order_acq_rel) == 1) s->done.post();
 }
 weir::task<void> timer_root(shared* s) {
     for (std::uint64_t d : s->delays) weir::spawn(timer_task(s, d));
@@ -63,7 +63,7 @@ void timers_100k(const harness& h, std::size_t workers) {
         s.rem.store(timers_n, std::memory_order_relaxed);
         s.late.store(0, std::memory_order_relaxed);
         rt.spawn(timer_root(&s));
-        s.done.acquire();
+        s.done.wait(rt);
         h.check("timers_100k", "the tasks left", s.rem.load(), std::size_t(0));
         return static_cast<double>(s.late.load(std::memory_order_relaxed)) / timers_n;
     });
