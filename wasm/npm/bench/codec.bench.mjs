@@ -1,0 +1,118 @@
+// Benchmark of the item codec (src/codec.mjs): ns per item to encode and decode a chunk, against
+// JSON.stringify + JSON.parse and v8.serialize + v8.deserialize (Node's structured clone) of the
+// same data, in the same run.
+//
+//   node wasm/npm/bench/codec.bench.mjs            # all data sets
+//   node wasm/npm/bench/codec.bench.mjs objects    # those whose name contains "objects"
+//   CODEC_BENCH_RUNS=31 node ...                   # more runs per figure (default 15)
+//
+// Each figure is the fastest of its runs (the machine is shared and noisy: the fastest run is
+// the one least disturbed), with the median beside it. Every method round-trips the whole data
+// set as one chunk; "codec, chunks of 1024" splits it the way the runtime does. A round trip is
+// checked once (the decoded data equals the input) before it is timed.
+import assert from 'node:assert';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { decodeChunk, encodeChunk, encodeChunkScratch } from '../src/codec.mjs';
+
+// A full collection before each timed step, so no step pays for the garbage of the one before.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+
+const RUNS = Number(process.env.CODEC_BENCH_RUNS ?? 15);
+const filter = process.argv[2] ?? '';
+
+const sets = [
+  { name: 'numbers', make: (i) => (i % 3 === 0 ? i : i / 7), n: 1_000_000 },
+  {
+    name: 'small objects',
+    make: (i) => ({ id: i, name: `item${i}`, tags: ['a', 'b'], score: i / 3 }),
+    n: 100_000,
+  },
+  { name: 'short strings', make: (i) => `item-${i}`, n: 100_000 },
+];
+
+const CHUNK = 1024;
+
+const methods = [
+  {
+    name: 'codec',
+    encode: (xs) => encodeChunk(xs),
+    decode: (c) => decodeChunk(c),
+  },
+  {
+    // The way into wasm memory: encode into the scratch buffer, copy once, decode from the copy.
+    name: 'codec, scratch + copy',
+    encode: (xs) => {
+      const c = encodeChunkScratch(xs);
+      return c.kind === 'f64'
+        ? { kind: 'f64', f64: c.f64.slice(), length: c.length }
+        : { kind: 'any', bytes: c.bytes.slice(), length: c.length };
+    },
+    decode: (c) => decodeChunk(c),
+  },
+  {
+    name: `codec, chunks of ${CHUNK}`,
+    encode: (xs) => {
+      const out = [];
+      for (let i = 0; i < xs.length; i += CHUNK) out.push(encodeChunk(xs.slice(i, i + CHUNK)));
+      return out;
+    },
+    decode: (cs) => cs.map(decodeChunk),
+    flat: (arrays) => arrays.flat(),
+  },
+  { name: 'JSON', encode: (xs) => JSON.stringify(xs), decode: (s) => JSON.parse(s) },
+  { name: 'v8.serialize', encode: (xs) => v8.serialize(xs), decode: (b) => v8.deserialize(b) },
+];
+
+// CPU time of the process (all its threads, so the garbage collector's helpers count), in ns:
+// on a shared machine it is steadier than wall time, which also counts the time others ran.
+// CODEC_BENCH_CLOCK=wall measures wall time instead.
+const WALL = process.env.CODEC_BENCH_CLOCK === 'wall';
+function now() {
+  if (WALL) return Number(process.hrtime.bigint());
+  const u = process.cpuUsage();
+  return (u.user + u.system) * 1000;
+}
+
+function time(fn) {
+  const t0 = now();
+  const r = fn();
+  return [now() - t0, r];
+}
+
+function stats(samples, n) {
+  const s = [...samples].sort((a, b) => a - b);
+  return { best: s[0] / n, median: s[s.length >> 1] / n };
+}
+
+const fmt = (x) => x.toFixed(1).padStart(8);
+
+console.log(`codec benchmark: ns per item (${WALL ? 'wall' : 'CPU'} time), fastest of ${RUNS} runs (median in parentheses); node ${process.version}`);
+for (const set of sets) {
+  if (!set.name.includes(filter)) continue;
+  const data = Array.from({ length: set.n }, (_, i) => set.make(i));
+  console.log(`\n${set.name} (${set.n} items)`);
+  console.log(`${'method'.padEnd(26)}${'encode'.padStart(8)}${'decode'.padStart(18)}${'round trip'.padStart(22)}`);
+  for (const m of methods) {
+    // JSON has no -0 and no NaN in these sets, so every method must give the data back.
+    const back = m.decode(m.encode(data));
+    assert.deepStrictEqual(m.flat ? m.flat(back) : back, data, `${m.name} round trip of ${set.name}`);
+    const enc = [];
+    const dec = [];
+    const both = [];
+    for (let r = 0; r < RUNS; r++) {
+      gc();
+      const [te, encoded] = time(() => m.encode(data));
+      gc();
+      const [td] = time(() => m.decode(encoded));
+      enc.push(te);
+      dec.push(td);
+      both.push(te + td);
+    }
+    const e = stats(enc, set.n);
+    const d = stats(dec, set.n);
+    const b = stats(both, set.n);
+    console.log(`${m.name.padEnd(26)}${fmt(e.best)} (${fmt(e.median)})${fmt(d.best)} (${fmt(d.median)})${fmt(b.best)} (${fmt(b.median)})`);
+  }
+}
