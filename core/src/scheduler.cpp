@@ -579,6 +579,14 @@ void trace_named(trace::kind k, const char* name, std::uint64_t count) noexcept 
         rt->trace_event(k, task, a, b);
 }
 
+void trace_named_from(runtime_core* rt, trace::kind k, const char* name,
+                      std::uint64_t count) noexcept {
+    if (!rt || !rt->tracing()) return;
+    auto a = reinterpret_cast<std::uintptr_t>(name);
+    auto b = static_cast<std::uint32_t>(std::min<std::uint64_t>(count, UINT32_MAX));
+    rt->trace_mark(k, 0, a, b);
+}
+
 // ---- the non-template entry points used by the headers ----
 
 bool submit_task(runtime_core* rt, task_header* t) noexcept { return rt->submit(t); }

@@ -27,6 +27,10 @@ void trace_io_completed(runtime_core* rt, std::uint64_t task, std::int64_t resul
 /// channel_depth) with a name (a string that lives as long as the process: a literal or
 /// intern_name's) and a count, for the task running on this thread, if its runtime traces.
 void trace_named(trace::kind k, const char* name, std::uint64_t count) noexcept;
+/// trace_named for code outside rt's tasks (bindings whose stream stages run in JavaScript):
+/// recorded on rt's "other threads" track with the time of the call, no task.
+void trace_named_from(runtime_core* rt, trace::kind k, const char* name,
+                      std::uint64_t count) noexcept;
 
 /// A copy of name that lives as long as the process (task names outlive their tasks in traces
 /// and dumps). The same text gives the same pointer. Called once per named spawn.

@@ -9,6 +9,7 @@
 #include <exception>
 #include <optional>
 #include <stdexcept>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -113,6 +114,20 @@ join_handle<void> start(runtime& rt, task<T> t, F done, const char* file = __bui
                   "weir::wasm::start: done must be callable with weir::wasm::outcome<T>");
     if (!t.valid()) throw std::invalid_argument("weir::wasm::start: the task is empty");
     return rt.spawn(
+        detail::run_and_deliver<T, F>(std::move(t), detail::delivery<T, F>(std::move(done))),
+        file, line);
+}
+
+/// start with a name for the task, shown in traces, stall reports and task dumps.
+template <class T, class F>
+join_handle<void> start_named(runtime& rt, std::string_view name, task<T> t, F done,
+                              const char* file = __builtin_FILE(),
+                              unsigned line = __builtin_LINE()) {
+    static_assert(std::is_invocable_v<F&, outcome<T>&&>,
+                  "weir::wasm::start_named: done must be callable with weir::wasm::outcome<T>");
+    if (!t.valid()) throw std::invalid_argument("weir::wasm::start_named: the task is empty");
+    return rt.spawn_named(
+        name,
         detail::run_and_deliver<T, F>(std::move(t), detail::delivery<T, F>(std::move(done))),
         file, line);
 }

@@ -1,0 +1,104 @@
+// Operators over several streams: zip (pairs, both sides pulled at once), chain (one after the
+// other) and merge (items as they come, from any number of streams: a.merge(b).merge(c) is one
+// three-way merge, and a ready side is taken in turn, so equal streams share it equally). The
+// other streams run in the same run: one failure or abort ends them all.
+
+export class Zip {
+  constructor(a, b) {
+    this.sides = [a, b];
+    this.buf = [[], []];
+    this.ended = false;
+  }
+  async pull(want) {
+    if (this.ended) return null;
+    const need = Math.max(1, want);
+    // Pull both sides at once, each for what it lacks.
+    await Promise.all(
+      this.sides.map(async (s, i) => {
+        if (this.buf[i].length >= need) return;
+        const c = await s.pull(need - this.buf[i].length);
+        if (c === null) this.ended = true;
+        else for (const x of c) this.buf[i].push(x);
+      }),
+    );
+    const n = Math.min(this.buf[0].length, this.buf[1].length);
+    const out = new Array(n);
+    for (let k = 0; k < n; k++) out[k] = [this.buf[0][k], this.buf[1][k]];
+    this.buf[0] = this.buf[0].slice(n);
+    this.buf[1] = this.buf[1].slice(n);
+    if (this.ended) this.close();
+    return n || !this.ended ? out : null;
+  }
+  close() {
+    for (const s of this.sides) s.close();
+  }
+}
+
+export class Chain {
+  constructor(a, b) {
+    this.sides = [a, b];
+    this.at = 0;
+  }
+  async pull(want) {
+    while (this.at < this.sides.length) {
+      const c = await this.sides[this.at].pull(want);
+      if (c !== null) return c;
+      this.at++;
+    }
+    return null;
+  }
+  close() {
+    for (const s of this.sides) s.close();
+  }
+}
+
+export class Merge {
+  constructor(sides) {
+    this.sides = sides.map((op) => ({ op, pending: null, ended: false }));
+    this.turn = 0;
+  }
+  async pull(want) {
+    for (;;) {
+      const live = this.sides.filter((s) => !s.ended);
+      if (live.length === 0) return null;
+      for (const s of live) {
+        if (!s.pending) {
+          s.pending = s.op.pull(want).then(
+            (c) => ({ s, c }),
+            (e) => ({ s, e }),
+          );
+        }
+      }
+      // Whichever is ready first; among several ready at once, the next in turn.
+      const first = await Promise.race(live.map((s) => s.pending));
+      const { s, c, e } = await this.pickInTurn(live, first);
+      s.pending = null;
+      if (e) throw e;
+      if (c === null) {
+        s.ended = true;
+        continue;
+      }
+      return c;
+    }
+  }
+  /** Of the sides whose pulls have settled, the first at or after the turn (round robin). */
+  async pickInTurn(live, first) {
+    const settled = await Promise.all(
+      live.map((s) => Promise.race([s.pending, Promise.resolve(null)])),
+    );
+    const n = this.sides.length;
+    for (let k = 0; k < n; k++) {
+      const idx = (this.turn + k) % n;
+      const side = this.sides[idx];
+      const j = live.indexOf(side);
+      if (j >= 0 && settled[j]) {
+        this.turn = (idx + 1) % n;
+        return settled[j];
+      }
+    }
+    return first;
+  }
+  close() {
+    for (const s of this.sides) s.op.close();
+  }
+}

@@ -1,0 +1,188 @@
+// From a stream's description (the list of operations Stream records: stream.mjs) to a chain of
+// operators (sources, calls, structural, combine), and the consumers that drive it. A consumer
+// runs in a Run (run.mjs): it pulls chunks until the end, the run fails, or its signal aborts;
+// in every case the run ends, what is in flight is cancelled and its memory freed.
+import { CallStage } from './calls.mjs';
+import { Chain, Merge, Zip } from './combine.mjs';
+import { Run } from './run.mjs';
+import { AsyncIterableSource, ArraySource, BIG_PULL, IterableSource, RangeSource } from './sources.mjs';
+import { shippableSource, sourceHead } from './stages.mjs';
+import { Chunks, Enumerate, Skip, StageBounds, StageExit, Take, Timeout } from './structural.mjs';
+import { STAGE, STAGE_NAMES } from './job_layout.mjs';
+
+function makeSource(src) {
+  switch (src.type) {
+    case 'range':
+      return new RangeSource(src.start, src.end);
+    case 'array':
+      return new ArraySource(src.items);
+    case 'iterable':
+      return new IterableSource(src.items);
+    case 'async':
+      return new AsyncIterableSource(src.items);
+    default:
+      throw new Error(`weir: internal: unknown source ${src.type}`);
+  }
+}
+
+/** The label of a stage function: its stage() name, else its position and source's head. */
+export function labelOf(op, position) {
+  if (op.stageName) return op.stageName;
+  return `stage ${position} (${STAGE_NAMES[op.stage]}: ${sourceHead(op.source)})`;
+}
+
+/** Builds the operators of `ops` (a Stream's list) in run; returns the last one. */
+export function build(run, ops) {
+  let up = null;
+  const stages = []; // open stage() bounds, innermost last
+  const tracer = run.rt.traceOn() ? (kind, name, count) => run.rt.traceStage(kind, name, count) : null;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i];
+    switch (op.kind) {
+      case 'source':
+        up = makeSource(op.src);
+        break;
+      case 'call': {
+        const label = labelOf(op, i);
+        const desc = run.acquire(op.stage, op.fn, op.source, op.context, label);
+        const name = op.stageName ?? label;
+        const hooks = tracer && op.window
+          ? { in() {}, out() {}, inFlight: (n) => tracer(2, name, n) }
+          : null;
+        up = new CallStage(run, up, desc, {
+          window: op.window ?? null,
+          ordered: op.ordered ?? true,
+          hooks,
+          state: op.init,
+        });
+        break;
+      }
+      case 'take':
+        up = new Take(up, op.n);
+        break;
+      case 'skip':
+        up = new Skip(up, op.n);
+        break;
+      case 'chunks':
+        up = new Chunks(up, op.n);
+        break;
+      case 'enumerate':
+        up = new Enumerate(up);
+        break;
+      case 'timeout':
+        up = new Timeout(run, up, op.ms);
+        break;
+      case 'zip':
+        up = new Zip(up, build(run, op.other));
+        break;
+      case 'chain':
+        up = new Chain(up, build(run, op.other));
+        break;
+      case 'merge':
+        up = new Merge([up, ...op.others.map((o) => build(run, o))]);
+        break;
+      case 'stageEnter': {
+        const b = new StageBounds(up, op.name, tracer);
+        stages.push(b);
+        up = b.entry();
+        break;
+      }
+      case 'stageExit':
+        up = new StageExit(up, stages.pop());
+        break;
+      default:
+        throw new Error(`weir: internal: unknown operation ${op.kind}`);
+    }
+  }
+  return up;
+}
+
+/** The stage function of a consumer (fold, forEach), as a call op. */
+export function consumerOp(stage, fn, context, init, position) {
+  const source = shippableSource(fn, `${STAGE_NAMES[stage]}'s function`);
+  return { kind: 'call', stage, fn, source, context, init, position };
+}
+
+/**
+ * Runs ops to its end under a consumer. consume(run, op) does the pulling. Returns what it
+ * returns, or rejects once with the run's failure (a stage error, the signal's reason).
+ */
+export async function drive(rt, ops, signal, consume) {
+  rt.checkOpen();
+  const run = new Run(rt, signal);
+  try {
+    run.check();
+    const op = build(run, ops);
+    const result = await run.race(consume(run, op));
+    run.check();
+    return result;
+  } catch (e) {
+    if (run.failure) throw run.failure.error;
+    run.fail(e);
+    throw e;
+  } finally {
+    run.end();
+  }
+}
+
+export const consumers = {
+  async collect(run, op) {
+    const out = [];
+    for (;;) {
+      const c = await op.pull(BIG_PULL);
+      if (c === null) return out;
+      if (c.length < 65536) out.push(...c);
+      else for (const x of c) out.push(x);
+    }
+  },
+  async count(run, op) {
+    let n = 0;
+    for (;;) {
+      const c = await op.pull(BIG_PULL);
+      if (c === null) return n;
+      n += c.length;
+    }
+  },
+  async sum(run, op) {
+    let s = 0;
+    for (;;) {
+      const c = await op.pull(BIG_PULL);
+      if (c === null) return s;
+      for (const x of c) {
+        if (typeof x !== 'number') {
+          throw new TypeError(`sum() needs numbers; an item is ${x === null ? 'null' : typeof x}`);
+        }
+        s += x;
+      }
+    }
+  },
+  async first(run, op) {
+    for (;;) {
+      const c = await op.pull(1);
+      if (c === null) return undefined;
+      if (c.length) {
+        op.close();
+        return c[0];
+      }
+    }
+  },
+  /** fold and forEach: a call stage that hands nothing on, drained; fold gives its state. */
+  drain(stageOf) {
+    return async (run, op) => {
+      const stage = stageOf(run, op);
+      while ((await stage.pull(BIG_PULL)) !== null) {
+        // nothing goes on
+      }
+      return stage.state;
+    };
+  },
+};
+
+/** A call stage built by a consumer (fold, forEach) on top of op. */
+export function consumerStage(run, op, call, position) {
+  const label = labelOf(call, position);
+  const desc = run.acquire(call.stage, call.fn, call.source, call.context, label);
+  return new CallStage(run, op, desc, { state: call.init });
+}
+
+export { STAGE };

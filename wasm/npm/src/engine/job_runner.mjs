@@ -1,0 +1,332 @@
+// The job runner: runs one job (job_layout.mjs) in the JavaScript context of the thread that
+// polls its task: a pool worker in the threads build, the host thread in the event-loop build.
+// It is bundled into the wasm module as --pre-js (glue/entry.mjs), so every thread of the module
+// has one, reaching linear memory and malloc through the functions the module hands it.
+//
+// A stage's function travels as source text and is compiled here, once per stage key, in a
+// scope that sees only globals and the context the stage was given (cloned once per thread).
+// A job calls it over the chunk's items in order, checking the pipeline's cancel flag before
+// each call, and stops at the first throw; what it returns is written back as a chunk, or, for
+// stages whose output is a subset or the input itself (filter, takeWhile, skipWhile, inspect,
+// forEach, fold), as a mask, a position or nothing, so those items are never sent back.
+import { decodeChunk, encodeChunk } from '../codec.mjs';
+import { CHUNK, D, J, STAGE, STATUS } from './job_layout.mjs';
+
+const utf8 = new TextDecoder();
+
+/** Reads a UTF-8 string out of (possibly shared) memory. */
+function readString(u8, ptr, len) {
+  // TextDecoder refuses views on a SharedArrayBuffer: copy those first.
+  const view = u8.subarray(ptr, ptr + len);
+  return utf8.decode(u8.buffer instanceof ArrayBuffer ? view : view.slice());
+}
+
+/** Compiles a stage function from its source, in the global scope (no outer variables). */
+export function compileStage(source) {
+  // Indirect eval runs in the global scope: the function sees globals and its arguments only.
+  // eslint-disable-next-line no-eval
+  const geval = eval;
+  try {
+    return geval(`(${source}\n)`);
+  } catch (first) {
+    // A method's source (`square(x) { ... }`) is not an expression on its own.
+    try {
+      const obj = geval(`({${source}\n})`);
+      const keys = Object.keys(obj);
+      if (keys.length === 1 && typeof obj[keys[0]] === 'function') return obj[keys[0]];
+    } catch {
+      // fall through to the first error
+    }
+    throw first;
+  }
+}
+
+function isThenable(v) {
+  return v !== null && (typeof v === 'object' || typeof v === 'function') && typeof v.then === 'function';
+}
+
+/**
+ * Makes the runner of one thread. env: { memory() -> WebAssembly.Memory, malloc(n) -> ptr,
+ * free(ptr) }. The event-loop build's host engine also uses its stash: items handed over as
+ * JavaScript arrays by id instead of being encoded (one thread: nothing to copy).
+ */
+export function makeRunner(env) {
+  const cache = new Map(); // stage key -> { fn, ctx, label }; bounded (see remember)
+  const stash = new Map();
+  let nextStash = 1;
+  const CACHE_MAX = 256;
+
+  function remember(key, entry) {
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value); // oldest first
+    cache.set(key, entry);
+  }
+
+  function stage(i32, u8, desc) {
+    const d = desc >> 2;
+    const key = i32[d + D.KEY];
+    let s = cache.get(key);
+    if (s) return s;
+    const source = readString(u8, i32[d + D.SRC_PTR], i32[d + D.SRC_LEN]);
+    const label = readString(u8, i32[d + D.LABEL_PTR], i32[d + D.LABEL_LEN]);
+    const ctxLen = i32[d + D.CTX_LEN];
+    const ctx = ctxLen
+      ? decodeChunk({ kind: 'any', bytes: u8.subarray(i32[d + D.CTX_PTR], i32[d + D.CTX_PTR] + ctxLen), length: 1 })[0]
+      : undefined;
+    s = { fn: compileStage(source), ctx, label, kind: i32[d + D.KIND] };
+    remember(key, s);
+    return s;
+  }
+
+  function readItems(i32, u8, kind, ptr, len, count) {
+    if (kind === CHUNK.STASH) {
+      const items = stash.get(ptr);
+      stash.delete(ptr);
+      return items;
+    }
+    if (kind === CHUNK.F64) {
+      // The job's numbers, copied out (the host frees them when the job ends).
+      return Array.from(new Float64Array(u8.buffer, ptr, count));
+    }
+    return decodeChunk({ kind: 'any', bytes: u8.subarray(ptr, ptr + len), length: count });
+  }
+
+  /** Writes items out as a chunk (or a stash entry in the event-loop build); [kind, ptr, len]. */
+  function writeItems(items, inline, where) {
+    if (inline) {
+      for (let i = 0; i < items.length; i++) {
+        const t = typeof items[i];
+        if (t === 'function' || t === 'symbol') throw new TypeError(`${where(i)} is a ${t}`);
+      }
+      const id = nextStash++;
+      stash.set(id, items);
+      return [CHUNK.STASH, id, 0];
+    }
+    const c = encodeChunk(items, where);
+    if (c.kind === 'f64') {
+      const ptr = env.malloc(Math.max(8, items.length * 8));
+      new Float64Array(env.memory().buffer, ptr, items.length).set(c.f64);
+      return [CHUNK.F64, ptr, items.length * 8];
+    }
+    const ptr = env.malloc(Math.max(1, c.bytes.length));
+    new Uint8Array(env.memory().buffer).set(c.bytes, ptr);
+    return [CHUNK.ANY, ptr, c.bytes.length];
+  }
+
+  function writeError(i32, base, error, extra) {
+    const e = error instanceof Error ? error : null;
+    const info = [
+      e ? e.name : 'Error',
+      e ? e.message : String(error),
+      e && typeof e.stack === 'string' ? e.stack : '',
+      extra.codec ? 1 : 0,
+      extra.thenable ? 1 : 0,
+    ];
+    const c = encodeChunk([info]);
+    const ptr = env.malloc(Math.max(1, c.bytes.length));
+    new Uint8Array(env.memory().buffer).set(c.bytes, ptr);
+    i32[base + J.ERR_PTR] = ptr;
+    i32[base + J.ERR_LEN] = c.bytes.length;
+  }
+
+  function run(job) {
+    const mem = env.memory();
+    const i32 = new Int32Array(mem.buffer);
+    const u8 = new Uint8Array(mem.buffer);
+    const base = job >> 2;
+    const shared = typeof SharedArrayBuffer !== 'undefined' && mem.buffer instanceof SharedArrayBuffer;
+    const cancelAt = i32[base + J.CANCEL] >> 2;
+    const cancelled = shared ? () => Atomics.load(i32, cancelAt) !== 0 : () => i32[cancelAt] !== 0;
+    const inKind = i32[base + J.IN_KIND];
+    const inline = inKind === CHUNK.STASH;
+    let s;
+    let items;
+    let i = 0;
+    let phase = 'setup';
+    let sawCancel = false;
+    try {
+      s = stage(i32, u8, i32[base + J.STAGE]);
+      items = readItems(i32, u8, inKind, i32[base + J.IN_PTR], i32[base + J.IN_LEN], i32[base + J.IN_COUNT]);
+      const { fn, ctx, kind } = s;
+      const n = items.length;
+      let out = null;
+      let outKind = CHUNK.NONE;
+      let acc;
+      if (kind === STAGE.SCAN || kind === STAGE.FOLD) {
+        acc = readItems(i32, u8, i32[base + J.STATE_KIND], i32[base + J.STATE_PTR], i32[base + J.STATE_LEN], 1)[0];
+      }
+      phase = 'call';
+      const t0 = performance.now();
+      switch (kind) {
+        case STAGE.MAP:
+          out = new Array(n);
+          for (; i < n; i++) {
+            if (cancelled()) break;
+            const y = fn(items[i], ctx);
+            if (isThenable(y)) throw thenableAt(i, y);
+            out[i] = y;
+          }
+          break;
+        case STAGE.FILTER: {
+          const mask = new Uint8Array(n);
+          for (; i < n; i++) {
+            if (cancelled()) break;
+            const y = fn(items[i], ctx);
+            if (isThenable(y)) throw thenableAt(i, y);
+            mask[i] = y ? 1 : 0;
+          }
+          out = mask;
+          outKind = CHUNK.MASK;
+          break;
+        }
+        case STAGE.FILTER_MAP:
+          out = [];
+          for (; i < n; i++) {
+            if (cancelled()) break;
+            const y = fn(items[i], ctx);
+            if (isThenable(y)) throw thenableAt(i, y);
+            if (y !== undefined) out.push(y);
+          }
+          break;
+        case STAGE.FLAT_MAP:
+          out = [];
+          for (; i < n; i++) {
+            if (cancelled()) break;
+            const y = fn(items[i], ctx);
+            if (isThenable(y)) throw thenableAt(i, y);
+            if (y === null || typeof y !== 'object' || typeof y[Symbol.iterator] !== 'function') {
+              throw new TypeError(`returned ${y === null ? 'null' : typeof y} where flatMap needs an array or an iterable`);
+            }
+            for (const v of y) out.push(v);
+          }
+          break;
+        case STAGE.INSPECT:
+        case STAGE.FOR_EACH:
+          for (; i < n; i++) {
+            if (cancelled()) break;
+            const y = fn(items[i], ctx);
+            if (isThenable(y) && kind === STAGE.FOR_EACH) throw thenableAt(i, y);
+          }
+          break;
+        case STAGE.TAKE_WHILE:
+        case STAGE.SKIP_WHILE:
+          for (; i < n; i++) {
+            if (cancelled()) {
+              sawCancel = true;
+              break;
+            }
+            const y = fn(items[i], ctx);
+            if (isThenable(y)) throw thenableAt(i, y);
+            if (!y) break; // DONE = the first item for which it is false
+          }
+          break;
+        case STAGE.SCAN:
+          out = new Array(n);
+          for (; i < n; i++) {
+            if (cancelled()) break;
+            acc = fn(acc, items[i], ctx);
+            if (isThenable(acc)) throw thenableAt(i, acc);
+            out[i] = acc;
+          }
+          break;
+        case STAGE.FOLD:
+          for (; i < n; i++) {
+            if (cancelled()) break;
+            acc = fn(acc, items[i], ctx);
+            if (isThenable(acc)) throw thenableAt(i, acc);
+          }
+          break;
+        case STAGE.CALL: {
+          const y = fn(...items);
+          if (isThenable(y)) throw thenableAt(0, y);
+          out = [y];
+          i = n;
+          break;
+        }
+        default:
+          throw new Error(`weir: unknown stage kind ${kind}`);
+      }
+      new Float64Array(mem.buffer, job + J.RUN_MS * 4, 1)[0] = performance.now() - t0;
+      const stopped = sawCancel || (i < n && kind !== STAGE.TAKE_WHILE && kind !== STAGE.SKIP_WHILE);
+      phase = 'send';
+      if (out && outKind !== CHUNK.MASK) {
+        if (out.length > i && (kind === STAGE.MAP || kind === STAGE.SCAN)) out.length = i;
+        const first = new Float64Array(mem.buffer, job + J.BASE * 4, 1)[0];
+        const [k, ptr, len] = writeItems(out, inline, (j) => `${s.label} returned, for item ${first + j}, a value that`);
+        i32[base + J.OUT_KIND] = k;
+        i32[base + J.OUT_PTR] = ptr;
+        i32[base + J.OUT_LEN] = len;
+        i32[base + J.OUT_COUNT] = out.length;
+      } else if (outKind === CHUNK.MASK) {
+        if (inline) {
+          i32[base + J.OUT_KIND] = CHUNK.STASH;
+          i32[base + J.OUT_PTR] = stashPut(out);
+        } else {
+          const ptr = env.malloc(Math.max(1, n));
+          new Uint8Array(env.memory().buffer).set(out, ptr);
+          i32[base + J.OUT_KIND] = CHUNK.MASK;
+          i32[base + J.OUT_PTR] = ptr;
+        }
+        i32[base + J.OUT_LEN] = n;
+        i32[base + J.OUT_COUNT] = n;
+      } else {
+        i32[base + J.OUT_KIND] = CHUNK.NONE;
+      }
+      if (kind === STAGE.SCAN || kind === STAGE.FOLD) {
+        const [k, ptr, len] = writeItems([acc], inline, () => `${s.label} returned, as its accumulator, a value that`);
+        i32[base + J.STATE_KIND] = k;
+        i32[base + J.STATE_PTR] = ptr;
+        i32[base + J.STATE_LEN] = len;
+      }
+      i32[base + J.DONE] = i;
+      i32[base + J.STATUS] = stopped ? STATUS.STOPPED : STATUS.OK;
+    } catch (error) {
+      i32[base + J.DONE] = i;
+      i32[base + J.STATUS] = error && error.weirThenable ? STATUS.THENABLE : STATUS.ERROR;
+      if (error && error.weirThenable) lastThenable = error.weirPromise;
+      try {
+        writeError(i32, base, error, { codec: phase === 'send', thenable: !!(error && error.weirThenable) });
+      } catch {
+        i32[base + J.ERR_PTR] = 0;
+        i32[base + J.ERR_LEN] = 0;
+      }
+    }
+  }
+
+  function thenableAt(i, promise) {
+    const e = new TypeError('returned a promise on a worker, where it cannot be awaited');
+    e.weirThenable = true;
+    e.weirItem = i;
+    e.weirPromise = promise;
+    return e;
+  }
+  let lastThenable = null;
+
+  function stashPut(items) {
+    const id = nextStash++;
+    stash.set(id, items);
+    return id;
+  }
+
+  return {
+    run,
+    /** Event-loop build: hands items over without encoding; returns the id to put in IN_PTR. */
+    stashPut,
+    /** Event-loop build: takes the items of an OUT_PTR/STATE_PTR stash id. */
+    stashTake(id) {
+      const v = stash.get(id);
+      stash.delete(id);
+      return v;
+    },
+    stashDrop(id) {
+      stash.delete(id);
+    },
+    /** The promise of the last call that returned one (the host's first call of a stage). */
+    takeThenable() {
+      const p = lastThenable;
+      lastThenable = null;
+      return p;
+    },
+    /** The number of compiled stages this thread keeps (tests: bounded). */
+    cacheSize: () => cache.size,
+  };
+}

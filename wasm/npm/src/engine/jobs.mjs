@@ -1,0 +1,230 @@
+// The host side of jobs (job_layout.mjs explains them): writing a job into wasm memory with its
+// items, handing it to the runtime, and turning its completion (on this thread) into the items
+// out, or an error. Items go in as a Float64Array when all are numbers, as codec bytes otherwise,
+// and, in the event-loop build (one thread), as the JavaScript array itself (the stash: nothing
+// is copied). Every allocation of a job is freed when it completes, whether it ran, failed or was
+// cancelled; the runtime reports each job exactly once, even at shutdown.
+import { decodeChunk, encodeChunk } from '../codec.mjs';
+import { CHUNK, J, JOB_BYTES, STAGE, STATUS } from './job_layout.mjs';
+
+/** What a job gives back. */
+export class JobResult {
+  constructor() {
+    this.status = STATUS.PENDING;
+    this.done = 0; //      input items it got through
+    this.items = null; //  map, filterMap, flatMap, scan, call: the items out
+    this.mask = null; //   filter: one byte per input item
+    this.state = undefined; // scan, fold: the accumulator after the job
+    this.error = null; //  { name, message, stack, codec, thenable } when it failed
+    this.cancelled = false; // aborted before it could run (or while the runtime shut down)
+    this.runMs = 0; //     how long its calls took (not counting the wait for a worker)
+  }
+}
+
+export class Jobs {
+  constructor(native) {
+    this.native = native;
+    this.inline = native.backend === 'event-loop';
+    this.nextId = 1;
+    this.pending = new Map(); // job address -> { resolve, allocations, result, kind }
+    this.onBusy = null; // (busy) => void: the first job in flight, and the last one done
+  }
+
+  /**
+   * Runs one job of stage `desc` (a StageDesc) over items; `cancelPtr` is the pipeline's flag.
+   * state: the accumulator in (scan, fold). Returns { id, promise } (promise of a JobResult).
+   */
+  start(desc, items, cancelPtr, state, base = 0) {
+    const { job, allocs, id } = this.write(desc, items, cancelPtr, state, base, this.inline);
+    const promise = new Promise((resolve) => {
+      this.pending.set(job, { resolve, allocs, kind: desc.kind, count: items.length });
+    });
+    if (this.pending.size === 1) this.onBusy?.(true);
+    this.native.submit(id, job, desc.label);
+    return { id, promise };
+  }
+
+  /**
+   * Runs a job here and now, on the host thread, with the host's own runner: a stage's first
+   * call (which tells whether it returns promises), and nothing else. Returns its JobResult.
+   */
+  runHere(desc, items, cancelPtr, state, base = 0) {
+    const saved = this.inline;
+    this.inline = true; // one thread: hand the items over as they are
+    try {
+      const { job, allocs } = this.write(desc, items, cancelPtr, state, base, true);
+      const p = { allocs, kind: desc.kind, count: items.length, resolve: null, local: true };
+      this.native.runner.run(job);
+      let result;
+      p.resolve = (r) => {
+        result = r;
+      };
+      this.pending.set(job, p);
+      this.done(job, 0);
+      return result;
+    } finally {
+      this.inline = saved;
+    }
+  }
+
+  write(desc, items, cancelPtr, state, base, inline) {
+    const n = this.native;
+    const allocs = [];
+    const job = n.malloc(JOB_BYTES);
+    allocs.push(job);
+    const i32 = n.i32();
+    const b = job >> 2;
+    i32.fill(0, b, b + (JOB_BYTES >> 2));
+    const id = this.nextId++;
+    i32[b + J.ID] = id;
+    i32[b + J.STAGE] = desc.ptr;
+    i32[b + J.CANCEL] = cancelPtr;
+    new Float64Array(n.memory().buffer, job + J.BASE * 4, 1)[0] = base;
+    this.writeItems(items, b, J.IN_KIND, J.IN_PTR, J.IN_LEN, allocs, desc, inline);
+    i32[b + J.IN_COUNT] = items.length;
+    if (desc.kind === STAGE.SCAN || desc.kind === STAGE.FOLD) {
+      this.writeItems([state], b, J.STATE_KIND, J.STATE_PTR, J.STATE_LEN, allocs, desc, inline);
+    }
+    return { job, allocs, id };
+  }
+
+  abort(id) {
+    this.native.abort(id);
+  }
+
+  writeItems(items, b, kindAt, ptrAt, lenAt, allocs, desc, inline) {
+    const n = this.native;
+    if (inline) {
+      const i32 = n.i32();
+      i32[b + kindAt] = CHUNK.STASH;
+      i32[b + ptrAt] = n.runner.stashPut(items);
+      return;
+    }
+    const c = encodeChunk(items, (i) => `${desc.label}: item ${i}`);
+    let ptr;
+    let len;
+    if (c.kind === 'f64') {
+      ptr = n.malloc(Math.max(8, c.f64.length * 8));
+      new Float64Array(n.memory().buffer, ptr, c.f64.length).set(c.f64);
+      len = c.f64.length * 8;
+    } else {
+      ptr = n.put(c.bytes);
+      len = c.bytes.length;
+    }
+    allocs.push(ptr);
+    const i32 = n.i32();
+    i32[b + kindAt] = c.kind === 'f64' ? CHUNK.F64 : CHUNK.ANY;
+    i32[b + ptrAt] = ptr;
+    i32[b + lenAt] = len;
+  }
+
+  /** From the module (weirHost.jobDone): the job at `job` ended. */
+  done(job, cancelled) {
+    const p = this.pending.get(job);
+    if (!p) return;
+    this.pending.delete(job);
+    if (this.pending.size === 0 && p.resolve !== null && !p.local) this.onBusy?.(false);
+    const n = this.native;
+    const r = new JobResult();
+    try {
+      if (cancelled) {
+        r.cancelled = true;
+        this.dropInline(job);
+      } else {
+        this.read(job, p, r);
+      }
+    } catch (e) {
+      r.status = STATUS.ERROR;
+      r.error = { name: e?.name ?? 'Error', message: String(e?.message ?? e), stack: e?.stack ?? '', codec: false, thenable: false };
+    } finally {
+      for (const a of p.allocs) n.free(a);
+    }
+    p.resolve(r);
+  }
+
+  /** A cancelled job may not have taken its stashed input: drop it. */
+  dropInline(job) {
+    if (!this.inline) return;
+    const i32 = this.native.i32();
+    const b = job >> 2;
+    this.native.runner.stashDrop(i32[b + J.IN_PTR]);
+    if (i32[b + J.STATE_KIND] === CHUNK.STASH) this.native.runner.stashDrop(i32[b + J.STATE_PTR]);
+  }
+
+  read(job, p, r) {
+    const n = this.native;
+    const i32 = n.i32();
+    const b = job >> 2;
+    r.status = i32[b + J.STATUS];
+    r.done = i32[b + J.DONE];
+    r.runMs = new Float64Array(n.memory().buffer, job + J.RUN_MS * 4, 1)[0];
+    const outKind = i32[b + J.OUT_KIND];
+    const outPtr = i32[b + J.OUT_PTR];
+    if (r.status === STATUS.PENDING) {
+      // The task ran but its runner never wrote a status (it cannot: the runner catches
+      // everything). Treat it as cancelled rather than hang.
+      r.cancelled = true;
+      this.dropInline(job);
+      return;
+    }
+    if (r.status === STATUS.ERROR || r.status === STATUS.THENABLE) {
+      const ep = i32[b + J.ERR_PTR];
+      const el = i32[b + J.ERR_LEN];
+      if (ep) {
+        const [name, message, stack, codec, thenable] = decodeChunk({
+          kind: 'any',
+          bytes: n.u8().subarray(ep, ep + el),
+          length: 1,
+        })[0];
+        r.error = { name, message, stack, codec: !!codec, thenable: !!thenable };
+        n.free(ep);
+      } else {
+        r.error = { name: 'Error', message: 'the stage failed (its error could not be sent)', stack: '', codec: false, thenable: false };
+      }
+      this.freeOut(outKind, outPtr);
+      if (i32[b + J.STATE_PTR] && (p.kind === STAGE.SCAN || p.kind === STAGE.FOLD)) this.freeState(b, i32);
+      return;
+    }
+    // OK or STOPPED: what it produced for the items it got through.
+    if (outKind === CHUNK.STASH) {
+      const v = n.runner.stashTake(outPtr);
+      if (p.kind === STAGE.FILTER) r.mask = v;
+      else r.items = v;
+    } else if (outKind === CHUNK.F64) {
+      r.items = Array.from(new Float64Array(n.memory().buffer, outPtr, i32[b + J.OUT_COUNT]));
+      n.free(outPtr);
+    } else if (outKind === CHUNK.ANY) {
+      const len = i32[b + J.OUT_LEN];
+      r.items = decodeChunk({ kind: 'any', bytes: n.u8().subarray(outPtr, outPtr + len), length: i32[b + J.OUT_COUNT] });
+      n.free(outPtr);
+    } else if (outKind === CHUNK.MASK) {
+      r.mask = n.u8().slice(outPtr, outPtr + i32[b + J.OUT_LEN]);
+      n.free(outPtr);
+    }
+    if (p.kind === STAGE.SCAN || p.kind === STAGE.FOLD) {
+      const sk = i32[b + J.STATE_KIND];
+      const sp = i32[b + J.STATE_PTR];
+      if (sk === CHUNK.STASH) r.state = n.runner.stashTake(sp)[0];
+      else {
+        const len = i32[b + J.STATE_LEN];
+        r.state = sk === CHUNK.F64
+          ? new Float64Array(n.memory().buffer, sp, 1)[0]
+          : decodeChunk({ kind: 'any', bytes: n.u8().subarray(sp, sp + len), length: 1 })[0];
+        // The state in was one of the job's own allocations; the state out is the runner's.
+        if (!p.allocs.includes(sp)) n.free(sp);
+      }
+    }
+  }
+
+  freeOut(kind, ptr) {
+    if (!ptr) return;
+    if (kind === CHUNK.STASH) this.native.runner.stashDrop(ptr);
+    else this.native.free(ptr);
+  }
+
+  freeState(b, i32) {
+    const sk = i32[b + J.STATE_KIND];
+    const sp = i32[b + J.STATE_PTR];
+    if (sk === CHUNK.STASH) this.native.runner.stashDrop(sp);
+  }
+}

@@ -1,0 +1,55 @@
+// The errors the package throws beyond JavaScript's own (TypeError and RangeError for bad
+// arguments): a stage function that failed, an item that came too late.
+
+/**
+ * A stage function threw. `stage` names the stage (its name from stage(), else its position and
+ * the head of its source), `item` is the index of the item in that stage's input, and `cause`
+ * is what it threw (in the threads build, a copy: an Error of the same name, message and stack).
+ */
+export class WeirStageError extends Error {
+  constructor(message, { stage, item, cause } = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'WeirStageError';
+    this.stage = stage;
+    this.item = item;
+  }
+}
+
+/** No item came within a stream's timeout(ms). */
+export class WeirTimeoutError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** Rebuilds an error that was thrown on another thread from what was sent of it. */
+export function reviveError(info) {
+  const Ctor = { TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError }[info.name] ?? Error;
+  const e = new Ctor(info.message);
+  if (Ctor === Error && info.name && info.name !== 'Error') e.name = info.name;
+  if (info.stack) e.stack = info.stack;
+  return e;
+}
+
+/**
+ * The error a consumer sees for a failure inside a stage: a WeirStageError, with a message that
+ * says what to do when the failure is a variable from outside the function (stage functions
+ * run elsewhere, by source, and see only their arguments and globals).
+ */
+export function stageError(label, item, cause) {
+  const m = /^(\S+) is not defined$/.exec(cause?.message ?? '');
+  if (cause?.name === 'ReferenceError' && m) {
+    return new WeirStageError(
+      `${label} uses "${m[1]}", which it cannot see: stage functions run on other threads, ` +
+        'shipped by their source, and cannot see surrounding variables; pass what they need ' +
+        `with { context: { ${m[1]} } } and read it from their last argument (ctx.${m[1]})`,
+      { stage: label, item, cause },
+    );
+  }
+  return new WeirStageError(`${label} threw at item ${item}: ${cause?.message ?? cause}`, {
+    stage: label,
+    item,
+    cause,
+  });
+}
