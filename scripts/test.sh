@@ -7,6 +7,11 @@
 #   wasm-event-loop  em++ 3.1.69 (Debian trixie, in a chroot: scripts/lib/deps.sh) without
 #           threads: the runtime in slices on Node's event loop; the Catch2 suite less the tests
 #           tagged [threads], and the JavaScript tests of tests/wasm/*.test.mjs (node --test)
+#   browser both WebAssembly builds (wasm, wasm-event-loop) in headless Chromium (Debian's, driven
+#           by playwright-core from npm: tests/browser/): the seed examples' exact output from
+#           each build (the event-loop build on a page without COOP/COEP, the threads build on a
+#           cross-origin isolated one), block_on refused on a page's main thread, and a pipeline
+#           on the event-loop build leaving the page's timers and frames running
 #   windows mingw-w64 g++ cross build (Asio driver on IOCP), tests and examples run under Wine
 # Works on a fresh Debian 12 machine: missing packages are installed first (scripts/lib/deps.sh).
 # Every suite runs even if an earlier one failed; the exit status is non-zero if any failed.
@@ -20,7 +25,7 @@ ROOT=$(pwd)
 # shellcheck source=SCRIPTDIR/lib/deps.sh
 source scripts/lib/deps.sh
 
-ALL_SUITES=(native asan tsan wasm wasm-event-loop windows)
+ALL_SUITES=(native asan tsan wasm wasm-event-loop browser windows)
 read -r -a SUITES <<<"${WEIR_SUITES:-${ALL_SUITES[*]}}"
 for s in "${SUITES[@]}"; do
     case " ${ALL_SUITES[*]} " in
@@ -48,8 +53,12 @@ banner() {
 banner "dependencies"
 weir_ensure_packages "${WEIR_DEPS_ALL[@]}"
 for s in "${SUITES[@]}"; do
-    if [[ $s == wasm-event-loop ]]; then
+    if [[ $s == wasm-event-loop || $s == browser ]]; then
         weir_ensure_trixie_emscripten
+    fi
+    if [[ $s == browser ]]; then
+        weir_ensure_packages "${WEIR_DEPS_BROWSER[@]}"
+        command -v npm >/dev/null 2>&1 || weir_ensure_packages npm
     fi
 done
 
@@ -140,6 +149,18 @@ report_left_out() {
         "$((100 * left / all))%)"
 }
 
+# Records a suite's status and timings (t0: when it started; then "step Ns" entries) and prints
+# them; the summary shows them.
+finish_suite() {
+    local s=$1 status=$2 t0=$3
+    shift 3
+    RESULT[$s]=$status
+    local IFS=,
+    TIMING[$s]="$((SECONDS - t0))s: $*"
+    TIMING[$s]=${TIMING[$s]//,/, }
+    echo "-- suite $s: $status (${TIMING[$s]})"
+}
+
 run_suite() {
     local s=$1 status=ok t0=$SECONDS t
     local times=()
@@ -173,15 +194,69 @@ run_suite() {
             report_left_out || status="FAILED (listing the tests)"
         fi
     fi
-    RESULT[$s]=$status
-    local IFS=,
-    TIMING[$s]="$((SECONDS - t0))s: ${times[*]}"
-    TIMING[$s]=${TIMING[$s]//,/, }
-    echo "-- suite $s: $status (${TIMING[$s]})"
+    finish_suite "$s" "$status" "$t0" "${times[@]}"
+}
+
+# The browser suite's npm packages (playwright-core): `npm ci` when node_modules is missing or
+# package-lock.json changed since the last install (a stamp in node_modules keeps its hash).
+ensure_browser_node_modules() {
+    local dir="$ROOT/tests/browser" stamp="$ROOT/tests/browser/node_modules/.weir-package-lock"
+    local want
+    want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+    if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then
+        echo "browser: tests/browser/node_modules is up to date with package-lock.json"
+        return 0
+    fi
+    (cd "$dir" && npm ci --no-audit --no-fund) || return 1
+    echo "$want" >"$stamp"
+}
+
+# What the browser suite loads from each WebAssembly build: the seed examples and the probe.
+BROWSER_TARGETS=(weir-seed-streams weir-seed-runtime weir-seed-cancellation weir-seed-errors
+    weir-seed-async-iterator weir-probe)
+
+# The browser suite: npm packages, the two WebAssembly builds (only the targets it loads; the
+# event-loop one in the trixie chroot, as its own suite), then node --test in Chromium. The
+# timeout is a backstop: every test has its own, and a hang must fail the suite, not stall CI.
+run_browser_suite() {
+    local s=browser status=ok t0=$SECONDS t p
+    local times=() env
+    banner "suite: $s"
+    t=$SECONDS
+    ensure_browser_node_modules || status="FAILED (npm ci)"
+    times+=("npm $((SECONDS - t))s")
+    if [[ $status == ok ]]; then
+        t=$SECONDS
+        for p in wasm wasm-event-loop; do
+            if ! configure "$p"; then
+                status="FAILED (configure $p)"
+                break
+            fi
+            read -r -a env <<<"$(suite_env "$p")"
+            if ! "${env[@]}" cmake --build --preset "$p" -j "$JOBS" --target "${BROWSER_TARGETS[@]}"; then
+                status="FAILED (build $p)"
+                break
+            fi
+        done
+        times+=("build $((SECONDS - t))s")
+    fi
+    if [[ $status == ok ]]; then
+        t=$SECONDS
+        if ! timeout --kill-after=30 900 node --test --test-concurrency=1 --test-reporter=spec \
+            tests/browser/; then
+            status="FAILED (tests)"
+        fi
+        times+=("test $((SECONDS - t))s")
+    fi
+    finish_suite "$s" "$status" "$t0" "${times[@]}"
 }
 
 for s in "${SUITES[@]}"; do
-    run_suite "$s"
+    if [[ $s == browser ]]; then
+        run_browser_suite
+    else
+        run_suite "$s"
+    fi
 done
 
 banner "summary"

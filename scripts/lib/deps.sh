@@ -11,6 +11,12 @@ WEIR_DEPS_ALL=(
     liburing-dev libboost1.81-dev g++-mingw-w64-x86-64-posix wine64
 )
 
+# Only for the browser suite of scripts/test.sh (tests/browser/): Debian's Chromium, which
+# playwright-core drives headless (no browser download). Large (about 350 MB installed), so it is
+# installed only when that suite runs. npm comes with Node here; where Node is Debian's own, npm is
+# a package of its own (scripts/test.sh installs it if `npm` is missing).
+WEIR_DEPS_BROWSER=(chromium)
+
 # Only for scripts/bench.sh: the tokio peer is built offline by Debian's cargo against the crates
 # Debian vendors (../shared/peers/README.md).
 WEIR_DEPS_BENCH=(
