@@ -290,6 +290,28 @@ describe('codec round trips', () => {
     assertRoundTrips(items);
   });
 
+  test('many objects of one key list, odd keys included, decode alike (by a compiled builder)', () => {
+    const keys = ['plain', 'a"quote', 'back\\slash', 'line\u2028sep', '\ud800', '', '12', 'constructor', 'toString', '${x}', '`'];
+    const items = [];
+    for (let i = 0; i < 100; i++) items.push(Object.fromEntries(keys.map((k, j) => [k, i * j])));
+    const back = roundTrip(items);
+    assertSame(back, items);
+    for (const o of back) {
+      assert.equal(Object.getPrototypeOf(o), Object.prototype);
+      assert.deepEqual(Object.keys(o), Object.keys(items[0]));
+    }
+    const withProto = Array.from({ length: 40 }, (_, i) => JSON.parse(`{"__proto__": {"i": ${i}}, "k": ${i}}`));
+    const protoBack = roundTrip(withProto);
+    assertSame(protoBack, withProto);
+    assert.ok(protoBack.every((o) => Object.getPrototypeOf(o) === Object.prototype));
+  });
+
+  test('a key list numbered by an earlier chunk is defined again in the next one', () => {
+    encodeChunk([{ a: 1 }, { b: { a: 2 } }]);
+    const second = encodeChunk([{ b: { a: 3 } }, { a: 4 }]);
+    assert.deepStrictEqual(decodeChunk(second), [{ b: { a: 3 } }, { a: 4 }]);
+  });
+
   test('empty chunks', () => {
     const chunk = encodeChunk([]);
     assert.equal(chunk.kind, 'f64');
@@ -338,6 +360,16 @@ describe('codec chunk kind', () => {
     const items = ['outer', inner, { after: 'the getter' }];
     const chunk = encodeChunkScratch(items);
     assert.deepStrictEqual(decodeChunk(chunk), ['outer', { value: { x: 1 } }, { after: 'the getter' }]);
+    // The inner encode numbers the outer one's shape ({ x }) for itself: the outer one must
+    // define it again before using it.
+    const nested = [{ x: 1 }, { get x() { encodeChunk([{ y: 0 }, { x: 5 }]); return 2; } }, { x: 3 }];
+    assert.deepStrictEqual(decodeChunk(encodeChunk(nested)), [{ x: 1 }, { x: 2 }, { x: 3 }]);
+  });
+
+  test('a getter that removes keys of its object on the way gives undefined for them', () => {
+    const o = { a: 1, get b() { delete this.c; return 2; }, c: 3 };
+    const items = [{ a: 0, b: 0, c: 0 }, o]; // the first object makes { a, b, c } the known shape
+    assert.deepStrictEqual(decodeChunk(encodeChunk(items)), [{ a: 0, b: 0, c: 0 }, { a: 1, b: 2, c: undefined }]);
   });
 });
 
@@ -692,3 +724,24 @@ function detachedUint8Array() {
   structuredClone(buffer, { transfer: [buffer] });
   return view;
 }
+
+// Last, as it turns the builders off for the rest of this process.
+describe('codec without code generation', () => {
+  test('where new Function is refused (a strict Content-Security-Policy), objects are built key by key', () => {
+    const original = globalThis.Function;
+    let refused = 0;
+    globalThis.Function = function Function() {
+      refused++;
+      throw new EvalError('Refused to evaluate a string as JavaScript (unsafe-eval)');
+    };
+    try {
+      const items = Array.from({ length: 50 }, (_, i) => ({ neverSeenBefore: i, csp: 'strict' }));
+      assertSame(decodeChunk(encodeChunk(items)), items);
+      assert.equal(refused, 1, 'tried once, then never again');
+      assertSame(decodeChunk(encodeChunk(items)), items);
+      assert.equal(refused, 1);
+    } finally {
+      globalThis.Function = original;
+    }
+  });
+});

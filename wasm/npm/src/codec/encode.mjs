@@ -11,10 +11,10 @@
 // reached twice by different paths (shared, not circular) is simply written twice.
 //
 // Objects: the keys of plain objects mostly repeat (items of one chunk look alike), so a key
-// list is written once per chunk as a numbered shape and then named by its number. The shape
-// last used at the same depth is checked first (compares of interned key strings); only a miss
-// builds a signature for the chunk's shape map. The decoder (decode.mjs) then builds every
-// object of a shape from the same key strings.
+// list is written once per chunk as a numbered shape and then named by its number (shapes.mjs).
+// Every place in the data (a Site) remembers the shape last written there; an object is first
+// checked against that shape, with a for-in over its keys (from V8's enum cache, no array made),
+// and only a miss lists its keys and looks them up.
 //
 // Which objects are what: arrays by Array.isArray, plain objects by their prototype
 // (Object.prototype or null) on the fast path; any other object by ArrayBuffer.isView and its
@@ -24,6 +24,7 @@
 import { ERROR_TYPES, MAX_DEPTH, MAX_SHAPES, SHAPE_MAX_KEYS, TAG, TYPED_ARRAYS } from './format.mjs';
 import { Refusal, addStep, textStep } from './refusal.mjs';
 import { writeString } from './utf8.mjs';
+import { Site, innerSite, nextEpoch, shapeOf } from './shapes.mjs';
 import { ensure, writeByte, writeTagVarUint, writeTaggedBytes, writeVarUint } from './writer.mjs';
 
 const SHALLOW_DEPTH = 16;
@@ -49,15 +50,23 @@ const objectToString = Object.prototype.toString;
 const hasOwn = Object.prototype.hasOwnProperty;
 const TYPED_ARRAY_TYPE = new Map(TYPED_ARRAYS.map((name, type) => [name, type]));
 
+/** The Site of the items of chunks (shared by all chunks: items of one caller look alike). */
+const itemSite = new Site();
+/** The Site of values with no better place (an error's cause and properties). */
+const looseSite = new Site();
+
 /**
  * Writes items[0..n) one after the other; a Refusal becomes the TypeError naming the item
  * (`where`) and the path inside it.
  */
 export function writeItems(w, items, where) {
+  w.forIn = !hasEnumerable(Object.prototype);
+  w.epoch = nextEpoch();
+  w.shapeCount = 0;
   const n = items.length;
   let i = 0;
   try {
-    for (; i < n; i++) writeValue(w, items[i], 0);
+    for (; i < n; i++) writeValue(w, items[i], 0, itemSite);
   } catch (e) {
     if (e instanceof Refusal) throw e.toTypeError(i, where);
     throw e;
@@ -68,26 +77,41 @@ export function writeItems(w, items, where) {
   }
 }
 
-/** Writes one value; depth: how many containers hold it. */
-function writeValue(w, v, depth) {
-  switch (typeof v) {
-    case 'number': writeNumber(w, v); return;
-    case 'string': writeString(w, v); return;
-    case 'object':
-      if (v === null) writeByte(w, TAG.NULL);
-      else if (Array.isArray(v)) writeArray(w, v, depth);
-      else {
-        const proto = Object.getPrototypeOf(v);
-        if (proto === Object.prototype || proto === null) writePlain(w, v, depth);
-        else writeOther(w, v, depth);
-      }
-      return;
-    case 'boolean': writeByte(w, v ? TAG.TRUE : TAG.FALSE); return;
-    case 'undefined': writeByte(w, TAG.UNDEFINED); return;
-    case 'bigint': writeBigInt(w, v); return;
-    case 'function': throw new Refusal('is a function: functions cannot be sent');
-    case 'symbol': throw new Refusal('is a symbol: symbols cannot be sent');
-    default: throw new Refusal(`is a ${typeof v}, a type the codec does not know`);
+function hasEnumerable(o) {
+  for (const k in o) return true; // eslint-disable-line no-unreachable-loop, no-unused-vars
+  return false;
+}
+
+/**
+ * Writes one value; depth: how many containers hold it; site: where it is (shapes.mjs).
+ * typeof compared with constants compiles to type checks; a switch on typeof calls a builtin.
+ */
+function writeValue(w, v, depth, site) {
+  if (typeof v === 'number') {
+    writeNumber(w, v);
+  } else if (typeof v === 'string') {
+    writeString(w, v);
+  } else if (typeof v === 'object') {
+    if (v === null) writeByte(w, TAG.NULL);
+    else if (Array.isArray(v)) writeArray(w, v, depth, site);
+    else {
+      const proto = Object.getPrototypeOf(v);
+      if (proto === Object.prototype) writePlain(w, v, depth, site, w.forIn);
+      else if (proto === null) writePlain(w, v, depth, site, true);
+      else writeOther(w, v, depth, site);
+    }
+  } else if (typeof v === 'boolean') {
+    writeByte(w, v ? TAG.TRUE : TAG.FALSE);
+  } else if (typeof v === 'undefined') {
+    writeByte(w, TAG.UNDEFINED);
+  } else if (typeof v === 'bigint') {
+    writeBigInt(w, v);
+  } else if (typeof v === 'function') {
+    throw new Refusal('is a function: functions cannot be sent');
+  } else if (typeof v === 'symbol') {
+    throw new Refusal('is a symbol: symbols cannot be sent');
+  } else {
+    throw new Refusal(`is a ${typeof v}, a type the codec does not know`);
   }
 }
 
@@ -140,73 +164,113 @@ function leave(w, o, depth) {
 }
 
 /** ARRAY: dense, so a hole reads as undefined (and extra non-index properties are not sent). */
-function writeArray(w, a, depth) {
+function writeArray(w, a, depth, site) {
   enter(w, a, depth);
   const n = a.length;
   writeTagVarUint(w, TAG.ARRAY, n);
+  const inner = innerSite(site);
   let i = 0;
   try {
-    for (; i < n; i++) writeValue(w, a[i], depth + 1);
+    for (; i < n; i++) writeValue(w, a[i], depth + 1, inner);
   } catch (e) {
     throw addStep(e, i);
   }
   leave(w, a, depth);
 }
 
-/** A plain object (or a class instance): its own enumerable string keys, in order. */
-function writePlain(w, o, depth) {
+/**
+ * A plain object (or a class instance): its own enumerable string keys, in order.
+ * forIn: no prototype of o has enumerable properties, so for-in sees o's own keys only.
+ */
+function writePlain(w, o, depth, site, forIn) {
   enter(w, o, depth);
-  const keys = Object.keys(o);
-  const n = keys.length;
-  writeShape(w, keys, n, depth);
-  let j = 0;
-  try {
-    for (; j < n; j++) writeValue(w, o[keys[j]], depth + 1);
-  } catch (e) {
-    throw addStep(e, keys[j]);
+  let shape = site.shape;
+  let keys = null;
+  if (shape !== null && !(forIn ? hasKeys(o, shape.keys) : sameKeys(keys = Object.keys(o), shape.keys))) {
+    shape = null;
   }
+  if (shape === null) {
+    if (keys === null) keys = Object.keys(o);
+    if (keys.length > SHAPE_MAX_KEYS) {
+      writeKeys(w, TAG.OBJECT_INLINE, keys);
+      writeValues(w, o, keys, depth, null);
+      leave(w, o, depth);
+      return;
+    }
+    shape = shapeOf(keys);
+    site.shape = shape;
+  }
+  if (shape.epoch === w.epoch) {
+    writeTagVarUint(w, TAG.OBJECT_SHAPE, shape.id);
+  } else if (w.shapeCount < MAX_SHAPES) {
+    shape.epoch = w.epoch;
+    shape.id = w.shapeCount++;
+    writeKeys(w, TAG.OBJECT_NEW, shape.keys);
+  } else {
+    writeKeys(w, TAG.OBJECT_INLINE, shape.keys);
+  }
+  if (forIn) writeValuesForIn(w, o, shape.keys, depth, shape.sites);
+  else writeValues(w, o, shape.keys, depth, shape.sites);
   leave(w, o, depth);
 }
 
-/** OBJECT_SHAPE when these keys were seen in this chunk, else OBJECT_NEW (or OBJECT_INLINE). */
-function writeShape(w, keys, n, depth) {
-  const last = w.lastKeys[depth];
-  if (last !== undefined && last.length === n) {
-    let j = 0;
-    while (j < n && last[j] === keys[j]) j++;
-    if (j === n) {
-      writeTagVarUint(w, TAG.OBJECT_SHAPE, w.lastShape[depth]);
-      return;
+/**
+ * writeValues by for-in: o[k] of a key from V8's enum cache loads the field by its index,
+ * where o[keys[j]] is a megamorphic lookup (an eighth of the time of a small object). If a getter
+ * changes o's keys on the way, the values left are read by key.
+ */
+function writeValuesForIn(w, o, keys, depth, sites) {
+  const n = keys.length;
+  let j = 0;
+  try {
+    for (const k in o) {
+      if (j === n || k !== keys[j]) break;
+      writeValue(w, o[k], depth + 1, sites[j]);
+      j++;
     }
+    for (; j < n; j++) writeValue(w, o[keys[j]], depth + 1, sites[j]);
+  } catch (e) {
+    throw addStep(e, keys[j]);
   }
-  if (n > SHAPE_MAX_KEYS) {
-    writeKeys(w, TAG.OBJECT_INLINE, keys, n);
-    return;
-  }
-  const signature = JSON.stringify(keys);
-  let shape = w.shapes.get(signature);
-  if (shape === undefined) {
-    if (w.shapes.size >= MAX_SHAPES) {
-      writeKeys(w, TAG.OBJECT_INLINE, keys, n);
-      return;
-    }
-    shape = w.shapes.size;
-    w.shapes.set(signature, shape);
-    writeKeys(w, TAG.OBJECT_NEW, keys, n);
-  } else {
-    writeTagVarUint(w, TAG.OBJECT_SHAPE, shape);
-  }
-  w.lastKeys[depth] = keys;
-  w.lastShape[depth] = shape;
 }
 
-function writeKeys(w, tag, keys, n) {
+/** o[keys[j]] for each key (undefined for a key a getter removed on the way). */
+function writeValues(w, o, keys, depth, sites) {
+  const n = keys.length;
+  let j = 0;
+  try {
+    for (; j < n; j++) writeValue(w, o[keys[j]], depth + 1, sites === null ? looseSite : sites[j]);
+  } catch (e) {
+    throw addStep(e, keys[j]);
+  }
+}
+
+/** Whether for-in gives exactly `keys`, in order. */
+function hasKeys(o, keys) {
+  const n = keys.length;
+  let j = 0;
+  for (const k in o) {
+    if (j === n || k !== keys[j]) return false;
+    j++;
+  }
+  return j === n;
+}
+
+function sameKeys(a, b) {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let j = 0; j < n; j++) if (a[j] !== b[j]) return false;
+  return true;
+}
+
+function writeKeys(w, tag, keys) {
+  const n = keys.length;
   writeTagVarUint(w, tag, n);
   for (let j = 0; j < n; j++) writeString(w, keys[j]);
 }
 
 /** Every object that is neither an array nor has a plain prototype. */
-function writeOther(w, o, depth) {
+function writeOther(w, o, depth, site) {
   if (ArrayBuffer.isView(o)) {
     writeView(w, o);
     return;
@@ -215,7 +279,7 @@ function writeOther(w, o, depth) {
   switch (tag) {
     case '[object Object]':
     case '[object Arguments]':
-      writePlain(w, o, depth);
+      writePlain(w, o, depth, site, false);
       return;
     case '[object Date]': {
       const t = confirm('Date', dateTime, o);
@@ -232,11 +296,11 @@ function writeOther(w, o, depth) {
       return;
     case '[object Map]':
       confirm('Map', mapSize, o);
-      writeMap(w, o, depth);
+      writeMap(w, o, depth, site);
       return;
     case '[object Set]':
       confirm('Set', setSize, o);
-      writeSet(w, o, depth);
+      writeSet(w, o, depth, site);
       return;
     case '[object Error]':
       writeError(w, o, depth);
@@ -307,7 +371,7 @@ function writeView(w, v) {
 }
 
 /** MAP: a snapshot of the entries (so getters that change the Map cannot skew the count). */
-function writeMap(w, m, depth) {
+function writeMap(w, m, depth, site) {
   enter(w, m, depth);
   const keys = [];
   const values = [];
@@ -317,14 +381,15 @@ function writeMap(w, m, depth) {
   });
   const n = keys.length;
   writeTagVarUint(w, TAG.MAP, n);
+  const inner = innerSite(site);
   let i = 0;
   let inKey = true;
   try {
     for (; i < n; i++) {
       inKey = true;
-      writeValue(w, keys[i], depth + 1);
+      writeValue(w, keys[i], depth + 1, inner);
       inKey = false;
-      writeValue(w, values[i], depth + 1);
+      writeValue(w, values[i], depth + 1, inner);
     }
   } catch (e) {
     throw addStep(e, textStep(inKey ? `.keys()[${i}]` : mapValueStep(keys[i], i)));
@@ -342,15 +407,16 @@ function mapValueStep(key, i) {
 }
 
 /** SET: a snapshot of the elements, as for a Map. */
-function writeSet(w, s, depth) {
+function writeSet(w, s, depth, site) {
   enter(w, s, depth);
   const values = [];
   setForEach.call(s, (v) => values.push(v));
   const n = values.length;
   writeTagVarUint(w, TAG.SET, n);
+  const inner = innerSite(site);
   let i = 0;
   try {
-    for (; i < n; i++) writeValue(w, values[i], depth + 1);
+    for (; i < n; i++) writeValue(w, values[i], depth + 1, inner);
   } catch (e) {
     throw addStep(e, textStep(`.values()[${i}]`));
   }
@@ -379,7 +445,7 @@ function writeError(w, e, depth) {
   try {
     if (hasOwn.call(e, 'cause')) {
       writeByte(w, 1);
-      writeValue(w, e.cause, depth + 1);
+      writeValue(w, e.cause, depth + 1, looseSite);
     } else {
       writeByte(w, 0);
     }
@@ -387,7 +453,7 @@ function writeError(w, e, depth) {
     for (const k of keys) {
       step = k;
       writeString(w, k);
-      writeValue(w, e[k], depth + 1);
+      writeValue(w, e[k], depth + 1, looseSite);
     }
   } catch (err) {
     throw addStep(err, step);

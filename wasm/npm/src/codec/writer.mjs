@@ -1,5 +1,5 @@
 // The byte sink of the encoder: a Uint8Array, a DataView on it and a write position, plus the
-// per-chunk state of the walk (object shapes, the ancestors used to find cycles).
+// per-chunk state of the walk (shape numbering, the ancestors used to find cycles).
 //
 // The buffer grows (doubling) as needed. Every write first calls ensure() with an upper bound of
 // what it writes, so the hot loops store bytes without further checks; ensure is a compare and
@@ -12,24 +12,21 @@ export class Writer {
     this.u8 = u8;
     this.dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
     this.pos = 0;
-    // Object shapes of this chunk (encode.mjs): key-list signature -> shape number, and the
-    // last shape written at each depth (keys and number), which catches most objects without
-    // building a signature.
-    this.shapes = new Map();
-    this.lastKeys = [];
-    this.lastShape = [];
+    // This encode's number among all encodes, and how many shapes it numbered (shapes.mjs).
+    this.epoch = 0;
+    this.shapeCount = 0;
     // The containers on the path from the item to the value being written (index = depth),
     // and a Set of those deeper than SHALLOW_DEPTH (encode.mjs explains the split).
     this.stack = [];
     this.deep = null;
+    // Object.prototype has no enumerable properties (checked per chunk): for-in over a plain
+    // object then gives its own keys only.
+    this.forIn = false;
   }
 
   /** Forgets the previous chunk. */
   reset() {
     this.pos = 0;
-    if (this.shapes.size !== 0) this.shapes.clear();
-    this.lastKeys.length = 0;
-    this.lastShape.length = 0;
     this.stack.length = 0;
     this.deep = null;
   }
