@@ -10,6 +10,7 @@
 // (utf8.mjs). Nothing decoded refers to the chunk's memory: typed arrays, ArrayBuffers and
 // DataViews get fresh buffers.
 import { ERROR_TYPES, MAX_DEPTH, TAG, TYPED_ARRAYS } from './format.mjs';
+import { builderEntry, countUse } from './builders.mjs';
 import { readUtf16, readUtf8 } from './utf8.mjs';
 
 /** Bytes that are not a valid chunk. */
@@ -30,7 +31,7 @@ class Reader {
     this.pos = pos;
     this.end = end;
     this.shared = typeof SharedArrayBuffer !== 'undefined' && u8.buffer instanceof SharedArrayBuffer;
-    this.shapes = []; // the chunk's object shapes, by number: { keys, proto }
+    this.shapes = []; // the chunk's object shapes, by number: { keys, proto, entry }
   }
 }
 
@@ -185,13 +186,18 @@ function readShape(r, register) {
     if (k === '__proto__') proto = true;
     keys[j] = k;
   }
-  const shape = { keys, proto };
+  // Only shapes of the chunk's table are common enough to get a builder (builders.mjs).
+  const shape = { keys, proto, entry: register && !proto ? builderEntry(keys) : null };
   if (register) r.shapes.push(shape);
   return shape;
 }
 
 function readObject(r, shape, depth) {
   checkDepth(r, depth);
+  const entry = shape.entry;
+  if (entry !== null && (entry.build !== null || countUse(entry, readValue))) {
+    return entry.build(r, depth + 1);
+  }
   const keys = shape.keys;
   const n = keys.length;
   const o = {};

@@ -249,7 +249,11 @@ function unitsToString(a, n) {
   return bytesToString(a, 0, n);
 }
 
-/** a[p, p + n) (n <= 16; a Uint8Array or an array of UTF-16 units) as a string. */
+/**
+ * a[p, p + n) (n <= 16; a Uint8Array or an array of UTF-16 units) as a string. One call of
+ * String.fromCharCode per string: building it from pieces makes garbage, and at scale garbage
+ * means more scavenges, each copying every decoded value still young.
+ */
 function bytesToString(a, p, n) {
   switch (n) {
     case 0: return '';
@@ -263,23 +267,30 @@ function bytesToString(a, p, n) {
     case 8:
       return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
         a[p + 7]);
+    case 9:
+      return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
+        a[p + 7], a[p + 8]);
+    case 10:
+      return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
+        a[p + 7], a[p + 8], a[p + 9]);
+    case 11:
+      return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
+        a[p + 7], a[p + 8], a[p + 9], a[p + 10]);
+    case 12:
+      return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
+        a[p + 7], a[p + 8], a[p + 9], a[p + 10], a[p + 11]);
+    case 13:
+      return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
+        a[p + 7], a[p + 8], a[p + 9], a[p + 10], a[p + 11], a[p + 12]);
+    case 14:
+      return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
+        a[p + 7], a[p + 8], a[p + 9], a[p + 10], a[p + 11], a[p + 12], a[p + 13]);
+    case 15:
+      return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
+        a[p + 7], a[p + 8], a[p + 9], a[p + 10], a[p + 11], a[p + 12], a[p + 13], a[p + 14]);
     default:
       return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
-        a[p + 7]) + bytesToString9to16(a, p + 8, n - 8);
-  }
-}
-
-function bytesToString9to16(a, p, n) {
-  switch (n) {
-    case 1: return fromCharCode(a[p]);
-    case 2: return fromCharCode(a[p], a[p + 1]);
-    case 3: return fromCharCode(a[p], a[p + 1], a[p + 2]);
-    case 4: return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3]);
-    case 5: return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4]);
-    case 6: return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5]);
-    case 7: return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6]);
-    default:
-      return fromCharCode(a[p], a[p + 1], a[p + 2], a[p + 3], a[p + 4], a[p + 5], a[p + 6],
-        a[p + 7]);
+        a[p + 7], a[p + 8], a[p + 9], a[p + 10], a[p + 11], a[p + 12], a[p + 13], a[p + 14],
+        a[p + 15]);
   }
 }
