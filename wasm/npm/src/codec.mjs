@@ -25,7 +25,7 @@
 //   and arrives, as two copies, and views on one buffer arrive on separate buffers.
 // What is refused, with a TypeError that names the item and the path inside it
 // ("item 17: .user.callback is a function: functions cannot be sent"):
-//   functions, symbols, circular structures, nesting deeper than MAX_DEPTH (1000) containers,
+//   functions, symbols, circular structures, nesting deeper than MAX_DEPTH (256) containers,
 //   Promises, weak collections, SharedArrayBuffers, wrapped primitives (new Number(1)), iterators,
 //   and any other object whose Object.prototype.toString type is not listed above (host objects
 //   such as URL or Blob, and class instances that set Symbol.toStringTag).

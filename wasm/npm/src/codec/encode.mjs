@@ -1,8 +1,7 @@
 // The encoder's walk: JavaScript values to tagged bytes (format.mjs) through a Writer.
 //
-// It recurses, one level per container, and refuses containers deeper than MAX_DEPTH (1000):
-// at that depth the walk uses at most a few hundred KiB of stack, safely inside the ~1 MiB a V8
-// thread has, so a 10,000-deep array gets a clear TypeError instead of a stack overflow.
+// It recurses, one level per container, and refuses containers deeper than MAX_DEPTH (256,
+// format.mjs says why), so a 10,000-deep array gets a clear TypeError, not a stack overflow.
 //
 // Cycles: a container is refused when it is one of its own ancestors. The ancestors are the
 // Writer's stack (index = depth). Data is nearly always shallow, so the first SHALLOW_DEPTH
