@@ -100,6 +100,18 @@ describe('codec round trips', () => {
     for (let i = 0; i < strings.length; i++) assert.equal(back[i], strings[i]);
   });
 
+  test('engines without String.prototype.isWellFormed find lone surrogates in long strings too', () => {
+    const script = `
+      delete String.prototype.isWellFormed;
+      const { decodeChunk, encodeChunk } = await import(${JSON.stringify(new URL('../src/codec.mjs', import.meta.url).href)});
+      const long = 'x'.repeat(300);
+      const items = [long + '\\ud800', '\\udc00' + long, long + '\\ud83d\\ude00', long + '\\ude00\\ud83d', long];
+      const back = decodeChunk(encodeChunk(items));
+      if (back.some((s, i) => s !== items[i])) throw new Error('not kept');`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+  });
+
   test('a byte order mark at the start of a string is kept', () => {
     assertRoundTrips(['\ufeff', '\ufeffshort', `\ufeff${'long'.repeat(100)}`]);
   });

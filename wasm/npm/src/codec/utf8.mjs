@@ -23,10 +23,19 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const fromCharCode = String.fromCharCode;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Whether s has no lone surrogate (String.prototype.isWellFormed, where the engine has it). */
 const isWellFormed = typeof String.prototype.isWellFormed === 'function'
   ? (s) => s.isWellFormed()
-  : (s) => !LONE_SURROGATE.test(s);
+  : (s) => {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c < 0xd800 || c > 0xdfff) continue;
+      if (c > 0xdbff) return false;
+      const d = s.charCodeAt(++i); // NaN past the end
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return false;
+    }
+    return true;
+  };
 
 // ---------------------------------------------------------------------------------------------
 // Encoding
