@@ -41,9 +41,10 @@ export function stageError(label, item, cause) {
   const m = /^(\S+) is not defined$/.exec(cause?.message ?? '');
   if (cause?.name === 'ReferenceError' && m) {
     return new WeirStageError(
-      `${label} uses "${m[1]}", which it cannot see: stage functions run on other threads, ` +
-        'shipped by their source, and cannot see surrounding variables; pass what they need ' +
-        `with { context: { ${m[1]} } } and read it from their last argument (ctx.${m[1]})`,
+      `${label} uses "${m[1]}", which it cannot see: stage functions are shipped by their ` +
+        'source (to the pool\'s workers in the threads build) and cannot see surrounding ' +
+        `variables; pass what they need with { context: { ${m[1]} } } and read it from their ` +
+        `last argument (ctx.${m[1]})`,
       { stage: label, item, cause },
     );
   }

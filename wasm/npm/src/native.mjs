@@ -137,6 +137,11 @@ export class Native {
     this.M._weir_npm_trace_stage(this.rt, kind, this.cstring(name), count);
   }
 
+  /** Bytes of the wasm heap in use (malloc's count; tests watch it for leaks). */
+  heapUsed() {
+    return this.M._weir_npm_heap_used();
+  }
+
   close() {
     if (!this.rt) return;
     this.M._weir_npm_runtime_delete(this.rt);

@@ -185,7 +185,7 @@ export class Stream {
   /** acc = fn(acc, item, ctx) over every item, from init; the last acc. */
   fold(init, fn, opts) {
     fnArg('fold()', fn);
-    const o = stageOpts('fold()', opts);
+    const o = stageOpts('fold()', opts, true);
     const call = consumerOp(STAGE.FOLD, fn, o.context, init);
     const position = this.#ops.length;
     return this.#run('fold', opts, consumers.drain((run, op) => consumerStage(run, op, call, position)));
@@ -193,7 +193,7 @@ export class Stream {
   /** Calls fn(item, ctx) for every item. */
   async forEach(fn, opts) {
     fnArg('forEach()', fn);
-    const o = stageOpts('forEach()', opts);
+    const o = stageOpts('forEach()', opts, true);
     const call = consumerOp(STAGE.FOR_EACH, fn, o.context, undefined);
     const position = this.#ops.length;
     await this.#run('forEach', opts, consumers.drain((run, op) => consumerStage(run, op, call, position)));

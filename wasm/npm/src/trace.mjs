@@ -12,6 +12,8 @@ export const KINDS = [
 
 /** Default ring size per worker, in 64-bit words (about one word per poll or wake-up). */
 const DEFAULT_WORDS = 1 << 18;
+/** How often the rings are emptied while tracing is on (a busy worker writes some 30k words). */
+const DRAIN_MS = 20;
 
 /**
  * Turns a take's flat numbers into events, keeping each task's stage (its name: a job task is
@@ -84,6 +86,10 @@ export class Tracer {
     if (this.on) return;
     this.native().traceStart(words);
     this.on = true;
+    // The rings are emptied every DRAIN_MS while tracing is on, subscribers or not, so that a
+    // long trace does not fill them and drop events.
+    this.drain = setInterval(() => this.pump(), DRAIN_MS);
+    this.drain.unref?.();
   }
 
   /** Takes what the rings hold, hands it to the subscribers and keeps it for stop(). */
@@ -162,10 +168,14 @@ export class Tracer {
     if (!this.on) return;
     this.native().traceStop();
     this.on = false;
+    clearInterval(this.drain);
+    this.drain = null;
     this.taskStage.clear();
   }
 
   close() {
+    if (this.drain) clearInterval(this.drain);
+    this.drain = null;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.subscribers.clear();

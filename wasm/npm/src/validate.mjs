@@ -18,7 +18,8 @@ export function fnArg(where, fn) {
 export function intArg(where, name, v, min, max = Number.MAX_SAFE_INTEGER) {
   if (typeof v !== 'number') throw new TypeError(`${where}: ${name} must be a number, got ${describe(v)}`);
   if (!Number.isInteger(v) || v < min || v > max) {
-    throw new RangeError(`${where}: ${name} must be an integer from ${min}${max === Number.MAX_SAFE_INTEGER ? '' : ` to ${max}`}, got ${v}`);
+    const range = max === Number.MAX_SAFE_INTEGER ? `at least ${min}` : `from ${min} to ${max}`;
+    throw new RangeError(`${where}: ${name} must be an integer ${range}, got ${v}`);
   }
   return v;
 }
@@ -42,11 +43,13 @@ export function signalOpt(where, opts) {
 }
 
 /** { context } options of a stage function. */
-export function stageOpts(where, opts) {
+export function stageOpts(where, opts, consumer = false) {
   if (opts === undefined) return {};
   if (opts === null || typeof opts !== 'object') throw new TypeError(`${where}: options must be an object, got ${describe(opts)}`);
   for (const k of Object.keys(opts)) {
-    if (k !== 'context' && k !== 'signal') throw new TypeError(`${where}: unknown option "${k}" (known: context)`);
+    if (k !== 'context' && !(consumer && k === 'signal')) {
+      throw new TypeError(`${where}: unknown option "${k}" (known: context${consumer ? ', signal' : ''})`);
+    }
   }
   return opts;
 }

@@ -58,8 +58,9 @@ function failJob(run, desc, base, r) {
   let error;
   if (r.status === STATUS.THENABLE) {
     error = new TypeError(
-      `${desc.label} returned a promise for item ${item} on a worker, where it cannot be awaited: ` +
-        'declare it async (async functions run on the host thread, where promises settle)',
+      `${desc.label} returned a promise for item ${item} after returning plain values, so it ` +
+        'ran as a synchronous function, where a promise cannot be awaited: declare it async ' +
+        '(async functions run on the host thread, where promises settle)',
     );
   } else if (r.error.codec) {
     error = new TypeError(`${r.error.message}: items must be numbers, strings, booleans, null, undefined, arrays, plain objects or typed arrays`);
@@ -159,6 +160,9 @@ export class CallStage {
       this.mode = 'host';
       const p = this.run.rt.native.runner.takeThenable();
       this.firstHost = { item: c.items[0], base: c.base, promise: p };
+      // The item goes back to the input: the host's first call for it is the one just made.
+      this.leftover = this.leftover ? [c.items[0], ...this.leftover] : [c.items[0]];
+      this.base = c.base;
       return this.pull(want);
     }
     this.mode = 'worker';
@@ -203,19 +207,25 @@ export class CallStage {
     }
   }
 
-  /** Doubles the job size after a full job whose calls were quick. */
+  /**
+   * Doubles the job size after a job whose calls were quick, full or not: after a filter the
+   * chunks a stage gets are smaller than it asked for, and a size that grew only on full jobs
+   * would stay at one item and pull its upstream one item at a time too.
+   */
   grow(c, r) {
-    if (c.items.length >= this.size && r.runMs < GROW_BELOW_MS) {
-      this.size = Math.min(this.size * 2, MAX_JOB);
-    }
+    if (r.runMs < GROW_BELOW_MS) this.size = Math.min(this.size * 2, MAX_JOB);
   }
 
   // ---- up to `window` items in flight ----
+  /**
+   * The size of a job under buffered(n): a share of the window that gives every worker two jobs
+   * (so that none waits while another ends), straight away: the window says how many items may
+   * be in flight, and a job of many items costs one hop where items one by one would cost one
+   * each.
+   */
   jobSize() {
     const workers = Math.max(1, this.run.rt.workers);
-    // At least two jobs per worker in the window, so that no worker waits while another ends.
-    const share = Math.max(1, Math.floor(this.window / (2 * workers)));
-    return Math.min(this.size, share);
+    return Math.max(1, Math.min(MAX_JOB, Math.floor(this.window / (2 * workers))));
   }
 
   signal() {
@@ -233,15 +243,20 @@ export class CallStage {
   /** Keeps the window full while the run lives and input lasts; one pump at a time. */
   pump() {
     if (this.pumping || this.upDone || this.closed || !this.run.live) return;
-    if (this.inFlight >= this.window) return;
+    if (this.window - this.inFlight < Math.min(this.jobSize(), this.window) && this.queue.length > 0) return;
     // The token is set before the loop runs: a loop that ends without awaiting must not leave
     // `pumping` set to a finished pump.
     const token = {};
     this.pumping = token;
     (async () => {
       try {
-        while (this.inFlight < this.window && !this.closed && this.run.live) {
-          const c = await this.takeInput(Math.min(this.jobSize(), this.window - this.inFlight));
+        while (!this.closed && this.run.live) {
+          // Only whole jobs while others run: a window refilled an item at a time would send
+          // one-item jobs for ever.
+          const room = this.window - this.inFlight;
+          const size = this.jobSize();
+          if (room <= 0 || (room < size && this.queue.length > 0)) break;
+          const c = await this.takeInput(Math.min(size, room));
           if (!c) break;
           this.startEntry(c);
         }
@@ -332,7 +347,7 @@ export class CallStage {
         if (v !== undefined) out.push(v);
         break;
       case STAGE.FLAT_MAP:
-        if (v === null || typeof v !== 'object' || typeof v[Symbol.iterator] !== 'function') {
+        if (v == null || typeof v[Symbol.iterator] !== 'function') {
           throw stageError(this.desc.label, base, new TypeError(`returned ${v === null ? 'null' : typeof v} where flatMap needs an array or an iterable`));
         }
         for (const x of v) out.push(x);

@@ -193,7 +193,7 @@ export function makeRunner(env) {
             if (cancelled()) break;
             const y = fn(items[i], ctx);
             if (isThenable(y)) throw thenableAt(i, y);
-            if (y === null || typeof y !== 'object' || typeof y[Symbol.iterator] !== 'function') {
+            if (y == null || typeof y[Symbol.iterator] !== 'function') {
               throw new TypeError(`returned ${y === null ? 'null' : typeof y} where flatMap needs an array or an iterable`);
             }
             for (const v of y) out.push(v);

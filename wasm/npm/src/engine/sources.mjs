@@ -75,19 +75,41 @@ export class IterableSource {
   }
 }
 
+/** Resolves after a few turns of the microtask queue: an async iterator's next() for an item it
+ *  already has settles within them; one that waits for something (a timer, I/O) does not. */
+function microtaskTurns(n = 8) {
+  return new Promise((resolve) => {
+    const step = () => (--n <= 0 ? resolve(NOT_YET) : queueMicrotask(step));
+    queueMicrotask(step);
+  });
+}
+const NOT_YET = Symbol('not yet');
+
 export class AsyncIterableSource {
   constructor(iterable) {
     this.iterable = iterable;
     this.it = null;
     this.done = false;
+    this.next = null; // a next() asked for and not yet taken
   }
+  /**
+   * Waits for the first item, then takes the ones that are there already, up to `want`: a
+   * source that makes items slowly hands each on as it comes (merge and timeout see them in
+   * time), one that has them ready fills the chunk.
+   */
   async pull(want) {
     if (this.done) return null;
     if (!this.it) this.it = this.iterable[Symbol.asyncIterator]();
     const out = [];
     const n = Math.min(want, BIG_PULL);
     while (out.length < n) {
-      const r = await this.it.next();
+      const p = this.next ?? this.it.next();
+      this.next = null;
+      const r = out.length === 0 ? await p : await Promise.race([p, microtaskTurns()]);
+      if (r === NOT_YET) {
+        this.next = p; // the next pull takes it
+        break;
+      }
       if (r.done) {
         this.done = true;
         break;

@@ -1,0 +1,94 @@
+// Cancellation and flow: an AbortSignal stops a run promptly and leaves the runtime usable; a
+// slow consumer holds a bounded number of items; a lazy source is read no further than needed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { eachBackend, sleep } from './helpers.mjs';
+
+eachBackend('cancellation', (ctx) => {
+  test('collect_with_an_aborted_signal_rejects_with_its_reason_promptly', async () => {
+    const ac = new AbortController();
+    // About 1 ms of work per item: an abort must not wait for the rest of a job.
+    const p = ctx.rt
+      .iter(0, 100_000)
+      .map((x) => {
+        const end = Date.now() + 1;
+        while (Date.now() < end) {
+          // busy
+        }
+        return x;
+      })
+      .buffered(8)
+      .collect({ signal: ac.signal });
+    await sleep(50);
+    const reason = new Error('user stopped it');
+    const t0 = performance.now();
+    ac.abort(reason);
+    const err = await p.then(() => null, (e) => e);
+    const ms = performance.now() - t0;
+    assert.equal(err, reason);
+    assert.ok(ms < 500, `took ${ms} ms to reject after the abort`);
+    assert.deepEqual(await ctx.rt.iter(0, 5).map((x) => x * 2).collect(), [0, 2, 4, 6, 8]);
+  });
+
+  test('a_signal_aborted_before_the_run_rejects_at_once', async () => {
+    const err = await ctx.rt.iter(0, 10).collect({ signal: AbortSignal.abort('no') }).then(() => null, (e) => e);
+    assert.equal(err, 'no');
+  });
+
+  test('AbortSignal_timeout_stops_an_endless_pipeline', async () => {
+    const err = await ctx.rt
+      .iter(0, Infinity)
+      .map((x) => x + 1)
+      .collect({ signal: AbortSignal.timeout(100) })
+      .then(() => null, (e) => e);
+    assert.equal(err?.name, 'TimeoutError');
+  });
+
+  test('each_consumer_takes_a_signal', async () => {
+    const s = ctx.rt.iter(0, Infinity).map((x) => x);
+    for (const run of [
+      (signal) => s.count({ signal }),
+      (signal) => s.sum({ signal }),
+      (signal) => s.fold(0, (a, x) => a + x, { signal }),
+      (signal) => s.forEach((x) => x, { signal }),
+    ]) {
+      const err = await run(AbortSignal.timeout(30)).then(() => null, (e) => e);
+      assert.equal(err?.name, 'TimeoutError');
+    }
+  });
+});
+
+eachBackend('flow', (ctx) => {
+  test('take_over_an_endless_async_source_reads_no_more_than_10_plus_the_window', async () => {
+    let read = 0;
+    async function* endless() {
+      for (let i = 0; ; i++) {
+        read++;
+        yield i;
+      }
+    }
+    const out = await ctx.rt.iter(endless()).map((x) => x * 2).buffered(16).take(10).collect();
+    assert.deepEqual(out, [0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+    assert.ok(read <= 10 + 16 + 1, `read ${read} items`);
+  });
+
+  test('a_slow_consumer_holds_at_most_the_window_plus_a_small_constant', async () => {
+    let produced = 0;
+    async function* source() {
+      for (let i = 0; i < 1000; i++) {
+        produced++;
+        yield i;
+      }
+    }
+    let consumed = 0;
+    let maxAhead = 0;
+    for await (const v of ctx.rt.iter(source()).map((x) => x + 1).buffered(10)) {
+      consumed++;
+      maxAhead = Math.max(maxAhead, produced - consumed);
+      if (consumed === 60) break;
+      if (consumed % 10 === 0) await sleep(5);
+      assert.equal(v, consumed);
+    }
+    assert.ok(maxAhead <= 10 + 32 + 2, `the source ran ${maxAhead} items ahead of the consumer`);
+  });
+});

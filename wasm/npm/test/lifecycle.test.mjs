@@ -1,0 +1,34 @@
+// Lifecycle: a Node script that never calls close() still exits by itself, in both builds (the
+// pool's workers do not keep Node alive; nothing is left scheduled by an idle runtime).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BACKENDS } from './helpers.mjs';
+
+const pkg = import.meta.resolve('weir-runtime');
+
+for (const backend of BACKENDS) {
+  test(`node_exits_after_a_script_that_never_calls_close [${backend}]`, () => {
+    const script = `
+      const { createRuntime } = await import(${JSON.stringify(pkg)});
+      const rt = await createRuntime({ backend: ${JSON.stringify(backend)}, workers: 2 });
+      console.log(await rt.iter(0, 1000).map((x) => x * 2).buffered(50).sum());
+      await rt.sleep(5);
+      rt.trace.subscribe(() => {});   // a live feed, never closed, must not hold Node either
+    `;
+    // A file, not -e: the pool's workers inherit Node's flags, and --input-type would stop them.
+    const dir = mkdtempSync(join(tmpdir(), 'weir-exit-'));
+    const file = join(dir, 'script.mjs');
+    writeFileSync(file, script);
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
+    const ms = performance.now() - t0;
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.signal, null, `killed after ${ms.toFixed(0)} ms: Node did not exit by itself`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), '999000');
+  });
+}
