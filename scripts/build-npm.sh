@@ -27,6 +27,8 @@ GLUE=$ROOT/build/npm/glue.js
 wasm/npm/node_modules/.bin/esbuild wasm/npm/glue/entry.mjs --bundle --format=iife \
     --global-name=weirGlue --target=es2022 --log-level=warning --outfile="$GLUE.tmp" \
     --footer:js='var weirJobRunner = weirGlue.makeRunner({ memory: () => wasmMemory, malloc: (n) => _malloc(n), free: (p) => _free(p) }); Module["weirJobRunner"] = weirJobRunner;'
+# Node's pool workers must not inherit flags that stop them (glue/node_workers.js).
+cat wasm/npm/glue/node_workers.js >>"$GLUE.tmp"
 # Only a changed bundle relinks the modules.
 if ! cmp -s "$GLUE.tmp" "$GLUE"; then mv "$GLUE.tmp" "$GLUE"; else rm "$GLUE.tmp"; fi
 

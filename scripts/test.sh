@@ -7,6 +7,11 @@
 #   wasm-event-loop  em++ 3.1.69 (Debian trixie, in a chroot: scripts/lib/deps.sh) without
 #           threads: the runtime in slices on Node's event loop; the Catch2 suite less the tests
 #           tagged [threads], and the JavaScript tests of tests/wasm/*.test.mjs (node --test)
+#   npm     the npm package weir-runtime (wasm/npm; scripts/build-npm.sh builds its two wasm
+#           modules with 3.1.69): packed with `npm pack`, installed from the tarball into a fresh
+#           project, and tested there with node --test (its tests, the typed example under
+#           tsc --strict, the seed examples of examples/node); prints the tarball's and each
+#           .wasm's size and createRuntime's time
 #   browser both WebAssembly builds (wasm, wasm-event-loop) in headless Chromium (Debian's, driven
 #           by playwright-core from npm: tests/browser/): the seed examples' exact output from
 #           each build (the event-loop build on a page without COOP/COEP, the threads build on a
@@ -25,7 +30,7 @@ ROOT=$(pwd)
 # shellcheck source=SCRIPTDIR/lib/deps.sh
 source scripts/lib/deps.sh
 
-ALL_SUITES=(native asan tsan wasm wasm-event-loop browser windows)
+ALL_SUITES=(native asan tsan wasm wasm-event-loop npm browser windows)
 read -r -a SUITES <<<"${WEIR_SUITES:-${ALL_SUITES[*]}}"
 for s in "${SUITES[@]}"; do
     case " ${ALL_SUITES[*]} " in
@@ -53,8 +58,11 @@ banner() {
 banner "dependencies"
 weir_ensure_packages "${WEIR_DEPS_ALL[@]}"
 for s in "${SUITES[@]}"; do
-    if [[ $s == wasm-event-loop || $s == browser ]]; then
+    if [[ $s == wasm-event-loop || $s == browser || $s == npm ]]; then
         weir_ensure_trixie_emscripten
+    fi
+    if [[ $s == npm ]]; then
+        command -v npm >/dev/null 2>&1 || weir_ensure_packages npm
     fi
     if [[ $s == browser ]]; then
         weir_ensure_packages "${WEIR_DEPS_BROWSER[@]}"
@@ -251,9 +259,83 @@ run_browser_suite() {
     finish_suite "$s" "$status" "$t0" "${times[@]}"
 }
 
+# The npm suite: build the package (scripts/build-npm.sh), pack it, install the tarball into a
+# fresh project with the package's tests and the JavaScript seed examples, and run them there,
+# importing weir-runtime by name as a user would.
+run_npm_suite() {
+    local s=npm status=ok t0=$SECONDS t
+    local times=()
+    banner "suite: $s"
+    t=$SECONDS
+    scripts/build-npm.sh || status="FAILED (build)"
+    times+=("build $((SECONDS - t))s")
+    local project="$ROOT/build/npm/project" tarball=""
+    if [[ $status == ok ]]; then
+        t=$SECONDS
+        rm -f build/npm/weir-runtime-*.tgz
+        tarball=$(cd wasm/npm && npm pack --silent --pack-destination "$ROOT/build/npm" | tail -n 1)
+        tarball="$ROOT/build/npm/$tarball"
+        rm -rf "$project"
+        mkdir -p "$project/test"
+        # Tests of the public API import weir-runtime by name: they run in the project, against
+        # the tarball. Unit tests of internal modules (they import ../src/...) run in the tree.
+        local f
+        UNIT_TESTS=()
+        for f in wasm/npm/test/*.test.mjs; do
+            if grep -q "from '\.\./src/" "$f"; then
+                UNIT_TESTS+=("$f")
+            else
+                cp "$f" "$project/test/"
+            fi
+        done
+        cp wasm/npm/test/helpers.mjs "$project/test/"
+        cp -r wasm/npm/test/types "$project/test/types"
+        mkdir -p "$project/examples"
+        cp examples/node/*.mjs "$project/examples/"
+        local ts
+        ts=$(node -p "require('./wasm/npm/package.json').devDependencies.typescript")
+        cat >"$project/package.json" <<JSON
+{ "name": "weir-npm-suite", "private": true, "type": "module" }
+JSON
+        if ! (cd "$project" && npm install --no-audit --no-fund --silent "$tarball" "typescript@$ts"); then
+            status="FAILED (install)"
+        fi
+        times+=("pack+install $((SECONDS - t))s")
+    fi
+    if [[ $status == ok ]]; then
+        echo "npm: tarball $(basename "$tarball"): $(stat -c %s "$tarball") bytes"
+        local f
+        for f in "$project"/node_modules/weir-runtime/dist/*.wasm; do
+            echo "npm: $(basename "$f"): $(stat -c %s "$f") bytes"
+        done
+        (cd "$project" && node --input-type=module -e "
+            import { createRuntime } from 'weir-runtime';
+            for (const backend of ['threads', 'event-loop']) {
+              const t0 = performance.now();
+              const rt = await createRuntime({ backend, workers: 2 });
+              console.log('npm: createRuntime ' + backend + ': ' + (performance.now() - t0).toFixed(1) + ' ms');
+              await rt.close();
+            }") || status="FAILED (createRuntime)"
+    fi
+    if [[ $status == ok ]]; then
+        t=$SECONDS
+        if ((${#UNIT_TESTS[@]})) && ! timeout --kill-after=30 600 node --test "${UNIT_TESTS[@]}"; then
+            status="FAILED (unit tests)"
+        fi
+        if ! (cd "$project" && WEIR_SEED_EXPECTED="$ROOT/examples/seed/expected" \
+            timeout --kill-after=30 1200 node --test --test-reporter=spec test/ examples/); then
+            status="FAILED (tests)"
+        fi
+        times+=("test $((SECONDS - t))s")
+    fi
+    finish_suite "$s" "$status" "$t0" "${times[@]}"
+}
+
 for s in "${SUITES[@]}"; do
     if [[ $s == browser ]]; then
         run_browser_suite
+    elif [[ $s == npm ]]; then
+        run_npm_suite
     else
         run_suite "$s"
     fi

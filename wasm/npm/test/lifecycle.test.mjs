@@ -32,3 +32,15 @@ for (const backend of BACKENDS) {
     assert.equal(r.stdout.trim(), '999000');
   });
 }
+
+test('the_threads_build_works_from_node_input_type_module_eval', () => {
+  // The pool's workers would inherit --input-type, which Node refuses outside -e (glue/node_workers.js).
+  const script = `
+    const { createRuntime } = await import(${JSON.stringify(pkg)});
+    const rt = await createRuntime({ backend: 'threads', workers: 2 });
+    console.log(await rt.iter(0, 100).map((x) => x * 2).sum());
+    await rt.close();`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '9900');
+});
