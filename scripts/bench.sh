@@ -16,7 +16,10 @@
 # scripts/lib/deps.sh) for the threads backend and for the event-loop backend, run under Node
 # beside the native weir-bench in one invocation of the same runner (interleaved per benchmark),
 # and a table of each with its ratio wasm/native (2 and 1 workers; the event-loop build has one).
-# WEIR_BENCH_SECTIONS picks sections: "peers idle wasm" (the default) or a subset.
+# Then the npm section: ../shared/peers/npm/run.mjs (copied out to build/npm-peers, `npm ci`)
+# with weir-runtime's systems (bench/npm/systems.mjs) added beside workerpool, piscina, RxJS,
+# p-map and the rest, all in one run.
+# WEIR_BENCH_SECTIONS picks sections: "peers idle wasm npm" (the default) or a subset.
 # Installs what is missing first (Debian packages: the Rust toolchain and crates for the tokio
 # peer, plus weir's own build dependencies).
 set -euo pipefail
@@ -26,7 +29,7 @@ ROOT=$(pwd)
 # shellcheck source=SCRIPTDIR/lib/deps.sh
 source scripts/lib/deps.sh
 weir_ensure_packages cmake ninja-build g++ liburing-dev libboost1.81-dev "${WEIR_DEPS_BENCH[@]}"
-SECTIONS=" ${WEIR_BENCH_SECTIONS:-peers idle wasm} "
+SECTIONS=" ${WEIR_BENCH_SECTIONS:-peers idle wasm npm} "
 section() { [[ $SECTIONS == *" $1 "* ]]; }
 
 PEERS=${WEIR_PEERS_DIR:-$ROOT/../shared/peers}
@@ -88,4 +91,24 @@ SH
     echo
     echo "WebAssembly (Emscripten $(weir_trixie_emscripten_version), Node $(node --version)) beside native weir; raw lines: $WASM_RAW"
     scripts/lib/wasm_ratio_table.awk "$WASM_RAW"
+fi
+
+if section npm; then
+    scripts/build-npm.sh
+    NPM_PEERS=${WEIR_NPM_PEERS_DIR:-$PEERS/npm}
+    # The peers' folder is read-only where it is shared: a copy, refreshed when it changes.
+    if ! diff -rq --exclude=node_modules "$NPM_PEERS" build/npm-peers >/dev/null 2>&1; then
+        rm -rf build/npm-peers
+        cp -r "$NPM_PEERS" build/npm-peers
+        rm -rf build/npm-peers/node_modules
+    fi
+    if [[ ! -d build/npm-peers/node_modules ]]; then
+        (cd build/npm-peers && npm ci --no-audit --no-fund)
+    fi
+    NPM_RAW=build/bench/npm-$(date +%Y%m%dT%H%M%S).txt
+    (cd build/npm-peers &&
+        NPM_PEERS_EXTRA="$ROOT/bench/npm/systems.mjs" node run.mjs ${NPM_PEERS_ARGS:-}) | tee "$NPM_RAW"
+    cat "$NPM_RAW" >>"$RAW"
+    echo
+    echo "npm benchmarks (Node $(node --version)); raw lines: $NPM_RAW"
 fi
