@@ -18,8 +18,8 @@ import { reviveError, stageError } from '../errors.mjs';
 import { isAsyncFunction } from './stages.mjs';
 import { STAGE, STATUS } from './job_layout.mjs';
 
-/** The most items a job takes (a chunk of cheap calls is then some tens of microseconds). */
-const MAX_JOB = 1 << 14;
+/** The most items a job takes (65,536 cheap calls are about a millisecond). */
+const MAX_JOB = 1 << 16;
 /**
  * A job whose calls took less than this makes the next one twice as big (up to the cap): the
  * cost of a job (a task, a hop to a worker and back) is then small against its calls, while a

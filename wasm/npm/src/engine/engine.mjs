@@ -127,13 +127,23 @@ export async function drive(rt, ops, signal, consume) {
 
 export const consumers = {
   async collect(run, op) {
-    const out = [];
+    // The chunks first, then one array of the right size (pushing item by item, or spreading
+    // large chunks into push, cost more than the stages of a cheap pipeline).
+    const chunks = [];
+    let n = 0;
     for (;;) {
       const c = await op.pull(BIG_PULL);
-      if (c === null) return out;
-      if (c.length < 65536) out.push(...c);
-      else for (const x of c) out.push(x);
+      if (c === null) break;
+      if (c.length) {
+        chunks.push(c);
+        n += c.length;
+      }
     }
+    if (chunks.length === 1) return chunks[0];
+    const out = new Array(n);
+    let at = 0;
+    for (const c of chunks) for (let i = 0; i < c.length; i++) out[at++] = c[i];
+    return out;
   },
   async count(run, op) {
     let n = 0;

@@ -85,7 +85,10 @@ export function makeRunner(env) {
     }
     if (kind === CHUNK.F64) {
       // The job's numbers, copied out (the host frees them when the job ends).
-      return Array.from(new Float64Array(u8.buffer, ptr, count));
+      const f64 = new Float64Array(u8.buffer, ptr, count);
+      const out = new Array(count); // not Array.from: it walks an iterator, several times slower
+      for (let k = 0; k < count; k++) out[k] = f64[k];
+      return out;
     }
     return decodeChunk({ kind: 'any', bytes: u8.subarray(ptr, ptr + len), length: count });
   }
@@ -135,7 +138,6 @@ export function makeRunner(env) {
     const base = job >> 2;
     const shared = typeof SharedArrayBuffer !== 'undefined' && mem.buffer instanceof SharedArrayBuffer;
     const cancelAt = i32[base + J.CANCEL] >> 2;
-    const cancelled = shared ? () => Atomics.load(i32, cancelAt) !== 0 : () => i32[cancelAt] !== 0;
     const inKind = i32[base + J.IN_KIND];
     const inline = inKind === CHUNK.STASH;
     let s;
@@ -160,7 +162,7 @@ export function makeRunner(env) {
         case STAGE.MAP:
           out = new Array(n);
           for (; i < n; i++) {
-            if (cancelled()) break;
+            if ((shared ? Atomics.load(i32, cancelAt) : i32[cancelAt]) !== 0) break;
             const y = fn(items[i], ctx);
             if (isThenable(y)) throw thenableAt(i, y);
             out[i] = y;
@@ -169,7 +171,7 @@ export function makeRunner(env) {
         case STAGE.FILTER: {
           const mask = new Uint8Array(n);
           for (; i < n; i++) {
-            if (cancelled()) break;
+            if ((shared ? Atomics.load(i32, cancelAt) : i32[cancelAt]) !== 0) break;
             const y = fn(items[i], ctx);
             if (isThenable(y)) throw thenableAt(i, y);
             mask[i] = y ? 1 : 0;
@@ -181,7 +183,7 @@ export function makeRunner(env) {
         case STAGE.FILTER_MAP:
           out = [];
           for (; i < n; i++) {
-            if (cancelled()) break;
+            if ((shared ? Atomics.load(i32, cancelAt) : i32[cancelAt]) !== 0) break;
             const y = fn(items[i], ctx);
             if (isThenable(y)) throw thenableAt(i, y);
             if (y !== undefined) out.push(y);
@@ -190,7 +192,7 @@ export function makeRunner(env) {
         case STAGE.FLAT_MAP:
           out = [];
           for (; i < n; i++) {
-            if (cancelled()) break;
+            if ((shared ? Atomics.load(i32, cancelAt) : i32[cancelAt]) !== 0) break;
             const y = fn(items[i], ctx);
             if (isThenable(y)) throw thenableAt(i, y);
             if (y == null || typeof y[Symbol.iterator] !== 'function') {
@@ -202,7 +204,7 @@ export function makeRunner(env) {
         case STAGE.INSPECT:
         case STAGE.FOR_EACH:
           for (; i < n; i++) {
-            if (cancelled()) break;
+            if ((shared ? Atomics.load(i32, cancelAt) : i32[cancelAt]) !== 0) break;
             const y = fn(items[i], ctx);
             if (isThenable(y) && kind === STAGE.FOR_EACH) throw thenableAt(i, y);
           }
@@ -210,7 +212,7 @@ export function makeRunner(env) {
         case STAGE.TAKE_WHILE:
         case STAGE.SKIP_WHILE:
           for (; i < n; i++) {
-            if (cancelled()) {
+            if ((shared ? Atomics.load(i32, cancelAt) : i32[cancelAt]) !== 0) {
               sawCancel = true;
               break;
             }
@@ -222,7 +224,7 @@ export function makeRunner(env) {
         case STAGE.SCAN:
           out = new Array(n);
           for (; i < n; i++) {
-            if (cancelled()) break;
+            if ((shared ? Atomics.load(i32, cancelAt) : i32[cancelAt]) !== 0) break;
             acc = fn(acc, items[i], ctx);
             if (isThenable(acc)) throw thenableAt(i, acc);
             out[i] = acc;
@@ -230,7 +232,7 @@ export function makeRunner(env) {
           break;
         case STAGE.FOLD:
           for (; i < n; i++) {
-            if (cancelled()) break;
+            if ((shared ? Atomics.load(i32, cancelAt) : i32[cancelAt]) !== 0) break;
             acc = fn(acc, items[i], ctx);
             if (isThenable(acc)) throw thenableAt(i, acc);
           }

@@ -7,6 +7,14 @@
 import { decodeChunk, encodeChunk } from '../codec.mjs';
 import { CHUNK, J, JOB_BYTES, STAGE, STATUS } from './job_layout.mjs';
 
+/** A plain array of a Float64Array's numbers (Array.from walks an iterator: several times slower). */
+export function numbersOf(f64) {
+  const n = f64.length;
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = f64[i];
+  return out;
+}
+
 /** What a job gives back. */
 export class JobResult {
   constructor() {
@@ -191,7 +199,7 @@ export class Jobs {
       if (p.kind === STAGE.FILTER) r.mask = v;
       else r.items = v;
     } else if (outKind === CHUNK.F64) {
-      r.items = Array.from(new Float64Array(n.memory().buffer, outPtr, i32[b + J.OUT_COUNT]));
+      r.items = numbersOf(new Float64Array(n.memory().buffer, outPtr, i32[b + J.OUT_COUNT]));
       n.free(outPtr);
     } else if (outKind === CHUNK.ANY) {
       const len = i32[b + J.OUT_LEN];

@@ -34,7 +34,12 @@ export class ArraySource {
     if (this.at >= this.items.length) return null;
     const n = Math.min(want, BIG_PULL, this.items.length - this.at);
     const a = this.items;
-    const out = Array.isArray(a) ? a.slice(this.at, this.at + n) : Array.from(a.subarray(this.at, this.at + n));
+    let out;
+    if (Array.isArray(a)) out = a.slice(this.at, this.at + n);
+    else {
+      out = new Array(n); // a typed array's numbers (not Array.from: it walks an iterator)
+      for (let k = 0; k < n; k++) out[k] = a[this.at + k];
+    }
     this.at += n;
     return out;
   }
