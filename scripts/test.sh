@@ -15,8 +15,9 @@
 #   browser both WebAssembly builds (wasm, wasm-event-loop) in headless Chromium (Debian's, driven
 #           by playwright-core from npm: tests/browser/): the seed examples' exact output from
 #           each build (the event-loop build on a page without COOP/COEP, the threads build on a
-#           cross-origin isolated one), block_on refused on a page's main thread, and a pipeline
-#           on the event-loop build leaving the page's timers and frames running
+#           cross-origin isolated one), block_on refused on a page's main thread, a pipeline
+#           on the event-loop build leaving the page's timers and frames running, and the npm
+#           package on each kind of page
 #   windows mingw-w64 g++ cross build (Asio driver on IOCP), tests and examples run under Wine
 # Works on a fresh Debian 12 machine: missing packages are installed first (scripts/lib/deps.sh).
 # Every suite runs even if an earlier one failed; the exit status is non-zero if any failed.
@@ -246,6 +247,10 @@ run_browser_suite() {
                 break
             fi
         done
+        # The npm package, which tests/browser/npm.test.mjs loads as a page would.
+        if [[ $status == ok ]] && ! scripts/build-npm.sh; then
+            status="FAILED (build npm)"
+        fi
         times+=("build $((SECONDS - t))s")
     fi
     if [[ $status == ok ]]; then

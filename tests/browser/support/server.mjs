@@ -19,6 +19,7 @@ export const ROUTES = {
   '/el/': path.join(REPO, 'build/wasm-event-loop'), // event-loop build (em++ 3.1.69, no threads)
   '/pages/': path.join(REPO, 'tests/browser/pages'),
   '/expected/': path.join(REPO, 'examples/seed/expected'),
+  '/npm/': path.join(REPO, 'wasm/npm'), // the npm package weir-runtime (src/ and dist/)
 };
 
 const MIME = {
