@@ -3,7 +3,10 @@
 // trace-event JSON ui.perfetto.dev opens); subscribe() is the live feed the playground draws
 // from: a batch of new events every intervalMs while the runtime runs.
 
-/** Event kinds, by weir::trace::kind's numbering. */
+/**
+ * Event kinds, by weir::trace::kind's numbering. Besides these, the JavaScript side adds
+ * 'pipeline' (a pipeline started: `stages`, each { name, op, window, ordered }).
+ */
 export const KINDS = [
   'spawn', 'poll_begin', 'poll_end', 'wake', 'steal', 'park', 'unpark', 'timer_fired',
   'io_completed', 'finish', 'lost_waker', 'stage_in', 'stage_out', 'stage_in_flight',
@@ -74,6 +77,8 @@ export class Tracer {
     this.kept = [];
     this.taskStage = new Map();
     this.subscribers = new Set();
+    this.notes = [];
+    this.lastTs = 0;
     this.timer = null;
     this.intervalMs = 16;
   }
@@ -92,11 +97,27 @@ export class Tracer {
     this.drain.unref?.();
   }
 
+  /**
+   * An event of the JavaScript side (a pipeline starting: its stages), delivered with the next
+   * batch, at the time of the last event taken before it.
+   */
+  note(event) {
+    if (this.on) this.notes.push(event);
+  }
+
   /** Takes what the rings hold, hands it to the subscribers and keeps it for stop(). */
   pump() {
     if (!this.on) return [];
     const take = this.native().traceTake();
-    const events = decode(take, this.taskStage);
+    const decoded = decode(take, this.taskStage);
+    let events = decoded;
+    if (this.notes.length) {
+      const ts = decoded.length ? decoded[0].ts : this.lastTs;
+      for (const n of this.notes) n.ts = ts;
+      events = [...this.notes, ...decoded];
+      this.notes = [];
+    }
+    if (decoded.length) this.lastTs = decoded[decoded.length - 1].ts;
     this.dropped = take.dropped;
     if (this.recording) for (const e of events) this.kept.push(e);
     if (events.length) {

@@ -32,10 +32,11 @@ export function labelOf(op, position) {
 }
 
 /** Builds the operators of `ops` (a Stream's list) in run; returns the last one. */
-export function build(run, ops) {
+export function build(run, ops, nested = false) {
   let up = null;
   const stages = []; // open stage() bounds, innermost last
   const tracer = run.rt.traceOn() ? (kind, name, count) => run.rt.traceStage(kind, name, count) : null;
+  const shape = tracer && !nested ? [] : null; // the stages, for the trace's pipeline event
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i];
     switch (op.kind) {
@@ -46,9 +47,19 @@ export function build(run, ops) {
         const label = labelOf(op, i);
         const desc = run.acquire(op.stage, op.fn, op.source, op.context, label);
         const name = op.stageName ?? label;
-        const hooks = tracer && op.window
-          ? { in() {}, out() {}, inFlight: (n) => tracer(2, name, n) }
-          : null;
+        let hooks = null;
+        if (tracer) {
+          // Items in and out so far, and (buffered stages) the items in flight: the trace's
+          // stage_in, stage_out and stage_in_flight events under the stage's name.
+          let ins = 0;
+          let outs = 0;
+          hooks = {
+            in: (n) => tracer(0, name, (ins += n)),
+            out: (n) => tracer(1, name, (outs += n)),
+            inFlight: (n) => tracer(2, name, n),
+          };
+        }
+        shape?.push({ name, op: STAGE_NAMES[op.stage], window: op.window ?? null, ordered: op.ordered ?? true });
         up = new CallStage(run, up, desc, {
           window: op.window ?? null,
           ordered: op.ordered ?? true,
@@ -73,13 +84,13 @@ export function build(run, ops) {
         up = new Timeout(run, up, op.ms);
         break;
       case 'zip':
-        up = new Zip(up, build(run, op.other));
+        up = new Zip(up, build(run, op.other, true));
         break;
       case 'chain':
-        up = new Chain(up, build(run, op.other));
+        up = new Chain(up, build(run, op.other, true));
         break;
       case 'merge':
-        up = new Merge([up, ...op.others.map((o) => build(run, o))]);
+        up = new Merge([up, ...op.others.map((o) => build(run, o, true))]);
         break;
       case 'stageEnter': {
         const b = new StageBounds(up, op.name, tracer);
@@ -94,6 +105,7 @@ export function build(run, ops) {
         throw new Error(`weir: internal: unknown operation ${op.kind}`);
     }
   }
+  if (shape) run.rt.tracer.note({ kind: 'pipeline', stages: shape });
   return up;
 }
 
