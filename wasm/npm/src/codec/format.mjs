@@ -8,9 +8,10 @@
 // without lookahead. All multi-byte numbers are little-endian (the byte order of wasm).
 //
 // `varint` is an unsigned LEB128 number (7 bits a byte, low first, high bit = more follows). A
-// string's byte length is written before its bytes are, sized for the worst case (3 bytes per
-// UTF-16 unit) and padded with 0x80 continuation bytes when the real length is shorter; readers
-// accept padded varints. The padding depends on the string's length alone, so the encoding of a
+// string's room for its byte length is set aside before its bytes are written, so its width
+// comes from the string's UTF-16 length (1 byte up to 42 units, 2 up to 256, 5 beyond: enough
+// for 3 bytes a unit), padded with 0x80 continuation bytes when the real length is shorter;
+// readers accept padded varints. The width depends on the string alone, so the encoding of a
 // value is still one fixed sequence of bytes.
 
 export const TAG = {
