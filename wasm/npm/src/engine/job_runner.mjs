@@ -9,7 +9,7 @@
 // each call, and stops at the first throw; what it returns is written back as a chunk, or, for
 // stages whose output is a subset or the input itself (filter, takeWhile, skipWhile, inspect,
 // forEach, fold), as a mask, a position or nothing, so those items are never sent back.
-import { decodeChunk, encodeChunk } from '../codec.mjs';
+import { decodeChunk, encodeChunk, encodeChunkScratch } from '../codec.mjs';
 import { CHUNK, D, J, STAGE, STATUS } from './job_layout.mjs';
 
 const utf8 = new TextDecoder();
@@ -104,7 +104,7 @@ export function makeRunner(env) {
       stash.set(id, items);
       return [CHUNK.STASH, id, 0];
     }
-    const c = encodeChunk(items, where);
+    const c = encodeChunkScratch(items, where); // a view of the scratch buffer: copied once below
     if (c.kind === 'f64') {
       const ptr = env.malloc(Math.max(8, items.length * 8));
       new Float64Array(env.memory().buffer, ptr, items.length).set(c.f64);

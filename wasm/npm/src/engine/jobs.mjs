@@ -4,7 +4,7 @@
 // and, in the event-loop build (one thread), as the JavaScript array itself (the stash: nothing
 // is copied). Every allocation of a job is freed when it completes, whether it ran, failed or was
 // cancelled; the runtime reports each job exactly once, even at shutdown.
-import { decodeChunk, encodeChunk } from '../codec.mjs';
+import { decodeChunk, encodeChunkScratch } from '../codec.mjs';
 import { CHUNK, J, JOB_BYTES, STAGE, STATUS } from './job_layout.mjs';
 
 /** A plain array of a Float64Array's numbers (Array.from walks an iterator: several times slower). */
@@ -108,7 +108,8 @@ export class Jobs {
       i32[b + ptrAt] = n.runner.stashPut(items);
       return;
     }
-    const c = encodeChunk(items, (i) => `${desc.label}: item ${i}`);
+    // A view of the codec's scratch buffer, copied once into wasm memory below.
+    const c = encodeChunkScratch(items, (i) => `${desc.label}: item ${i}`);
     let ptr;
     let len;
     if (c.kind === 'f64') {
