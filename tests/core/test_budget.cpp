@@ -1,8 +1,10 @@
 // The cooperative budget rule (promise_base.hpp, docs/architecture.md): every await of a task run
 // spends one unit, a spent budget makes the task give way on every path, before the await takes
-// effect.
+// effect, and awaits in a cancelled scope spend budget too.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <exception>
+#include <type_traits>
 #include <weir/weir.hpp>
 
 #include "helpers.hpp"
@@ -58,3 +60,55 @@ TEST_CASE("an_await_that_finds_the_budget_spent_takes_effect_only_when_the_task_
     }()));
 }
 
+TEST_CASE("a_cancelled_task_that_swallows_the_cancellation_still_gives_way", "[budget][cancel]") {
+    // After abort() every await of the spinner throws operation_cancelled, which it catches
+    // and ignores. One worker: unless those awaits spend budget and give way, the aborting task
+    // never runs again to raise the flag, and the spinner reaches its bound.
+    weir::runtime rt(workers(1));
+    long caught = rt.block_on(on_worker([]() -> weir::task<long> {
+        std::atomic<bool> flag{false};
+        auto spinner = weir::spawn([](std::atomic<bool>& flag) -> weir::task<long> {
+            long caught = 0;
+            for (;;) {
+                try {
+                    co_await weir::yield_now();
+                } catch (...) {  // swallows the cancellation
+                    if (flag.load() || ++caught >= 200'000) co_return caught;
+                }
+            }
+        }(flag));
+        co_await weir::yield_now();  // the spinner runs and yields back
+        spinner.abort();
+        co_await weir::yield_now();  // the spinner runs again, now cancelled
+        flag.store(true);
+        co_return co_await spinner;
+    }()));
+    REQUIRE(caught <= weir::detail::coop_budget + 1);
+}
+
+TEST_CASE("operation_cancelled_is_not_caught_by_a_catch_of_std_exception", "[cancel]") {
+    STATIC_REQUIRE_FALSE(std::is_base_of_v<std::exception, weir::operation_cancelled>);
+    // A retry loop that catches std::exception does not keep an aborted task alive.
+    weir::runtime rt(workers(1));
+    auto outcome = rt.block_on(on_worker([]() -> weir::task<int> {
+        auto h = weir::spawn([]() -> weir::task<int> {
+            int errors = 0;
+            for (;;) {
+                try {
+                    co_await weir::yield_now();
+                } catch (const std::exception&) {
+                    if (++errors >= 100'000) co_return -1;
+                }
+            }
+        }());
+        co_await weir::yield_now();
+        h.abort();
+        try {
+            co_await h;
+        } catch (const weir::operation_cancelled&) {
+            co_return 1;
+        }
+        co_return 0;
+    }()));
+    REQUIRE(outcome == 1);
+}

@@ -147,7 +147,13 @@ struct promise_base : pooled {  // frames come from the per-thread frame cache
     auto await_transform(A&& a) {
         using inner_t = decltype(get_awaiter(std::forward<A>(a)));
         if constexpr (budget_awaiter<inner_t>::cancellable) {
-            if (ctx.cancel && ctx.cancel->is_cancelled()) throw operation_cancelled();
+            if (ctx.cancel && ctx.cancel->is_cancelled()) [[unlikely]] {
+                // A cancelled scope's awaits spend budget too: a task that swallows the
+                // exception and awaits again in a loop still gives way every coop_budget
+                // awaits. With budget left it throws now; without, the budget_awaiter yields
+                // first and throws when the task runs again (retry finds the scope cancelled).
+                if (spend_budget()) throw operation_cancelled();
+            }
         }
         return budget_awaiter<inner_t>{{}, get_awaiter(std::forward<A>(a)), this};
     }
