@@ -71,6 +71,16 @@ public:
         return std::find(sleepers_.begin(), sleepers_.end(), index) != sleepers_.end();
     }
     std::size_t num_searching() const noexcept { return searching(state_.load()); }
+    /// Workers not parked right now.
+    std::size_t num_unparked() const noexcept {
+        return unparked(state_.load(std::memory_order_relaxed));
+    }
+    /// Some parked worker (the last to park), left parked; -1 if none. For handing over the
+    /// timer role: the worker is unparked, finds itself still parked, and parks again holding it.
+    std::ptrdiff_t any_sleeper() {
+        std::lock_guard<std::mutex> lk(m_);
+        return sleepers_.empty() ? -1 : static_cast<std::ptrdiff_t>(sleepers_.back());
+    }
 
 private:
     static constexpr std::uint64_t searching_one = std::uint64_t(1) << 32;

@@ -37,12 +37,22 @@ inline constexpr std::uint32_t event_interval = 61;
 /// queue: enough for request/response ping-pong, bounded so two tasks waking each other cannot
 /// starve the rest of the queue.
 inline constexpr std::uint32_t max_lifo_polls = 3;
+/// How long a task may sit in the LIFO slot of a worker stuck in one poll before the timer owner
+/// takes it (parking.cpp), and so how often the owner wakes while another worker is busy: 500
+/// wake-ups a second at most, each a few microseconds, against a wait that was unbounded.
+inline constexpr std::chrono::milliseconds lifo_watch_interval{2};
 
 struct alignas(64) worker {
     std::size_t index = 0;
     local_queue queue;
-    task_header* lifo = nullptr;
+    // The LIFO slot. Stealable by the timer owner's watch (parking.cpp), so the worker's own
+    // fill and take are exchanges: one atomic read-modify-write each, on a line it owns.
+    std::atomic<task_header*> lifo{nullptr};
     std::uint32_t lifo_streak = 0;
+    // The timer owner's watch over the other workers' LIFO slots: what it saw last time, when.
+    std::vector<task_header*> watch_lifo;
+    std::vector<std::uint64_t> watch_polls;
+    std::vector<std::int64_t> watch_since;
     std::uint32_t tick = 0;
     bool searching = false;
     std::uint32_t rng = 0;
@@ -63,7 +73,7 @@ struct alignas(64) worker {
         }
         std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
     };
-    counter polls, steals, steal_ops, overflows, parks, spawned;
+    counter polls, steals, steal_ops, overflows, parks, spawned, lifo_rescues;
     counter busy_ns;  // finished busy stretches
     // The id of the task this worker is running (0: none), for task dumps and the stall watcher:
     // one relaxed store before and one after each run.
@@ -208,7 +218,8 @@ public:
     [[gnu::noinline]] void trace_stamped_poll(worker& w, std::uint64_t task,
                                               std::uint64_t a) noexcept {
         std::uint64_t ts = tracer::stamp();
-        auto depth = static_cast<std::uint32_t>(w.queue.len() + (w.lifo ? 1 : 0) + 1);
+        auto depth = static_cast<std::uint32_t>(
+            w.queue.len() + (w.lifo.load(std::memory_order_relaxed) ? 1 : 0) + 1);
         bool short_polls =
             w.trace_last && ts - w.trace_last < trace_.short_poll_ticks() * (w.trace_stretch + 1);
         w.trace_skip = w.trace_stretch = short_polls ? sparse_stamp_every - 1 : 0;
@@ -242,6 +253,8 @@ private:
     void run_task(worker& w, task_header* t) noexcept;
     void park_worker(worker& w);
     bool transition_from_parked(worker& w);
+    void watch_lifo_slots(worker& w) noexcept;
+    void forget_lifo_watch(worker& w) noexcept;
     void push_local(worker& w, task_header* t) noexcept;
     void notify_parked() noexcept;
     void unpark_worker(std::size_t i) noexcept;

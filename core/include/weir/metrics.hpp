@@ -26,6 +26,9 @@ struct worker_metrics {
     std::uint64_t parks = 0;
     /// Tasks spawned by tasks running on this worker.
     std::uint64_t spawned = 0;
+    /// Tasks this worker, parked with the timer role, took from the LIFO slot of a worker that
+    /// stayed inside one poll for too long (docs/architecture.md, "Parking and timers").
+    std::uint64_t lifo_rescues = 0;
     /// Tasks waiting in this worker's local queue when read (not counting its LIFO slot, the
     /// one task it runs next, which only the worker itself may read).
     std::uint64_t local_queue_depth = 0;
