@@ -24,7 +24,8 @@ runtime::runtime(options opts) {
     if (workers > 4096) throw std::invalid_argument("weir::runtime: worker_threads is too large");
     std::size_t blocking =
         opts.max_blocking_threads ? opts.max_blocking_threads : default_max_blocking;
-    core_ = new detail::runtime_core(workers, blocking, opts.io_backend);
+    core_ = new detail::runtime_core(workers, blocking, opts.io_backend,
+                                     std::move(opts.on_unhandled_exception));
     try {
         session_ = detail::session_recorder::start_if_installed(core_);
     } catch (...) {

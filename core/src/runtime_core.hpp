@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,7 @@
 #include "weir/detail/runtime_core.hpp"
 #include "weir/detail/spin_lock.hpp"
 #include "weir/metrics.hpp"
+#include "weir/unhandled.hpp"
 
 namespace weir::detail {
 
@@ -86,12 +88,16 @@ struct alignas(64) worker {
 class runtime_core final : public executor {
 public:
     /// io: runtime::options::io_backend (see make_driver).
-    runtime_core(std::size_t workers, std::size_t max_blocking, const std::string& io);
+    runtime_core(std::size_t workers, std::size_t max_blocking, const std::string& io,
+                 std::function<void(const unhandled_exception&)> on_unhandled = {});
     ~runtime_core();
 
     void schedule(task_header* t, bool yield) noexcept override;
     /// Counts it (metrics), records it (trace) and hands it to the watcher (runtime::watch).
     void lost_waker(task_header* t, const char* what) noexcept override;
+    /// Counts it (metrics) and passes it to the hook, or writes it to stderr (unhandled.cpp).
+    void report_unhandled(unhandled_exception::kind k, task_header* t,
+                          std::exception_ptr e) noexcept;
 
     bool submit(task_header* t) noexcept;
     void unregister(task_header* t) noexcept;
@@ -266,6 +272,8 @@ private:
     idle idle_;
     std::atomic<bool> shutdown_{false};
     std::atomic<std::uint64_t> lost_wakers_{0};
+    std::atomic<std::uint64_t> unhandled_{0};
+    std::function<void(const unhandled_exception&)> on_unhandled_;  // empty: stderr
 
     // Timers. next_deadline_ caches the wheel's next expiration for the lock-free fast path.
     std::chrono::steady_clock::time_point start_;

@@ -31,8 +31,10 @@ std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pic
 
 std::uint64_t next_task_id() noexcept { return task_ids.fetch_add(1, std::memory_order_relaxed); }
 
-runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::string& io)
+runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::string& io,
+                           std::function<void(const unhandled_exception&)> on_unhandled)
     : idle_(n),
+      on_unhandled_(std::move(on_unhandled)),
       start_(std::chrono::steady_clock::now()),
       trace_(n, start_),
       driver_(make_driver(io)),
@@ -179,6 +181,7 @@ runtime_metrics runtime_core::metrics() noexcept {
     for (const auto& x : m.per_worker) local += x.spawned;
     m.remote_spawned = all > local ? all - local : 0;
     m.lost_wakers = lost_wakers_.load(std::memory_order_relaxed);
+    m.unhandled_exceptions = unhandled_.load(std::memory_order_relaxed);
     return m;
 }
 

@@ -48,6 +48,9 @@ struct runtime_metrics {
     /// Tasks that lost their waker: they waited on a weir::mutex, weir::semaphore or
     /// weir::notify that was destroyed meanwhile (and resumed with weir::wait_abandoned).
     std::uint64_t lost_wakers = 0;
+    /// Exceptions nobody would have seen (weir/unhandled.hpp): a detached task's, a select
+    /// loser's, a join's after the first. Each also went to options::on_unhandled_exception.
+    std::uint64_t unhandled_exceptions = 0;
     std::vector<worker_metrics> per_worker;
 };
 

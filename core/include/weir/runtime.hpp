@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -19,6 +20,7 @@
 #include "spawn.hpp"
 #include "task.hpp"
 #include "trace.hpp"
+#include "unhandled.hpp"
 #include "watch.hpp"
 
 namespace weir {
@@ -40,6 +42,13 @@ public:
         /// name throws std::invalid_argument. The environment variable WEIR_IO_BACKEND, when
         /// set, overrides this. docs/io.md explains the choice.
         std::string io_backend;
+        /// Called for every exception no code will see: a detached task's (its join_handle was
+        /// dropped before it finished) and a combinator's discarded ones (a select loser's, a
+        /// join's after the first); weir/unhandled.hpp. Runs on the thread that found it (a
+        /// worker, inside a task run): keep it short and do not block. Empty (the default):
+        /// the message is written to stderr. Either way runtime_metrics::unhandled_exceptions
+        /// counts it. A no-op function silences it.
+        std::function<void(const unhandled_exception&)> on_unhandled_exception;
     };
 
     /// A runtime with the default options.
