@@ -56,7 +56,10 @@ public:
     explicit runtime(options opts);
     runtime(const runtime&) = delete;
     runtime& operator=(const runtime&) = delete;
-    ~runtime();
+    /// Shuts down (see the file comment). Throws std::logic_error if called from one of this
+    /// runtime's own threads (inside one of its tasks or blocking jobs), which it would have to
+    /// join: destroy a runtime from outside it. The runtime is then left running.
+    ~runtime() noexcept(false);
 
     /// Runs t on the calling thread until it completes and returns its value (or rethrows).
     /// Tasks it spawns run on the workers. Must not be called from inside a runtime task.
