@@ -252,6 +252,11 @@ inline void task_header::run() noexcept {
             run_node(fifo);
             fifo = next;
         }
+        // Between resumptions no coroutine is current: the last one resumed may be freed next
+        // (by this task's finish, below, or after the run), and code that reads `current` outside
+        // a weir coroutine's resumption (the tracing paths, a foreign coroutine awaiting a weir
+        // operation) must find nothing rather than a freed promise. One store per batch.
+        this_thread.current = nullptr;
         if (completed_) {
             this_thread.budget = 1 << 30;
             vt_->finish(this);  // may free *this
