@@ -48,6 +48,12 @@ public:
     /// Picks a parked worker to wake for new work, or returns -1 if none should be woken.
     /// The woken worker counts as searching.
     std::ptrdiff_t worker_to_notify() {
+        // The caller has just published work (a queue's length store). That store and the load
+        // of state_ below are a store-then-load pair against a parking searcher's state_ update
+        // then queue load (notify_if_work_pending): without a full fence on both sides, x86
+        // lets each load pass the other's store and both miss (a task left in the inject queue
+        // with every worker asleep; seen under ASan). One fence, no write to the shared line.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
         if (!should_wakeup()) return -1;
         std::lock_guard<std::mutex> lk(m_);
         if (!should_wakeup() || sleepers_.empty()) return -1;
@@ -71,6 +77,16 @@ public:
         return std::find(sleepers_.begin(), sleepers_.end(), index) != sleepers_.end();
     }
     std::size_t num_searching() const noexcept { return searching(state_.load()); }
+    /// Workers not parked right now.
+    std::size_t num_unparked() const noexcept {
+        return unparked(state_.load(std::memory_order_relaxed));
+    }
+    /// Some parked worker (the last to park), left parked; -1 if none. For handing over the
+    /// timer role: the worker is unparked, finds itself still parked, and parks again holding it.
+    std::ptrdiff_t any_sleeper() {
+        std::lock_guard<std::mutex> lk(m_);
+        return sleepers_.empty() ? -1 : static_cast<std::ptrdiff_t>(sleepers_.back());
+    }
 
 private:
     static constexpr std::uint64_t searching_one = std::uint64_t(1) << 32;

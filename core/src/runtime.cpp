@@ -1,6 +1,7 @@
 // weir::runtime's out-of-line members: choosing the worker count and owning the scheduler.
 #include "weir/runtime.hpp"
 
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
@@ -28,7 +29,8 @@ runtime::runtime(options opts) {
     if (detail::backend_runs_on_event_loop()) workers = 1;
     std::size_t blocking =
         opts.max_blocking_threads ? opts.max_blocking_threads : default_max_blocking;
-    core_ = new detail::runtime_core(workers, blocking, opts.io_backend);
+    core_ = new detail::runtime_core(workers, blocking, opts.io_backend,
+                                     std::move(opts.on_unhandled_exception));
     core_->set_slice_budget(opts.slice_budget.count());
     try {
         session_ = detail::session_recorder::start_if_installed(core_);
@@ -38,7 +40,17 @@ runtime::runtime(options opts) {
     }
 }
 
-runtime::~runtime() {
+runtime::~runtime() noexcept(false) {
+    // Shutting down joins every worker and blocking-pool thread, and block_on's thread waits in
+    // the runtime: none of them can run this. Joining itself used to abort the process
+    // ("Resource deadlock avoided") from a destructor.
+    if (detail::current_runtime() == core_)
+        throw std::logic_error(
+            "weir::runtime destroyed from one of its own threads (inside one of its tasks, "
+            "block_on's task or a spawn_blocking job): a runtime cannot shut down from a thread "
+            "it must join or wait for. Destroy it from the thread that created it, outside "
+            "block_on (keep it in a scope around block_on, not in an object a task drops); "
+            "this runtime is left running");
     if (session_) {
         session_->finish();
         delete session_;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,7 @@
 #include "weir/detail/runtime_core.hpp"
 #include "weir/detail/spin_lock.hpp"
 #include "weir/metrics.hpp"
+#include "weir/unhandled.hpp"
 
 namespace weir::detail {
 
@@ -37,12 +39,22 @@ inline constexpr std::uint32_t event_interval = 61;
 /// queue: enough for request/response ping-pong, bounded so two tasks waking each other cannot
 /// starve the rest of the queue.
 inline constexpr std::uint32_t max_lifo_polls = 3;
+/// How long a task may sit in the LIFO slot of a worker stuck in one poll before the timer owner
+/// takes it (parking.cpp), and so how often the owner wakes while another worker is busy: 500
+/// wake-ups a second at most, each a few microseconds, against a wait that was unbounded.
+inline constexpr std::chrono::milliseconds lifo_watch_interval{2};
 
 struct alignas(64) worker {
     std::size_t index = 0;
     local_queue queue;
-    task_header* lifo = nullptr;
+    // The LIFO slot. Stealable by the timer owner's watch (parking.cpp), so the worker's own
+    // fill and take are exchanges: one atomic read-modify-write each, on a line it owns.
+    std::atomic<task_header*> lifo{nullptr};
     std::uint32_t lifo_streak = 0;
+    // The timer owner's watch over the other workers' LIFO slots: what it saw last time, when.
+    std::vector<task_header*> watch_lifo;
+    std::vector<std::uint64_t> watch_polls;
+    std::vector<std::int64_t> watch_since;
     std::uint32_t tick = 0;
     bool searching = false;
     std::uint32_t rng = 0;
@@ -63,7 +75,7 @@ struct alignas(64) worker {
         }
         std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
     };
-    counter polls, steals, steal_ops, overflows, parks, spawned;
+    counter polls, steals, steal_ops, overflows, parks, spawned, lifo_rescues;
     counter busy_ns;  // finished busy stretches
     // The id of the task this worker is running (0: none), for task dumps and the stall watcher:
     // one relaxed store before and one after each run.
@@ -76,12 +88,16 @@ struct alignas(64) worker {
 class runtime_core final : public executor, public slice_host {
 public:
     /// io: runtime::options::io_backend (see make_driver).
-    runtime_core(std::size_t workers, std::size_t max_blocking, const std::string& io);
+    runtime_core(std::size_t workers, std::size_t max_blocking, const std::string& io,
+                 std::function<void(const unhandled_exception&)> on_unhandled = {});
     ~runtime_core();
 
     void schedule(task_header* t, bool yield) noexcept override;
     /// Counts it (metrics), records it (trace) and hands it to the watcher (runtime::watch).
     void lost_waker(task_header* t, const char* what) noexcept override;
+    /// Counts it (metrics) and passes it to the hook, or writes it to stderr (unhandled.cpp).
+    void report_unhandled(unhandled_exception::kind k, task_header* t,
+                          std::exception_ptr e) noexcept;
 
     bool submit(task_header* t) noexcept;
     void unregister(task_header* t) noexcept;
@@ -225,7 +241,8 @@ public:
     [[gnu::noinline]] void trace_stamped_poll(worker& w, std::uint64_t task,
                                               std::uint64_t a) noexcept {
         std::uint64_t ts = tracer::stamp();
-        auto depth = static_cast<std::uint32_t>(w.queue.len() + (w.lifo ? 1 : 0) + 1);
+        auto depth = static_cast<std::uint32_t>(
+            w.queue.len() + (w.lifo.load(std::memory_order_relaxed) ? 1 : 0) + 1);
         bool short_polls =
             w.trace_last && ts - w.trace_last < trace_.short_poll_ticks() * (w.trace_stretch + 1);
         w.trace_skip = w.trace_stretch = short_polls ? sparse_stamp_every - 1 : 0;
@@ -259,6 +276,8 @@ private:
     void run_task(worker& w, task_header* t) noexcept;
     void park_worker(worker& w);
     bool transition_from_parked(worker& w);
+    void watch_lifo_slots(worker& w) noexcept;
+    void forget_lifo_watch(worker& w) noexcept;
     void push_local(worker& w, task_header* t) noexcept;
     void notify_parked() noexcept;
     void unpark_worker(std::size_t i) noexcept;
@@ -270,6 +289,8 @@ private:
     idle idle_;
     std::atomic<bool> shutdown_{false};
     std::atomic<std::uint64_t> lost_wakers_{0};
+    std::atomic<std::uint64_t> unhandled_{0};
+    std::function<void(const unhandled_exception&)> on_unhandled_;  // empty: stderr
 
     // Timers. next_deadline_ caches the wheel's next expiration for the lock-free fast path.
     std::chrono::steady_clock::time_point start_;

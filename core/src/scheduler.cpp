@@ -6,8 +6,8 @@
 //      global queue;
 //   3. with nothing local, searches: steals half of another worker's queue (at most half the
 //      workers search at once);
-//   4. finding nothing, parks. The first worker to park takes the timer role and parks with a
-//      timeout at the next timer deadline; the others park without one.
+//   4. finding nothing, parks (parking.cpp: the timer role, handing it over, and the watch over
+//      busy workers' LIFO slots). Timers themselves are in timers.cpp.
 #include <algorithm>
 #include <chrono>
 #include <utility>
@@ -31,8 +31,10 @@ std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pic
 
 std::uint64_t next_task_id() noexcept { return task_ids.fetch_add(1, std::memory_order_relaxed); }
 
-runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::string& io)
+runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::string& io,
+                           std::function<void(const unhandled_exception&)> on_unhandled)
     : idle_(n),
+      on_unhandled_(std::move(on_unhandled)),
       start_(std::chrono::steady_clock::now()),
       trace_(n, start_),
       driver_(make_driver(io)),
@@ -43,6 +45,9 @@ runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::s
         w->index = i;
         w->rng = 0x9e3779b9u * static_cast<std::uint32_t>(i + 1);
         w->park = make_thread_parker();
+        w->watch_lifo.assign(n, nullptr);
+        w->watch_polls.assign(n, 0);
+        w->watch_since.assign(n, 0);
         workers_.push_back(std::move(w));
     }
     if (backend_runs_on_event_loop()) {
@@ -91,7 +96,7 @@ runtime_core::~runtime_core() {
     driver_->shutdown();
     inject_.close();
     for (auto& w : workers_) {
-        w->lifo = nullptr;
+        w->lifo.store(nullptr, std::memory_order_relaxed);
         while (w->queue.pop()) {
         }
     }
@@ -169,6 +174,7 @@ runtime_metrics runtime_core::metrics() noexcept {
         x.overflows = w->overflows.get();
         x.parks = w->parks.get();
         x.spawned = w->spawned.get();
+        x.lifo_rescues = w->lifo_rescues.get();
         // The queue's indices are atomics; the LIFO slot is the worker's own, so it is not
         // counted from here (it holds at most one task).
         x.local_queue_depth = w->queue.len();
@@ -186,6 +192,7 @@ runtime_metrics runtime_core::metrics() noexcept {
     for (const auto& x : m.per_worker) local += x.spawned;
     m.remote_spawned = all > local ? all - local : 0;
     m.lost_wakers = lost_wakers_.load(std::memory_order_relaxed);
+    m.unhandled_exceptions = unhandled_.load(std::memory_order_relaxed);
     return m;
 }
 
@@ -283,8 +290,7 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
         if (!yield) {
             // The woken task runs next on this worker (LIFO slot); the one it displaces goes to
             // the queue, where it can be stolen, so only then is another worker worth waking.
-            task_header* prev = w->lifo;
-            w->lifo = t;
+            task_header* prev = w->lifo.exchange(t, std::memory_order_acq_rel);
             if (!prev) return;
             t = prev;
         }
@@ -293,7 +299,9 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
         // worker will run next (tokio's should_notify_others). Without this rule a lone task
         // spending its budget (a long stream pipeline) woke the other worker every 128 awaits,
         // which stole it: 2000 futex wake-ups and migrations per stream_pipeline iteration.
-        if (!w->searching && (w->lifo ? 1u : 0u) + w->queue.len() > 1) notify_parked();
+        if (!w->searching &&
+            (w->lifo.load(std::memory_order_relaxed) ? 1u : 0u) + w->queue.len() > 1)
+            notify_parked();
         return;
     }
     if (!inject_.push(t)) return;  // shutting down: the task is about to be destroyed
@@ -318,18 +326,10 @@ void runtime_core::notify_parked() noexcept {
     if (i >= 0) unpark_worker(static_cast<std::size_t>(i));
 }
 
-// A parked worker sleeps on its own parker, or, if it holds the timer role, on the driver. The
-// unpark goes to its parker first; then, if it is the timer owner, to the driver as well. The
-// worker claims the role (seq_cst) before checking its parker (consume_unpark, seq_cst) and only
-// then parks on the driver, so with the fence here one of the two sees the other.
-void runtime_core::unpark_worker(std::size_t i) noexcept {
-    workers_[i]->park->unpark();
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (timer_owner_.load(std::memory_order_seq_cst) == static_cast<std::ptrdiff_t>(i))
-        driver_->unpark();
-}
-
 void runtime_core::notify_if_work_pending() noexcept {
+    // Pairs with the fence in idle::worker_to_notify: our state_ update (parking) is ordered
+    // before the queue loads below, so a push that saw us searching is seen here.
+    std::atomic_thread_fence(std::memory_order_seq_cst);
     for (auto& w : workers_) {
         if (!w->queue.empty()) {
             notify_parked();
@@ -368,12 +368,14 @@ task_header* runtime_core::next_task(worker& w) noexcept {
     if (w.tick % global_queue_interval == 0) {
         if (task_header* t = inject_.pop()) return t;
     }
-    if (w.lifo) {
-        if (w.lifo_streak < max_lifo_polls) {
+    if (w.lifo.load(std::memory_order_relaxed)) {  // a load first: most looks find it empty
+        // An exchange, not a store: the timer owner may have taken the task meanwhile.
+        task_header* t = w.lifo.exchange(nullptr, std::memory_order_acq_rel);
+        if (t && w.lifo_streak < max_lifo_polls) {
             ++w.lifo_streak;
-            return std::exchange(w.lifo, nullptr);
+            return t;
         }
-        push_local(w, std::exchange(w.lifo, nullptr));
+        if (t) push_local(w, t);
     }
     w.lifo_streak = 0;
     if (task_header* t = w.queue.pop()) return t;
@@ -437,131 +439,6 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
     w.current_task.store(t->id, std::memory_order_relaxed);
     t->run();  // may free t
     w.current_task.store(0, std::memory_order_relaxed);
-}
-
-void runtime_core::park_worker(worker& w) {
-    if (w.lifo || !w.queue.empty()) return;
-    if (tracing()) trace_mark(trace::kind::park, 0);
-    w.parks.add();
-    std::int64_t now = now_ns();
-    w.busy_ns.add(
-        static_cast<std::uint64_t>(now - w.busy_since_ns.exchange(-1, std::memory_order_relaxed)));
-    struct on_return {  // every way out of park_worker is an unpark
-        runtime_core* rt;
-        worker& w;
-        ~on_return() {
-            w.busy_since_ns.store(rt->now_ns(), std::memory_order_relaxed);
-            if (rt->tracing()) rt->trace_mark(trace::kind::unpark, 0);
-        }
-    } unpark_event{this, w};
-    bool last_searcher = idle_.transition_to_parked(w.index, w.searching);
-    w.searching = false;
-    if (last_searcher) notify_if_work_pending();
-
-    for (;;) {
-        std::ptrdiff_t none = -1;
-        bool owner = timer_owner_.compare_exchange_strong(
-            none, static_cast<std::ptrdiff_t>(w.index), std::memory_order_seq_cst);
-        std::int64_t timeout = -1;
-        if (owner) {
-            process_timers();  // may wake tasks into this worker's own queue
-            std::uint64_t nd = next_deadline_.load(std::memory_order_seq_cst);
-            if (nd != UINT64_MAX) {
-                auto due = start_ + std::chrono::milliseconds(nd);
-                auto left = due - std::chrono::steady_clock::now();
-                timeout = std::max<std::int64_t>(
-                    0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
-            }
-        }
-        if (!w.lifo && w.queue.empty() && !shutdown_.load(std::memory_order_acquire)) {
-            if (!owner)
-                w.park->park(timeout);
-            else if (!w.park->consume_unpark())  // an unpark that came before the role
-                driver_->park(timeout);
-        }
-        if (owner) {
-            timer_owner_.store(-1, std::memory_order_seq_cst);
-            process_timers();
-        }
-        if (shutdown_.load(std::memory_order_acquire)) return;
-        if (transition_from_parked(w)) return;
-    }
-}
-
-bool runtime_core::transition_from_parked(worker& w) {
-    if (w.lifo || !w.queue.empty()) {
-        // Woken by our own timers. If a notifier picked us meanwhile, we count as searching.
-        w.searching = !idle_.unpark_self(w.index);
-        return true;
-    }
-    if (idle_.is_parked(w.index)) return false;  // spurious or timer-only wake: park again
-    w.searching = true;  // picked by notify_parked, which counted us as searching
-    return true;
-}
-
-// ---- timers ----
-
-std::uint64_t runtime_core::now_tick() const noexcept {
-    auto d = std::chrono::steady_clock::now() - start_;
-    return static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
-}
-
-std::uint64_t runtime_core::tick_of(std::chrono::steady_clock::time_point tp) const noexcept {
-    if (tp <= start_) return 0;
-    auto ms = std::chrono::ceil<std::chrono::milliseconds>(tp - start_).count();
-    return static_cast<std::uint64_t>(ms);
-}
-
-bool runtime_core::timer_insert(timer_entry* e) noexcept {
-    bool earlier;
-    {
-        std::lock_guard<spin_lock> lk(timer_lock_);
-        std::uint64_t now = now_tick();
-        if (e->deadline <= now) return false;  // already due
-        if (wheel_.empty()) {
-            // Nothing pending: move the wheel's clock to now, so the new timer is placed by its
-            // real distance (fewer cascades).
-            intrusive_list<timer_entry> none;
-            wheel_.advance(now, none);
-        }
-        if (!wheel_.insert(e)) return false;
-        earlier = e->deadline < next_deadline_.load(std::memory_order_relaxed);
-        if (earlier) next_deadline_.store(e->deadline, std::memory_order_seq_cst);
-    }
-    if (earlier) {
-        // Pairs with the owner's seq_cst claim of the timer role before it reads the deadline:
-        // either it sees the new deadline, or we see it as owner and cut its sleep short.
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        if (timer_owner_.load(std::memory_order_seq_cst) >= 0) driver_->unpark();
-    }
-    return true;
-}
-
-bool runtime_core::timer_remove(timer_entry* e) noexcept {
-    std::lock_guard<spin_lock> lk(timer_lock_);
-    if (!e->in_wheel) return false;
-    wheel_.remove(e);
-    return true;
-}
-
-void runtime_core::process_timers() noexcept {
-    std::uint64_t nd = next_deadline_.load(std::memory_order_acquire);
-    if (nd == UINT64_MAX) return;
-    std::uint64_t now = now_tick();
-    if (nd > now) return;
-    intrusive_list<timer_entry> fired;
-    {
-        std::lock_guard<spin_lock> lk(timer_lock_);
-        wheel_.advance(now, fired);
-        auto next = wheel_.next_expiration();
-        next_deadline_.store(next ? *next : UINT64_MAX, std::memory_order_seq_cst);
-    }
-    bool traced = tracing();
-    while (timer_entry* e = fired.pop_front()) {
-        if (traced) trace_mark(trace::kind::timer_fired, e->task);
-        e->fire(e);  // may end e's lifetime
-    }
 }
 
 void trace_named(trace::kind k, const char* name, std::uint64_t count) noexcept {

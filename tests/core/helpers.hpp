@@ -2,9 +2,13 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
+#include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <span>
+#include <thread>
 #include <string>
 #include <utility>
 #include <vector>
@@ -80,6 +84,40 @@ inline weir::task<void> spawn_busy_tasks(int n, std::chrono::microseconds d) {
         }(d)));
     for (auto& h : hs) co_await h;
 }
+
+/// Ends the test process with a message if it is still alive after `limit` (a deadlock would
+/// otherwise hang the suite until CTest's timeout, with no word on what hung). The limit is a
+/// bound on a hang, not a timing assertion: pick it far above what the test needs.
+class watchdog {
+public:
+    watchdog(const char* what, std::chrono::seconds limit) : what_(what) {
+        thread_ = std::thread([this, limit] {
+            std::unique_lock<std::mutex> lk(m_);
+            if (!cv_.wait_for(lk, limit, [this] { return done_; })) {
+                std::fprintf(stderr, "watchdog: %s did not finish in %lld s (deadlock?)\n", what_,
+                             static_cast<long long>(limit.count()));
+                std::fflush(stderr);
+                std::_Exit(3);
+            }
+        });
+    }
+    ~watchdog() {
+        {
+            std::lock_guard<std::mutex> lk(m_);
+            done_ = true;
+        }
+        cv_.notify_one();
+        thread_.join();
+    }
+    watchdog(const watchdog&) = delete;
+
+private:
+    const char* what_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool done_ = false;
+    std::thread thread_;
+};
 
 /// The bytes of s, for write_all and send_to.
 inline std::span<const std::byte> bytes_of(const std::string& s) {

@@ -1,7 +1,9 @@
 // cancellation_token, child tokens, cancelled(), and with_cancellation waking blocked awaits.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <optional>
+#include <thread>
 #include <weir/weir.hpp>
 
 #include "helpers.hpp"
@@ -217,4 +219,42 @@ TEST_CASE("nested_with_cancellation_outer_scope_reaches_inner_task", "[cancel]")
         co_return false;
     };
     REQUIRE(rt.block_on(t()));
+}
+
+TEST_CASE("cancellation_callbacks_run_without_the_state_lock_held", "[cancel]") {
+    // While one callback of a cancel runs (here it waits for a second thread), another thread
+    // unregisters a different callback of the same state: that must not wait for the cancel to
+    // finish. When the callbacks ran under the state's lock, the two waited for each other.
+    weir_test::watchdog wd("unregistering a callback during a cancel", std::chrono::seconds(60));
+    struct flagged : weir::detail::cancel_callback {
+        std::atomic<bool>* other_removed = nullptr;
+        std::atomic<int> runs{0};
+    };
+    weir::detail::cancel_state state;
+    std::atomic<bool> removed{false};
+    std::atomic<int> runs_seen_after_remove{-1};
+    flagged waits_for_other, other;
+    waits_for_other.other_removed = &removed;
+    waits_for_other.fn = [](weir::detail::cancel_callback* cb) noexcept {
+        auto* self = static_cast<flagged*>(cb);
+        self->runs.fetch_add(1);
+        while (!self->other_removed->load()) std::this_thread::yield();
+    };
+    other.fn = [](weir::detail::cancel_callback* cb) noexcept {
+        static_cast<flagged*>(cb)->runs.fetch_add(1);
+    };
+    REQUIRE(state.add(&waits_for_other));
+    REQUIRE(state.add(&other));
+    std::thread remover([&] {
+        while (waits_for_other.runs.load() == 0) std::this_thread::yield();
+        state.remove(&other);  // not run yet: unlinked at once
+        removed.store(true);
+        state.remove(&waits_for_other);  // running: returns once it has returned
+        runs_seen_after_remove.store(waits_for_other.runs.load());
+    });
+    state.cancel();
+    remover.join();
+    REQUIRE(runs_seen_after_remove.load() == 1);
+    REQUIRE(other.runs.load() == 0);
+    REQUIRE(state.is_cancelled());
 }

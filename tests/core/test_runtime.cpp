@@ -394,3 +394,22 @@ TEST_CASE("runtime_slice_budget_must_be_positive", "[runtime]") {
     weir::runtime rt(o);  // accepted everywhere, used by the event-loop build
     REQUIRE(rt.block_on([]() -> weir::task<int> { co_return 1; }()) == 1);
 }
+
+TEST_CASE("dropping_the_runtime_inside_one_of_its_tasks_throws_logic_error", "[runtime]") {
+    // The runtime cannot join the worker that runs its destructor. It says so instead of
+    // aborting the process; the runtime is then left running (its memory is not reclaimed).
+    auto* rt = new weir::runtime(workers(1));
+    std::atomic<int> state{0};  // 1: threw logic_error naming the problem, 2: something else
+    rt->spawn([](weir::runtime* rt, std::atomic<int>& state) -> weir::task<void> {
+        try {
+            delete rt;
+            state.store(2);
+        } catch (const std::logic_error& e) {
+            state.store(std::string(e.what()).find("own threads") != std::string::npos ? 1 : 2);
+        }
+        co_return;
+    }(rt, state));
+    weir_test::watchdog wd("dropping the runtime inside its task", std::chrono::seconds(60));
+    while (state.load() == 0) std::this_thread::yield();
+    REQUIRE(state.load() == 1);
+}

@@ -458,3 +458,23 @@ TEST_CASE("notify_one_wakes_one_waiter_notify_waiters_wakes_all", "[sync][notify
     };
     REQUIRE(rt.block_on(t()));
 }
+
+TEST_CASE("notify_waiters_woken_waiter_that_loses_a_select_stores_no_permit", "[sync][notify]") {
+    // One worker, so the order is fixed: the waiting task's two branches are both woken in one
+    // run, the other notify's first, so the notify_waiters grant is not used. It must not turn
+    // into a stored permit: afterwards notified() must wait (the yield branch wins).
+    weir::runtime rt(workers(1));
+    rt.block_on(weir_test::on_worker([]() -> weir::task<void> {
+        weir::notify n, other;
+        auto waiter = weir::spawn([](weir::notify& n, weir::notify& other) -> weir::task<int> {
+            auto r = co_await weir::select(other.notified(), n.notified());
+            co_return static_cast<int>(r.index());
+        }(n, other));
+        co_await weir::yield_now();  // the waiter runs and waits on both
+        other.notify_one();
+        n.notify_waiters();
+        REQUIRE(co_await waiter == 0);
+        auto r = co_await weir::select(n.notified(), weir::yield_now());
+        REQUIRE(r.index() == 1);
+    }()));
+}

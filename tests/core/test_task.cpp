@@ -1,7 +1,10 @@
 // weir::task: laziness, values, void, exceptions, move-only ownership, and the 10M-deep chain.
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <exception>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <weir/weir.hpp>
 
 namespace {
@@ -87,4 +90,66 @@ TEST_CASE("task_ten_million_sequential_co_awaits_do_not_grow_the_stack", "[task]
     };
     long long n = 10'000'000;
     REQUIRE(rt.block_on(chain()) == n * (n - 1) / 2 + n);
+}
+
+namespace {
+/// A coroutine type that is not weir's: its promise has no await_transform and sets no
+/// this_thread.current. A weir task can await it; it can await weir operations.
+struct foreign_coro {
+    struct promise_type {
+        weir::coro::coroutine_handle<> continuation;
+        foreign_coro get_return_object() noexcept {
+            return {weir::coro::coroutine_handle<promise_type>::from_promise(*this)};
+        }
+        weir::coro::suspend_always initial_suspend() noexcept { return {}; }
+        struct final_awaiter {
+            bool await_ready() noexcept { return false; }
+            weir::coro::coroutine_handle<> await_suspend(
+                weir::coro::coroutine_handle<promise_type> h) noexcept {
+                return h.promise().continuation;
+            }
+            void await_resume() noexcept {}
+        };
+        final_awaiter final_suspend() noexcept { return {}; }
+        void return_void() noexcept {}
+        void unhandled_exception() noexcept { std::terminate(); }
+    };
+    weir::coro::coroutine_handle<promise_type> h;
+    foreign_coro(weir::coro::coroutine_handle<promise_type> c) noexcept : h(c) {}
+    foreign_coro(foreign_coro&& o) noexcept : h(std::exchange(o.h, nullptr)) {}
+    ~foreign_coro() {
+        if (h) h.destroy();
+    }
+    bool await_ready() const noexcept { return false; }
+    weir::coro::coroutine_handle<> await_suspend(weir::coro::coroutine_handle<> c) noexcept {
+        h.promise().continuation = c;
+        return h;
+    }
+    void await_resume() const noexcept {}
+};
+
+/// Records what this_thread.current is when the run loop resumes it after a timer.
+foreign_coro observe_current(const void** seen) {
+    co_await weir::sleep(std::chrono::milliseconds(5));
+    *seen = weir::detail::this_thread.current;
+}
+}  // namespace
+
+TEST_CASE("no_coroutine_is_current_between_the_runs_of_tasks", "[task]") {
+    // One worker: task b spawns a, then awaits a foreign coroutine that sleeps. a runs and
+    // finishes (its frame is freed) before the timer resumes the foreign coroutine straight from
+    // the run loop. this_thread.current must not still name a's freed promise then: code that
+    // reads it outside a weir coroutine's resumption (tracing, prepare() from a foreign
+    // coroutine) would read freed memory.
+    weir::runtime rt(weir::runtime::options{.worker_threads = 1});
+    const void* seen = &seen;
+    rt.block_on([](const void** seen) -> weir::task<void> {
+        auto b = weir::spawn([](const void** seen) -> weir::task<void> {
+            auto a = weir::spawn([]() -> weir::task<void> { co_return; }());
+            co_await observe_current(seen);
+            co_await a;
+        }(seen));
+        co_await b;
+    }(&seen));
+    REQUIRE(seen == nullptr);
 }

@@ -1,6 +1,7 @@
-// The exceptions weir itself throws. Cancellation and timeouts are ordinary exceptions that
-// propagate through co_await (as with std::future), so a task can catch them like any other;
-// I/O errors use std::system_error and misuse of an API uses std::logic_error.
+// The exceptions weir itself throws. Cancellation and timeouts propagate through co_await (as
+// exceptions do with std::future); timeouts, channel errors and lost wakers are std::exceptions,
+// cancellation on purpose is not (see operation_cancelled). I/O errors use std::system_error
+// and misuse of an API uses std::logic_error.
 #pragma once
 
 #include <stdexcept>
@@ -8,11 +9,20 @@
 
 namespace weir {
 
-/// Thrown at a task's await point once its cancellation token (or its join_handle's abort(),
-/// or a losing select branch) has cancelled it.
-class operation_cancelled : public std::runtime_error {
+/// Thrown at a task's await point once its cancellation scope is cancelled (join_handle::abort(),
+/// a cancellation_token, a losing select branch, a timeout's deadline).
+///
+/// The catching rule: operation_cancelled deliberately does not derive from std::exception (as
+/// boost::thread_interrupted does not), so that a `catch (const std::exception&)` written for
+/// errors (a retry loop, a handler that logs and carries on) does not swallow a cancellation and
+/// leave an aborted task running. Catch it by name, or with `catch (...)`, to run cleanup, then
+/// rethrow it. A task that swallows it anyway keeps running, but every later await in the
+/// cancelled scope throws it again, and spends cooperative budget before it does, so the task
+/// still gives way to the others (docs/architecture.md, "Cancellation").
+class operation_cancelled {
 public:
-    operation_cancelled() : std::runtime_error("weir: operation cancelled") {}
+    operation_cancelled() noexcept = default;
+    const char* what() const noexcept { return "weir: operation cancelled"; }
 };
 
 /// Thrown by weir::timeout when the deadline passes before the task finished.

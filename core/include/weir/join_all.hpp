@@ -1,7 +1,7 @@
 // weir::join_all: the dynamic-size join. Over tasks, they run concurrently as branches of the
 // calling task; over join_handles, the spawned tasks already run on the pool and join_all just
 // collects them. Either way every one is waited for, values come back in input order, and the
-// first failure is rethrown after all have finished.
+// first failure is rethrown after all have finished (later ones are reported as unhandled).
 #pragma once
 
 #include <exception>
@@ -15,6 +15,12 @@
 namespace weir {
 
 namespace detail {
+/// A failure join_all will not rethrow (it rethrows the first): reported (unhandled.hpp).
+inline void report_discarded(std::exception_ptr e) noexcept {
+    report_unhandled(current_runtime(), unhandled_exception::kind::discarded_by_combinator,
+                     current_ctx().header, std::move(e));
+}
+
 template <class T>
 using join_all_result = std::conditional_t<std::is_void_v<T>, void, std::vector<T>>;
 
@@ -61,9 +67,15 @@ task<detail::join_all_result<T>> join_all(std::vector<join_handle<T>> hs) {
                 // A cancellation of the awaiting task itself must not be swallowed.
                 if (detail::current_ctx().cancel && detail::current_ctx().cancel->is_cancelled())
                     throw;
-                if (!first) first = std::current_exception();
+                if (!first)
+                    first = std::current_exception();
+                else
+                    detail::report_discarded(std::current_exception());
             } catch (...) {
-                if (!first) first = std::current_exception();
+                if (!first)
+                    first = std::current_exception();
+                else
+                    detail::report_discarded(std::current_exception());
             }
         }
         if (first) std::rethrow_exception(first);
@@ -76,9 +88,15 @@ task<detail::join_all_result<T>> join_all(std::vector<join_handle<T>> hs) {
             } catch (const operation_cancelled&) {
                 if (detail::current_ctx().cancel && detail::current_ctx().cancel->is_cancelled())
                     throw;
-                if (!first) first = std::current_exception();
+                if (!first)
+                    first = std::current_exception();
+                else
+                    detail::report_discarded(std::current_exception());
             } catch (...) {
-                if (!first) first = std::current_exception();
+                if (!first)
+                    first = std::current_exception();
+                else
+                    detail::report_discarded(std::current_exception());
             }
         }
         if (first) std::rethrow_exception(first);

@@ -1,7 +1,8 @@
 // weir::join_handle<T>: what weir::spawn returns. Awaiting it gives the spawned task's value, its
 // exception, or weir::operation_cancelled if it was aborted (or the runtime shut down first).
-// Dropping it detaches the task, which keeps running. The task's state lives in one refcounted
-// cell shared by the handle and the runtime.
+// Dropping it detaches the task, which keeps running; if a detached task ends with an exception
+// (other than operation_cancelled), that is reported (weir/unhandled.hpp). The task's state lives
+// in one refcounted cell shared by the handle and the runtime.
 #pragma once
 
 #include <atomic>
@@ -59,7 +60,15 @@ struct spawn_cell final : task_header, pooled {
         c->destroy_frames();
         unregister_task(c->rt, c);
         c->done.complete();
-        c->release();
+        // The runtime's reference. If it is the last, the join_handle was dropped before the
+        // task finished: nobody will see an exception it ended with, so it is reported. (The
+        // same one atomic decrement as before; the check costs nothing when the handle lives.)
+        if (c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            if (c->value.has_exception())
+                report_unhandled(c->rt, unhandled_exception::kind::detached_task, c,
+                                 c->value.exception());
+            delete c;
+        }
     }
     static void shutdown(task_header* h) noexcept {
         auto* c = static_cast<spawn_cell*>(h);

@@ -26,6 +26,9 @@ struct worker_metrics {
     std::uint64_t parks = 0;
     /// Tasks spawned by tasks running on this worker.
     std::uint64_t spawned = 0;
+    /// Tasks this worker, parked with the timer role, took from the LIFO slot of a worker that
+    /// stayed inside one poll for too long (docs/architecture.md, "Parking and timers").
+    std::uint64_t lifo_rescues = 0;
     /// Tasks waiting in this worker's local queue when read (not counting its LIFO slot, the
     /// one task it runs next, which only the worker itself may read).
     std::uint64_t local_queue_depth = 0;
@@ -45,6 +48,9 @@ struct runtime_metrics {
     /// Tasks that lost their waker: they waited on a weir::mutex, weir::semaphore or
     /// weir::notify that was destroyed meanwhile (and resumed with weir::wait_abandoned).
     std::uint64_t lost_wakers = 0;
+    /// Exceptions nobody would have seen (weir/unhandled.hpp): a detached task's, a select
+    /// loser's, a join's after the first. Each also went to options::on_unhandled_exception.
+    std::uint64_t unhandled_exceptions = 0;
     std::vector<worker_metrics> per_worker;
 };
 

@@ -1,17 +1,27 @@
 // weir::mpsc: multi-producer, single-consumer channels. channel<T>(capacity) is bounded: a send
-// to a full channel suspends the sender until the receiver makes room (backpressure), and values
-// are delivered in send order, blocked senders included. unbounded_channel<T>() never blocks the
-// sender. Senders are copyable; recv() gives std::nullopt once every sender is gone and everything
-// sent has been received. A receiver waiting on an empty channel gets the next value handed to it
-// directly by the sender (one lock round trip, no queueing). send and recv return operations
-// (detail/operation.hpp), not tasks: when the channel has room (or a value), they complete in
-// await_ready with one lock round trip and no coroutine frame. Waiters are woken while the
-// channel's lock is still held: a wake only queues the task, and it keeps the waiter's frame from
-// being destroyed (runtime shutdown) between claiming it and waking it.
+// to a full channel suspends the sender until the receiver makes room (backpressure).
+// unbounded_channel<T>() never blocks the sender. Senders are copyable; recv() gives std::nullopt
+// once every sender is gone and everything sent has been received. A receiver waiting on an empty
+// channel gets the next value handed to it directly by the sender (one lock round trip, no
+// queueing). send and recv return operations (detail/operation.hpp), not tasks: when the channel
+// has room (or a value), they complete in await_ready with one lock round trip and no coroutine
+// frame.
+//
+// Guarantees:
+//   * A send that does not complete normally did not deliver its value. If `co_await tx.send(v)`
+//     throws (operation_cancelled, channel_closed), or loses the select or timeout it is in, v was
+//     not sent, so retrying cannot duplicate it. (A blocked sender is granted a slot when the
+//     receiver makes room and pushes its value when it resumes; if it was cancelled meanwhile it
+//     gives the slot to the next blocked sender instead: detail/mpsc_chan.hpp.)
+//   * Values from one sender arrive in the order it sent them; blocked senders are granted room
+//     first come, first served, so none starves.
+//   * A receive that loses a select puts its value back at the head of the channel.
+//   * try_send never destroys the value it could not send: the result gives it back.
+//   * No value is destroyed under the channel's lock, so a message may own a sender (or anything
+//     else that uses this channel) in its destructor.
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <limits>
 #include <memory>
 #include <optional>
@@ -19,289 +29,14 @@
 #include <string_view>
 #include <utility>
 
-#include "detail/intrusive_list.hpp"
-#include "detail/leaf_waiter.hpp"
+#include "detail/mpsc_chan.hpp"
 #include "detail/operation.hpp"
-#include "detail/spin_lock.hpp"
-#include "detail/trace_hooks.hpp"
 #include "errors.hpp"
 #include "task.hpp"
-#include "trace.hpp"
 
 namespace weir::mpsc {
 
 namespace detail {
-using weir::detail::intrusive_list;
-using weir::detail::leaf_waiter;
-using weir::detail::list_hook;
-using weir::detail::spin_lock;
-
-template <class T>
-struct recv_op;
-template <class T>
-struct send_op;
-}  // namespace detail
-template <class T>
-class sender;
-namespace detail {
-
-template <class T>
-struct chan {
-    chan(std::size_t cap, const char* n) : capacity(cap), name(n) {}
-    spin_lock lock;
-    std::deque<T> queue;
-    std::size_t capacity;
-    const char* name;  // for the trace's channel_depth events (interned, or "mpsc")
-    std::size_t senders = 1;
-    bool receiver_alive = true;
-    recv_op<T>* receiver = nullptr;
-    intrusive_list<typename send_op<T>::hook_t> blocked;
-
-    /// Under lock: takes the next value into out; the first blocked sender's value moves into the
-    /// queue, and that sender is returned to be woken after unlocking.
-    bool take_locked(std::optional<T>& out, send_op<T>*& to_wake) {
-        if (queue.empty()) return false;
-        out.emplace(std::move(queue.front()));
-        queue.pop_front();
-        if (auto* h = blocked.pop_front()) {
-            send_op<T>* s = h->self;
-            queue.push_back(std::move(s->value));
-            s->delivered = true;
-            to_wake = s;
-        }
-        depth_changed_locked();
-        return true;
-    }
-    /// Under lock, after the queue grew or shrank: one relaxed load while nothing traces.
-    void depth_changed_locked() noexcept {
-        if (weir::detail::trace_any())
-            weir::detail::trace_named(trace::kind::channel_depth, name, queue.size());
-    }
-
-    void add_sender() noexcept {
-        lock.lock();
-        ++senders;
-        lock.unlock();
-    }
-    void drop_sender() noexcept {
-        lock.lock();
-        recv_op<T>* r = nullptr;
-        if (--senders == 0 && blocked.empty()) r = std::exchange(receiver, nullptr);
-        if (r) r->wake();  // wakes with no value: the channel is closed
-        lock.unlock();
-    }
-    void drop_receiver() noexcept {
-        lock.lock();
-        receiver_alive = false;
-        intrusive_list<typename send_op<T>::hook_t> woken;
-        woken.splice_back(blocked);
-        for (auto* h = woken.front(); h; h = woken.front()) {
-            woken.erase(h);
-            h->self->closed = true;
-            h->self->wake();
-        }
-        queue.clear();
-        depth_changed_locked();
-        lock.unlock();
-    }
-};
-
-/// What receiver::recv returns (and what a from_channel stream pulls with): an operation that
-/// borrows the channel. await_ready takes a queued value under the lock, so a receive from a
-/// non-empty channel costs one lock round trip and no suspension; only an empty channel makes
-/// the receiver wait (registered as the channel's one receiver, handed the next value directly).
-template <class T>
-struct recv_op : leaf_waiter {
-    chan<T>* c;  // borrowed: the receiver (or the stream owning it) outlives the await
-    std::optional<T> out;
-    bool waiting = false;
-    const std::shared_ptr<chan<T>>* owner;  // for into_task; null when a stream pulls
-
-    explicit recv_op(chan<T>* ch, const std::shared_ptr<chan<T>>* own = nullptr) noexcept
-        : c(ch), owner(own) {}
-    recv_op(const recv_op&) = delete;
-    ~recv_op() {
-        if (waiting) {
-            c->lock.lock();
-            if (c->receiver == this) c->receiver = nullptr;
-            c->lock.unlock();
-        }
-        disarm();
-    }
-    /// The fast path: a queued value, or the end of the channel, completes without suspending.
-    bool await_ready() {
-        c->lock.lock();
-        bool done = take_or_end_locked();
-        c->lock.unlock();
-        return done;
-    }
-    template <class P>
-    bool await_suspend(weir::coro::coroutine_handle<P> h) {
-        prepare(h, "an mpsc receive (channel empty)");
-        c->lock.lock();
-        if (take_or_end_locked()) {  // a value arrived since await_ready
-            c->lock.unlock();
-            return false;
-        }
-        if (c->receiver) {
-            c->lock.unlock();
-            throw std::logic_error("weir::mpsc::receiver::recv: already receiving");
-        }
-        c->receiver = this;
-        waiting = true;
-        c->lock.unlock();
-        arm(&on_cancel);
-        return true;
-    }
-    std::optional<T> await_resume() {
-        waiting = false;
-        if (out && scope_cancelled()) {
-            // Handed a value, but our scope was cancelled before we ran (a losing select branch):
-            // put it back at the head of the queue so the next recv gets it.
-            disarm();
-            c->lock.lock();
-            c->queue.push_front(std::move(*out));
-            c->lock.unlock();
-            out.reset();
-            throw operation_cancelled();
-        }
-        finish();
-        return std::move(out);
-    }
-    /// As a task (for select, spawn, ...): the task holds the channel itself.
-    task<std::optional<T>> into_task() && {
-        if (!owner) throw std::logic_error("weir::mpsc: this receive cannot be turned into a task");
-        return run(*owner);
-    }
-    static task<std::optional<T>> run(std::shared_ptr<chan<T>> keep) {
-        co_return co_await recv_op{keep.get()};
-    }
-    static void on_cancel(weir::detail::cancel_callback* cb) noexcept {
-        auto* self = static_cast<recv_op*>(cb);
-        self->c->lock.lock();
-        bool mine = self->c->receiver == self;
-        if (mine) self->c->receiver = nullptr;
-        self->c->lock.unlock();
-        if (mine) {
-            self->cancelled = true;
-            self->wake();
-        }
-    }
-
-private:
-    /// Under lock: true if the receive is complete (a value taken, or every sender gone and the
-    /// channel drained). A blocked sender whose value moved into the queue is woken here; a wake
-    /// only queues its task.
-    bool take_or_end_locked() {
-        send_op<T>* to_wake = nullptr;
-        if (c->take_locked(out, to_wake)) {
-            if (to_wake) to_wake->wake();
-            return true;
-        }
-        return c->senders == 0 && c->blocked.empty();
-    }
-};
-
-/// What sender::send returns: an operation that borrows the sender's channel. await_ready hands
-/// the value to a waiting receiver or queues it when there is room (one lock round trip, no
-/// suspension); only a full channel makes the sender wait, linked into the channel's FIFO of
-/// blocked senders with its value.
-template <class T>
-struct send_op : leaf_waiter {
-    struct hook_t : list_hook {
-        send_op* self;
-    } hook;
-    chan<T>* c;  // borrowed: the sender outlives the await (`co_await tx.send(v)`)
-    const sender<T>* owner;
-    T value;
-    bool waiting = false;
-    bool delivered = false;
-    bool closed = false;
-
-    send_op(chan<T>* ch, const sender<T>* own, T&& v) : c(ch), owner(own), value(std::move(v)) {
-        hook.self = this;
-    }
-    send_op(const send_op&) = delete;
-    ~send_op() {
-        if (waiting) {
-            c->lock.lock();
-            if (hook.linked()) c->blocked.erase(&hook);
-            c->lock.unlock();
-        }
-        disarm();
-    }
-    /// The fast path: delivered, queued, or refused (receiver gone) without suspending.
-    bool await_ready() {
-        c->lock.lock();
-        bool done = deliver_locked();
-        c->lock.unlock();
-        return done;
-    }
-    template <class P>
-    bool await_suspend(weir::coro::coroutine_handle<P> h) {
-        prepare(h, "an mpsc send (channel full)");
-        c->lock.lock();
-        if (deliver_locked()) {  // room appeared since await_ready
-            c->lock.unlock();
-            return false;
-        }
-        c->blocked.push_back(&hook);
-        waiting = true;
-        c->lock.unlock();
-        arm(&on_cancel);
-        return true;
-    }
-    void await_resume() {
-        waiting = false;
-        if (delivered) {
-            disarm();  // the value went through; a late cancellation does not undo that
-            cancelled = false;
-            return;
-        }
-        finish();
-        if (closed) throw channel_closed();
-    }
-    /// As a task (for spawn, select, ...): the task holds a clone of the sender, so the channel
-    /// stays open for it even if the original sender is dropped first.
-    task<void> into_task() && { return run(*owner, std::move(value)); }
-    static task<void> run(sender<T> tx, T v);  // defined below, once sender is complete
-    static void on_cancel(weir::detail::cancel_callback* cb) noexcept {
-        auto* self = static_cast<send_op*>(cb);
-        self->c->lock.lock();
-        bool mine = self->hook.linked();
-        if (mine) self->c->blocked.erase(&self->hook);
-        self->c->lock.unlock();
-        if (mine) {
-            self->cancelled = true;
-            self->wake();
-        }
-    }
-
-private:
-    /// Under lock: true if the send is complete (delivered, or closed).
-    bool deliver_locked() {
-        if (!c->receiver_alive) {
-            closed = true;
-            return true;
-        }
-        if (c->receiver) {
-            // The receiver waits on an empty channel: hand the value over directly.
-            recv_op<T>* r = std::exchange(c->receiver, nullptr);
-            r->out.emplace(std::move(value));
-            r->wake();
-            delivered = true;
-            return true;
-        }
-        if (c->queue.size() < c->capacity && c->blocked.empty()) {
-            c->queue.push_back(std::move(value));
-            c->depth_changed_locked();
-            delivered = true;
-            return true;
-        }
-        return false;
-    }
-};
-
 /// What an unbounded send returns: already complete, so `tx.send(v);` and
 /// `co_await tx.send(v);` both work.
 struct sent {
@@ -310,6 +45,35 @@ struct sent {
     void await_resume() const noexcept {}
 };
 }  // namespace detail
+
+/// What sender::try_send returns: whether the value went in, and if it did not, why and the value
+/// itself, as tokio's TrySendError: a full or closed channel never destroys a message.
+template <class T>
+class [[nodiscard]] try_send_result {
+public:
+    /// sent: delivered or queued. full: no room right now. closed: the receiver is gone.
+    enum class status { sent, full, closed };
+
+    try_send_result(status s, std::optional<T> v) : s_(s), v_(std::move(v)) {}
+    status state() const noexcept { return s_; }
+    bool sent() const noexcept { return s_ == status::sent; }
+    bool is_full() const noexcept { return s_ == status::full; }
+    bool is_closed() const noexcept { return s_ == status::closed; }
+    /// True if the value was sent.
+    explicit operator bool() const noexcept { return sent(); }
+    /// The value that was not sent (full or closed). Throws std::logic_error if it was sent (or
+    /// already taken back).
+    T into_value() {
+        if (!v_) throw std::logic_error("weir::mpsc::try_send_result: no value to give back");
+        T v = std::move(*v_);
+        v_.reset();
+        return v;
+    }
+
+private:
+    status s_;
+    std::optional<T> v_;
+};
 
 /// The sending half of a bounded channel. Copyable: each copy counts as a sender until destroyed
 /// (a moved-from sender does not count).
@@ -339,18 +103,24 @@ public:
     ~sender() { reset(); }
 
     /// Sends v, suspending while the channel is full. Throws weir::channel_closed if the receiver
-    /// is gone (v is then dropped). The returned operation borrows this sender: await it while
-    /// the sender lives (`co_await tx.send(v)`), or hand it to spawn/select/join, which turn it
-    /// into a task holding its own sender.
+    /// is gone (v is then dropped). A send that throws (channel_closed, operation_cancelled) or
+    /// loses the select or timeout it is awaited in did not deliver v. The returned operation
+    /// borrows this sender: await it while the sender lives (`co_await tx.send(v)`), or hand it
+    /// to spawn/select/join, which turn it into a task holding its own sender.
     detail::send_op<T> send(T v) const {
         if (!c_) throw std::logic_error("weir::mpsc::sender::send on a moved-from sender");
         return detail::send_op<T>(c_.get(), this, std::move(v));
     }
-    /// Sends v if there is room right now; false if the channel is full. Throws channel_closed if
-    /// the receiver is gone.
-    bool try_send(T v) const {
+    /// Sends v if that is possible right now without waiting. The result says whether it was
+    /// sent and, if not (the channel is full, or the receiver is gone), gives v back.
+    try_send_result<T> try_send(T v) const {
         if (!c_) throw std::logic_error("weir::mpsc::sender::try_send on a moved-from sender");
-        return try_push(*c_, std::move(v));
+        using status = typename try_send_result<T>::status;
+        c_->lock.lock();
+        detail::push_status s = c_->push_locked(v);
+        c_->lock.unlock();
+        if (s == detail::push_status::sent) return {status::sent, std::nullopt};
+        return {s == detail::push_status::full ? status::full : status::closed, std::move(v)};
     }
     /// True if the receiver has been dropped.
     bool is_closed() const noexcept {
@@ -359,30 +129,6 @@ public:
         bool closed = !c_->receiver_alive;
         c_->lock.unlock();
         return closed;
-    }
-
-    /// Internal: pushes without blocking; used by try_send and unbounded senders.
-    static bool try_push(detail::chan<T>& ch, T&& v) {
-        ch.lock.lock();
-        if (!ch.receiver_alive) {
-            ch.lock.unlock();
-            throw channel_closed();
-        }
-        if (ch.receiver) {
-            detail::recv_op<T>* r = std::exchange(ch.receiver, nullptr);
-            r->out.emplace(std::move(v));
-            r->wake();
-            ch.lock.unlock();
-            return true;
-        }
-        if (ch.queue.size() >= ch.capacity || !ch.blocked.empty()) {
-            ch.lock.unlock();
-            return false;
-        }
-        ch.queue.push_back(std::move(v));
-        ch.depth_changed_locked();
-        ch.lock.unlock();
-        return true;
     }
 
 private:
@@ -405,7 +151,10 @@ public:
     detail::sent send(T v) const {
         if (!s_.c_)
             throw std::logic_error("weir::mpsc::unbounded_sender::send on a moved-from sender");
-        sender<T>::try_push(*s_.c_, std::move(v));
+        s_.c_->lock.lock();
+        detail::push_status st = s_.c_->push_locked(v);  // an unbounded channel is never full
+        s_.c_->lock.unlock();
+        if (st == detail::push_status::closed) throw channel_closed();  // v dies after unlocking
         return {};
     }
     /// True if the receiver has been dropped.
@@ -446,10 +195,8 @@ public:
     std::optional<T> try_recv() {
         std::optional<T> out;
         if (!c_) return out;
-        detail::send_op<T>* to_wake = nullptr;
         c_->lock.lock();
-        c_->take_locked(out, to_wake);
-        if (to_wake) to_wake->wake();
+        c_->take_locked(out);
         c_->lock.unlock();
         return out;
     }

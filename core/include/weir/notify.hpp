@@ -1,6 +1,7 @@
 // weir::notify: wakes tasks without carrying data (tokio's Notify). notify_one() wakes the
 // longest-waiting task, or, if none waits, stores one permit so the next notified() completes at
-// once. notify_waiters() wakes every task waiting right now and stores nothing.
+// once. notify_waiters() wakes every task waiting right now and stores nothing, not even when a
+// task it woke then does not use the notification.
 #pragma once
 
 #include "detail/operation.hpp"
@@ -42,11 +43,14 @@ public:
         }
         lock_.unlock();
     }
-    /// Wakes every task waiting now; stores no permit.
+    /// Wakes every task waiting now; stores no permit. A waiter it woke that does not use the
+    /// notification (it lost a select, its frame was destroyed) passes nothing on: only a
+    /// notify_one is forwarded to the next waiter or kept as the permit.
     void notify_waiters() noexcept {
         lock_.lock();
         while (auto* h = waiters_.pop_front()) {
             h->self->granted = true;
+            h->self->broadcast = true;
             h->self->wake();
         }
         lock_.unlock();
@@ -64,8 +68,11 @@ private:
         return true;
     }
     void grant_locked() noexcept {}
-    void give_back_locked(detail::list_waiter&) noexcept {
-        // A notification reached a task that was destroyed before it ran: pass it on.
+    void give_back_locked(detail::list_waiter& w) noexcept {
+        // A notify_waiters grant is for the waiters of that moment only: it is not passed on.
+        if (w.broadcast) return;
+        // A notify_one reached a task that did not use it (it lost a select, or was destroyed
+        // before it ran): pass it on.
         if (auto* h = waiters_.pop_front()) {
             h->self->granted = true;
             h->self->wake();

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -20,6 +21,7 @@
 #include "spawn.hpp"
 #include "task.hpp"
 #include "trace.hpp"
+#include "unhandled.hpp"
 #include "watch.hpp"
 
 namespace weir {
@@ -45,6 +47,13 @@ public:
         /// stretch the runtime runs on the host's thread before giving its event loop a turn.
         /// A slice ends earlier when nothing is ready. Must be positive. Ignored elsewhere.
         std::chrono::nanoseconds slice_budget = std::chrono::milliseconds(8);
+        /// Called for every exception no code will see: a detached task's (its join_handle was
+        /// dropped before it finished) and a combinator's discarded ones (a select loser's, a
+        /// join's after the first); weir/unhandled.hpp. Runs on the thread that found it (a
+        /// worker, inside a task run): keep it short and do not block. Empty (the default):
+        /// the message is written to stderr. Either way runtime_metrics::unhandled_exceptions
+        /// counts it. A no-op function silences it.
+        std::function<void(const unhandled_exception&)> on_unhandled_exception;
     };
 
     /// A runtime with the default options.
@@ -52,7 +61,10 @@ public:
     explicit runtime(options opts);
     runtime(const runtime&) = delete;
     runtime& operator=(const runtime&) = delete;
-    ~runtime();
+    /// Shuts down (see the file comment). Throws std::logic_error if called from one of this
+    /// runtime's own threads (inside one of its tasks or blocking jobs), which it would have to
+    /// join: destroy a runtime from outside it. The runtime is then left running.
+    ~runtime() noexcept(false);
 
     /// Runs t on the calling thread until it completes and returns its value (or rethrows).
     /// Tasks it spawns run on the workers. Must not be called from inside a runtime task.

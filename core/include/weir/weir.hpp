@@ -24,4 +24,5 @@
 #include "task_local.hpp"
 #include "time.hpp"
 #include "try_join.hpp"
+#include "unhandled.hpp"
 #include "version.hpp"

@@ -4,12 +4,18 @@
 // Child states (child tokens, combinator branches, with_cancellation scopes) are linked to their
 // parent with a callback, which is how cancelling a parent reaches every descendant.
 //
-// Callbacks run under the state's lock. That makes remove() race-free (once it returns, the
-// callback is not running and will not run) at the cost of one rule: a callback must not block
-// or resume a coroutine inline; weir's callbacks only unlink a waiter and schedule its task.
+// Callbacks run one at a time on the cancelling thread, with the state's lock released: each is
+// unlinked under the lock and marked as the running one, then called. remove() stays race-free
+// (once it returns, the callback is not running and will not run): it unlinks a callback still
+// waiting, or waits until the running one returns. So a whole tree of scopes (a token, its
+// children, their waiters) is cancelled without any ancestor's lock held below it, and a thread
+// unregistering an unrelated callback meanwhile does not wait for the tree. The one rule left: a
+// callback must not block or resume a coroutine inline, nor remove itself; weir's callbacks only
+// unlink a waiter and schedule its task, or cancel a child state.
 #pragma once
 
 #include <atomic>
+#include <thread>
 
 #include "intrusive_list.hpp"
 #include "spin_lock.hpp"
@@ -44,11 +50,20 @@ public:
     /// Unregisters cb if it is still registered. After return cb is not running anywhere.
     void remove(cancel_callback* cb) noexcept {
         lock_.lock();
-        if (cb->linked()) callbacks_.erase(cb);
+        if (cb->linked()) {
+            callbacks_.erase(cb);
+        } else {
+            while (running_ == cb) {  // cancel() is calling it right now: wait until it returns
+                lock_.unlock();
+                std::this_thread::yield();
+                lock_.lock();
+            }
+        }
         lock_.unlock();
     }
 
-    /// Sets the flag and runs every registered callback once. Idempotent.
+    /// Sets the flag and runs every registered callback once, outside the lock. Idempotent; a
+    /// second, concurrent cancel() returns at once while the first runs the callbacks.
     void cancel() noexcept {
         lock_.lock();
         if (cancelled_.load(std::memory_order_relaxed)) {
@@ -56,7 +71,13 @@ public:
             return;
         }
         cancelled_.store(true, std::memory_order_release);
-        while (cancel_callback* cb = callbacks_.pop_front()) cb->fn(cb);
+        while (cancel_callback* cb = callbacks_.pop_front()) {
+            running_ = cb;
+            lock_.unlock();
+            cb->fn(cb);  // cb may be freed once it returns (after its remove()): not touched
+            lock_.lock();
+            running_ = nullptr;
+        }
         lock_.unlock();
     }
 
@@ -64,6 +85,7 @@ private:
     std::atomic<bool> cancelled_{false};
     spin_lock lock_;
     intrusive_list<cancel_callback> callbacks_;
+    cancel_callback* running_ = nullptr;  // the callback cancel() is calling (under lock_)
 };
 
 /// Links a child state to a parent: cancelling the parent cancels the child. Unlinks on

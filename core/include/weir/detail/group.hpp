@@ -7,7 +7,9 @@
 // task's scope, so cancelling the parent reaches every branch, and the group can cancel its
 // branches (select's losers, try_join after a failure) without touching the parent.
 // The parent resumes only when every started branch has finished, so a loser's cleanup (its
-// destructors, its catch blocks) has always run before the combinator returns.
+// destructors, its catch blocks) has always run before the combinator returns. A failure the
+// combinator does not rethrow (a loser's, or one after the first) is reported as unhandled
+// (weir/unhandled.hpp) rather than dropped.
 // `remaining` is a plain counter: all branches run inside one task, one at a time.
 #pragma once
 
@@ -20,6 +22,7 @@
 #include "coro.hpp"
 #include "promise_base.hpp"
 #include "result.hpp"
+#include "runtime_core.hpp"
 
 namespace weir {
 template <class T>
@@ -59,11 +62,16 @@ struct group_base {
                 winner = static_cast<std::ptrdiff_t>(i);
                 error = std::move(e);
                 cancel.cancel();
+                return;
             }
         } else if (!error) {
             error = std::move(e);
             if (mode == group_mode::try_all) cancel.cancel();
+            return;
         }
+        // A loser's failure, or a failure after the first: nobody will see it (unhandled.hpp).
+        report_unhandled(current_runtime(), unhandled_exception::kind::discarded_by_combinator,
+                         current_ctx().header, std::move(e));
     }
     void rethrow_if_failed() const {
         if (error) std::rethrow_exception(error);

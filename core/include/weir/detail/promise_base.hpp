@@ -4,10 +4,15 @@
 // without any cooperation from the awaited object:
 //   1. cancellation at await points: once the context's cancel_state is set, the next co_await
 //      throws weir::operation_cancelled instead of suspending;
-//   2. the cooperative budget: each co_await spends one unit; when the budget is gone, an await
-//      that would complete (or transfer) immediately suspends instead and the task is requeued,
-//      so a task that never blocks cannot starve its worker, and symmetric-transfer chains are
-//      bounded even where the compiler does not turn them into tail calls (g++ -O0);
+//   2. the cooperative budget (the rule, stated once here and in docs/architecture.md): every
+//      co_await of a task run spends one unit of budget before it takes effect. When the budget
+//      is spent, the await gives way *before* it starts: the task is requeued at the back, and
+//      the await begins only when the task runs again, with a fresh budget. So nothing an await
+//      does (take a value, a lock, a permit, a channel slot) happens in a run that has no budget
+//      left, whatever the awaiter (completes in await_ready, in await_suspend, or suspends), and
+//      an await in a cancelled scope spends budget too, before it throws. No loop of awaits can
+//      hold its worker beyond coop_budget awaits; symmetric-transfer chains are bounded even
+//      where the compiler does not turn them into tail calls (g++ -O0);
 //   3. this_thread.current: set on every resumption, it is how task_local::get finds its scope.
 #pragma once
 
@@ -39,6 +44,11 @@ struct task_ctx {
 /// stop) derive from this; await_transform then skips its cancellation check.
 struct uncancellable_await {};
 
+/// Awaiters whose coroutine is resumed directly by its owner, not through a wake (a stream
+/// stage's child parking until the stage resumes it), derive from this: the owner expects the
+/// coroutine to sit at that await, so a spent budget never defers it (it spends nothing then).
+struct owner_resumed_await {};
+
 template <class A>
 concept has_member_co_await = requires(A&& a) {
     std::forward<A>(a).operator co_await();
@@ -68,18 +78,35 @@ inline bool spend_budget() noexcept {
 
 struct promise_base;
 
-/// Wraps every awaiter seen by a weir coroutine (see the file comment).
+/// A thread's exception from an await that was started late (a deferred await whose await_ready
+/// or await_suspend threw), handed to the await_resume that runs right after on the same thread.
+inline thread_local std::exception_ptr deferred_error;
+
+/// Wraps every awaiter seen by a weir coroutine (see the file comment). Its base is the node a
+/// deferred await is requeued with (task_header.hpp: a node without a handle is run through
+/// `retry`).
 template <class Inner>
-struct budget_awaiter {
+struct budget_awaiter : deferred_node {
+    enum : unsigned char {
+        normal,     // the inner await runs (or ran) as usual
+        deferred,   // out of budget: yield first, start the inner await when the task runs again
+        cancelled,  // the scope was cancelled: await_resume throws operation_cancelled
+        failed,     // the deferred start threw: await_resume rethrows deferred_error
+    };
+    static constexpr bool cancellable =
+        !std::is_base_of_v<uncancellable_await, std::remove_cvref_t<Inner>>;
+
     Inner inner;
     promise_base* owner;
-    resume_node node{};
-    bool forced = false;
+    unsigned char mode = normal;
+
+    static constexpr bool deferrable =
+        !std::is_base_of_v<owner_resumed_await, std::remove_cvref_t<Inner>>;
 
     bool await_ready() {
         if (spend_budget()) return inner.await_ready();
-        // Out of budget: an await that would not suspend gives way first.
-        if (inner.await_ready()) forced = true;
+        if constexpr (!deferrable) return inner.await_ready();
+        mode = deferred;  // the inner await is not touched in this run
         return false;
     }
 
@@ -87,6 +114,13 @@ struct budget_awaiter {
     suspend_t await_suspend(coro::coroutine_handle<P> h);
 
     decltype(auto) await_resume();
+
+private:
+    template <class P>
+    suspend_t start_inner(coro::coroutine_handle<P> h);
+    template <class P>
+    static void retry(resume_node* n) noexcept;
+    [[noreturn]] void throw_abnormal();
 };
 
 struct promise_base : pooled {  // frames come from the per-thread frame cache
@@ -112,28 +146,49 @@ struct promise_base : pooled {  // frames come from the per-thread frame cache
     template <class A>
     auto await_transform(A&& a) {
         using inner_t = decltype(get_awaiter(std::forward<A>(a)));
-        if constexpr (!std::is_base_of_v<uncancellable_await, std::remove_cvref_t<inner_t>>) {
-            if (ctx.cancel && ctx.cancel->is_cancelled()) throw operation_cancelled();
+        if constexpr (budget_awaiter<inner_t>::cancellable) {
+            if (ctx.cancel && ctx.cancel->is_cancelled()) [[unlikely]] {
+                // A cancelled scope's awaits spend budget too: a task that swallows the
+                // exception and awaits again in a loop still gives way every coop_budget
+                // awaits. With budget left it throws now; without, the budget_awaiter yields
+                // first and throws when the task runs again (retry finds the scope cancelled).
+                if (spend_budget()) throw operation_cancelled();
+            }
         }
-        return budget_awaiter<inner_t>{get_awaiter(std::forward<A>(a)), this};
+        return budget_awaiter<inner_t>{{}, get_awaiter(std::forward<A>(a)), this};
     }
 };
 
 template <class Inner>
 template <class P>
 suspend_t budget_awaiter<Inner>::await_suspend(coro::coroutine_handle<P> h) {
-    task_header* header = owner->ctx.header;
-    if (forced) {
-        if (!header) return resume_self(h);  // not inside a task run: nothing to yield to
-        node.handle = h;
-        header->yield(&node);
+    if (mode == deferred) {
+        task_header* header = owner->ctx.header;
+        if (!header) {  // not inside a task run: nothing to yield to
+            mode = normal;
+            if (inner.await_ready()) return resume_self(h);
+            return start_inner(h);
+        }
+        // Give way before the inner await starts; the task's next run calls retry.
+        handle = nullptr;
+        retry_fn = &retry<P>;
+        header->yield(this);
         return suspend_now();
     }
+    return start_inner(h);
+}
+
+template <class Inner>
+template <class P>
+suspend_t budget_awaiter<Inner>::start_inner(coro::coroutine_handle<P> h) {
+    task_header* header = owner->ctx.header;
     using R = decltype(inner.await_suspend(h));
     coro::coroutine_handle<> next;  // where to continue; null: stay suspended
     if constexpr (std::is_void_v<R>) {
         inner.await_suspend(h);
     } else if constexpr (std::is_same_v<R, bool>) {
+        // Completed without suspending: continue at once. The budget was spent in await_ready,
+        // so a loop of such awaits yields at its next await once the budget is gone.
         if (!inner.await_suspend(h)) return resume_self(h);
     } else {
         next = inner.await_suspend(h);
@@ -146,16 +201,70 @@ suspend_t budget_awaiter<Inner>::await_suspend(coro::coroutine_handle<P> h) {
     if (header && this_thread.budget <= 0) {
         // Continuing would keep this task running past its budget: park the target on the
         // ready stack and let the worker requeue the task.
-        node.handle = next;
-        header->yield(&node);
+        handle = next;
+        header->yield(this);
         return suspend_now();
     }
     return transfer_to(next);
 }
 
+/// A deferred await, run by the task's next run (with a fresh budget) in place of resuming the
+/// coroutine: it spends this await's unit, then does what await_ready/await_suspend would have
+/// done, and continues wherever that leads.
+template <class Inner>
+template <class P>
+void budget_awaiter<Inner>::retry(resume_node* n) noexcept {
+    auto* self = static_cast<budget_awaiter*>(static_cast<deferred_node*>(n));
+    auto h = coro::coroutine_handle<P>::from_promise(*static_cast<P*>(self->owner));
+    this_thread.current = self->owner;
+    spend_budget();
+    if constexpr (cancellable) {
+        cancel_state* c = self->owner->ctx.cancel;
+        if (c && c->is_cancelled()) {
+            self->mode = cancelled;
+            resume_and_drain(h);
+            return;
+        }
+    }
+    self->mode = normal;
+    suspend_t s;
+    try {
+        if (self->inner.await_ready()) {
+            resume_and_drain(h);
+            return;
+        }
+        s = self->start_inner(h);
+    } catch (...) {
+        deferred_error = std::current_exception();
+        self->mode = failed;
+        resume_and_drain(h);
+        return;
+    }
+#if WEIR_SYMMETRIC_TRANSFER
+    if (s != coro::noop_coroutine()) resume_and_drain(s);
+#else
+    if (!s)
+        resume_and_drain(h);
+    else if (this_thread.pending)
+        resume_and_drain(std::exchange(this_thread.pending, nullptr));
+#endif
+}
+
+template <class Inner>
+void budget_awaiter<Inner>::throw_abnormal() {
+    if (mode == cancelled) {
+        mode = normal;
+        throw operation_cancelled();
+    }
+    mode = normal;
+    std::rethrow_exception(std::exchange(deferred_error, nullptr));
+}
+
 template <class Inner>
 decltype(auto) budget_awaiter<Inner>::await_resume() {
     this_thread.current = owner;
+    if (mode != normal) [[unlikely]]
+        throw_abnormal();
     return inner.await_resume();
 }
 

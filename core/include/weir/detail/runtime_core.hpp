@@ -4,7 +4,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 
+#include "../unhandled.hpp"
 #include "intrusive_list.hpp"
 #include "task_header.hpp"
 
@@ -21,6 +23,10 @@ bool submit_task(runtime_core* rt, task_header* t) noexcept;
 /// Removes a finished task from rt's registry.
 void unregister_task(runtime_core* rt, task_header* t) noexcept;
 std::uint64_t next_task_id() noexcept;
+/// Reports an exception nobody will see (weir/unhandled.hpp) to rt's hook and metrics, or, with
+/// no runtime, to stderr. t: the task it happened in, if known. operation_cancelled is ignored.
+void report_unhandled(runtime_core* rt, unhandled_exception::kind k, task_header* t,
+                      std::exception_ptr e) noexcept;
 
 /// A timer registration. fire runs (outside the wheel lock, on a worker) once the deadline passed.
 struct timer_entry : list_hook {

@@ -33,10 +33,17 @@ namespace weir::detail {
 
 class task_header;
 
-/// One suspended coroutine waiting to be resumed by its task's next run.
+/// One suspended coroutine waiting to be resumed by its task's next run. A node without a handle
+/// is a deferred_node.
 struct alignas(8) resume_node {
     resume_node* next = nullptr;
     coro::coroutine_handle<> handle;
+};
+
+/// An await that gave way before it started because its task's budget was spent
+/// (promise_base.hpp): the run calls retry_fn, which starts the await, instead of resuming.
+struct deferred_node : resume_node {
+    void (*retry_fn)(resume_node*) noexcept = nullptr;
 };
 
 /// Where a woken task is queued: the worker pool, or the thread inside block_on.
@@ -121,6 +128,15 @@ inline void resume_and_drain(coro::coroutine_handle<> h) {
         next.resume();
     }
 #endif
+}
+
+/// What a run does with a node taken from the ready stack: resume its coroutine, or start the
+/// deferred await it stands for. One well-predicted branch on a word the resume loads anyway.
+inline void run_node(resume_node* n) {
+    if (n->handle) [[likely]]
+        resume_and_drain(n->handle);
+    else
+        static_cast<deferred_node*>(n)->retry_fn(n);
 }
 
 inline void executor::lost_waker(task_header*, const char*) noexcept {}
@@ -233,10 +249,14 @@ inline void task_header::run() noexcept {
         resume_node* fifo = take_ready();
         while (fifo) {
             resume_node* next = fifo->next;  // fifo lives in the frame; read before resuming
-            coro::coroutine_handle<> h = fifo->handle;
-            resume_and_drain(h);
+            run_node(fifo);
             fifo = next;
         }
+        // Between resumptions no coroutine is current: the last one resumed may be freed next
+        // (by this task's finish, below, or after the run), and code that reads `current` outside
+        // a weir coroutine's resumption (the tracing paths, a foreign coroutine awaiting a weir
+        // operation) must find nothing rather than a freed promise. One store per batch.
+        this_thread.current = nullptr;
         if (completed_) {
             this_thread.budget = 1 << 30;
             vt_->finish(this);  // may free *this

@@ -19,6 +19,7 @@ struct list_waiter : leaf_waiter {
     } hook;
     std::size_t want = 1;  // semaphore permits asked for
     bool granted = false;
+    bool broadcast = false;  // granted by notify_waiters: nothing to pass on if unused
     bool waiting = false;
     bool abandoned = false;            // the primitive was destroyed while we waited
     bool cancel_seen = false;          // on_cancel ran before we were queued (under the lock)

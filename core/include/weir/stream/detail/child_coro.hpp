@@ -26,7 +26,7 @@ struct child_coro {
 };
 
 /// Where a child waits for its next job (never cancelled: between jobs it holds nothing).
-struct park : wd::uncancellable_await {
+struct park : wd::uncancellable_await, wd::owner_resumed_await {
     bool await_ready() const noexcept { return false; }
     void await_suspend(coro::coroutine_handle<>) const noexcept {}
     void await_resume() const noexcept {}

@@ -69,7 +69,7 @@ public:
             wd::resume_node* n = header_.take_ready();
             while (n) {
                 wd::resume_node* next = n->next;  // n lives in a child's frame
-                wd::resume_and_drain(n->handle);
+                wd::run_node(n);
                 n = next;
             }
             if (header_.try_idle()) {

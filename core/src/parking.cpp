@@ -1,0 +1,149 @@
+// A worker with nothing to do: parking, the timer role, and the watch over busy workers' LIFO
+// slots. docs/architecture.md ("Parking and timers") explains the protocol; in short:
+//   * the first worker to park takes the timer role and parks through the driver with a timeout
+//     at the next timer deadline; the others park on their own parker without a timeout;
+//   * an owner that leaves park with other workers still asleep hands the role to one of them
+//     (it unparks it; the sleeper finds the role free and parks again holding it), so timers
+//     keep firing while the former owner runs a long task (tokio loses the role there: a 5 ms
+//     ticker ran 495 ms late behind a 500 ms spinner with the second worker idle);
+//   * while another worker is busy, the owner also caps its sleep at lifo_watch_interval and,
+//     each time it wakes, looks at the busy workers' LIFO slots: a task that has sat in one for
+//     two looks in a row, while that worker stayed inside one poll, is taken and run here. The
+//     LIFO slot is never announced to parked workers (that is what keeps request/response
+//     ping-pong on one core), so without this a task woken into the slot of a worker that then
+//     runs for 500 ms waited 500 ms with the other workers asleep.
+#include <algorithm>
+#include <chrono>
+
+#include "runtime_core.hpp"
+
+namespace weir::detail {
+
+// A parked worker sleeps on its own parker, or, if it holds the timer role, on the driver. The
+// unpark goes to its parker first; then, if it is the timer owner, to the driver as well. The
+// worker claims the role (seq_cst) before checking its parker (consume_unpark, seq_cst) and only
+// then parks on the driver, so with the fence here one of the two sees the other.
+void runtime_core::unpark_worker(std::size_t i) noexcept {
+    workers_[i]->park->unpark();
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (timer_owner_.load(std::memory_order_seq_cst) == static_cast<std::ptrdiff_t>(i))
+        driver_->unpark();
+}
+
+void runtime_core::park_worker(worker& w) {
+    if (w.lifo.load(std::memory_order_relaxed) || !w.queue.empty()) return;
+    if (tracing()) trace_mark(trace::kind::park, 0);
+    w.parks.add();
+    std::int64_t now = now_ns();
+    w.busy_ns.add(
+        static_cast<std::uint64_t>(now - w.busy_since_ns.exchange(-1, std::memory_order_relaxed)));
+    struct on_return {  // every way out of park_worker is an unpark
+        runtime_core* rt;
+        worker& w;
+        ~on_return() {
+            w.busy_since_ns.store(rt->now_ns(), std::memory_order_relaxed);
+            if (rt->tracing()) rt->trace_mark(trace::kind::unpark, 0);
+        }
+    } unpark_event{this, w};
+    bool last_searcher = idle_.transition_to_parked(w.index, w.searching);
+    w.searching = false;
+    if (last_searcher) notify_if_work_pending();
+
+    for (;;) {
+        std::ptrdiff_t none = -1;
+        bool owner = timer_owner_.compare_exchange_strong(
+            none, static_cast<std::ptrdiff_t>(w.index), std::memory_order_seq_cst);
+        std::int64_t timeout = -1;
+        if (owner) {
+            process_timers();  // may wake tasks into this worker's own queue
+            std::uint64_t nd = next_deadline_.load(std::memory_order_seq_cst);
+            if (nd != UINT64_MAX) {
+                auto due = start_ + std::chrono::milliseconds(nd);
+                auto left = due - std::chrono::steady_clock::now();
+                timeout = std::max<std::int64_t>(
+                    0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
+            }
+            if (idle_.num_unparked() > 0) {  // someone runs tasks: watch its LIFO slot
+                constexpr std::int64_t cap =
+                    std::chrono::duration_cast<std::chrono::nanoseconds>(lifo_watch_interval)
+                        .count();
+                timeout = timeout < 0 ? cap : std::min(timeout, cap);
+            } else {
+                forget_lifo_watch(w);  // nobody runs: nothing seen so far still counts
+            }
+        }
+        if (!w.lifo.load(std::memory_order_relaxed) && w.queue.empty() &&
+            !shutdown_.load(std::memory_order_acquire)) {
+            if (!owner)
+                w.park->park(timeout);
+            else if (!w.park->consume_unpark())  // an unpark that came before the role
+                driver_->park(timeout);
+        }
+        if (owner) {
+            timer_owner_.store(-1, std::memory_order_seq_cst);
+            process_timers();
+            watch_lifo_slots(w);  // may take a stuck task into this worker's queue
+        }
+        if (shutdown_.load(std::memory_order_acquire)) return;
+        if (transition_from_parked(w)) {
+            // Leaving with the role dropped: give it to a worker still asleep, so that timers
+            // (and the LIFO watch) do not wait until this worker next runs out of work.
+            if (owner) {
+                std::ptrdiff_t s = idle_.any_sleeper();
+                if (s >= 0) unpark_worker(static_cast<std::size_t>(s));
+            }
+            return;
+        }
+    }
+}
+
+bool runtime_core::transition_from_parked(worker& w) {
+    if (w.lifo.load(std::memory_order_relaxed) || !w.queue.empty()) {
+        // Woken by our own timers. If a notifier picked us meanwhile, we count as searching.
+        w.searching = !idle_.unpark_self(w.index);
+        return true;
+    }
+    if (idle_.is_parked(w.index)) return false;  // spurious or timer-only wake: park again
+    w.searching = true;  // picked by notify_parked, which counted us as searching
+    return true;
+}
+
+// Called by the timer owner each time it wakes. A LIFO task is taken only when this look and the
+// previous one (lifo_watch_interval apart, at least) saw the same task in the slot and the same
+// poll count on its worker: that worker has been inside one poll all along, and the task has
+// waited at least that long. The owner's own take of the slot is an exchange, so exactly one of
+// the two gets the task.
+void runtime_core::watch_lifo_slots(worker& w) noexcept {
+    std::int64_t now = -1;  // read once, only if some slot is occupied
+    constexpr std::int64_t interval =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(lifo_watch_interval).count();
+    for (std::size_t j = 0; j < workers_.size(); ++j) {
+        if (j == w.index) continue;
+        worker& v = *workers_[j];
+        task_header* t = v.lifo.load(std::memory_order_acquire);
+        if (!t) {
+            w.watch_lifo[j] = nullptr;
+            continue;
+        }
+        if (now < 0) now = now_ns();
+        std::uint64_t polls = v.polls.get();
+        if (t == w.watch_lifo[j] && polls == w.watch_polls[j]) {
+            if (now - w.watch_since[j] < interval) continue;  // woken early: look again later
+            w.watch_lifo[j] = nullptr;
+            if (v.lifo.compare_exchange_strong(t, nullptr, std::memory_order_acq_rel)) {
+                push_local(w, t);
+                w.lifo_rescues.add();
+            }
+            continue;
+        }
+        w.watch_lifo[j] = t;
+        w.watch_polls[j] = polls;
+        w.watch_since[j] = now;
+    }
+}
+
+void runtime_core::forget_lifo_watch(worker& w) noexcept {
+    std::fill(w.watch_lifo.begin(), w.watch_lifo.end(), nullptr);
+}
+
+}  // namespace weir::detail

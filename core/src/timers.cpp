@@ -1,0 +1,74 @@
+// The runtime's side of timers: the hierarchical wheel (timer_wheel.hpp, explained in
+// docs/architecture.md) behind one spin lock, and the cached next deadline that makes "is anything
+// due?" one atomic load for every maintenance pass and every park. Who fires the timers (the
+// worker parked with the timer role, or a busy worker's maintenance pass) is parking.cpp's part.
+#include <chrono>
+
+#include "runtime_core.hpp"
+
+namespace weir::detail {
+
+std::uint64_t runtime_core::now_tick() const noexcept {
+    auto d = std::chrono::steady_clock::now() - start_;
+    return static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+std::uint64_t runtime_core::tick_of(std::chrono::steady_clock::time_point tp) const noexcept {
+    if (tp <= start_) return 0;
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(tp - start_).count();
+    return static_cast<std::uint64_t>(ms);
+}
+
+bool runtime_core::timer_insert(timer_entry* e) noexcept {
+    bool earlier;
+    {
+        std::lock_guard<spin_lock> lk(timer_lock_);
+        std::uint64_t now = now_tick();
+        if (e->deadline <= now) return false;  // already due
+        if (wheel_.empty()) {
+            // Nothing pending: move the wheel's clock to now, so the new timer is placed by its
+            // real distance (fewer cascades).
+            intrusive_list<timer_entry> none;
+            wheel_.advance(now, none);
+        }
+        if (!wheel_.insert(e)) return false;
+        earlier = e->deadline < next_deadline_.load(std::memory_order_relaxed);
+        if (earlier) next_deadline_.store(e->deadline, std::memory_order_seq_cst);
+    }
+    if (earlier) {
+        // Pairs with the owner's seq_cst claim of the timer role before it reads the deadline:
+        // either it sees the new deadline, or we see it as owner and cut its sleep short.
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (timer_owner_.load(std::memory_order_seq_cst) >= 0) driver_->unpark();
+    }
+    return true;
+}
+
+bool runtime_core::timer_remove(timer_entry* e) noexcept {
+    std::lock_guard<spin_lock> lk(timer_lock_);
+    if (!e->in_wheel) return false;
+    wheel_.remove(e);
+    return true;
+}
+
+void runtime_core::process_timers() noexcept {
+    std::uint64_t nd = next_deadline_.load(std::memory_order_acquire);
+    if (nd == UINT64_MAX) return;
+    std::uint64_t now = now_tick();
+    if (nd > now) return;
+    intrusive_list<timer_entry> fired;
+    {
+        std::lock_guard<spin_lock> lk(timer_lock_);
+        wheel_.advance(now, fired);
+        auto next = wheel_.next_expiration();
+        next_deadline_.store(next ? *next : UINT64_MAX, std::memory_order_seq_cst);
+    }
+    bool traced = tracing();
+    while (timer_entry* e = fired.pop_front()) {
+        if (traced) trace_mark(trace::kind::timer_fired, e->task);
+        e->fire(e);  // may end e's lifetime
+    }
+}
+
+}  // namespace weir::detail
