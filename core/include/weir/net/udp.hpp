@@ -30,7 +30,8 @@ public:
     /// A socket bound to addr (port 0: the OS picks one; see local_address()).
     static udp_socket bind(const socket_address& addr) {
         std::intptr_t fd = weir::detail::sys_socket(addr, weir::detail::socket_kind::datagram);
-        weir::detail::sys_bind(fd, addr, 0, "weir::net::udp_socket::bind");  // or closes fd
+        weir::detail::sys_bind(fd, addr, weir::detail::no_listen,
+                               "weir::net::udp_socket::bind");  // or closes fd
         udp_socket u;
         u.h_ = detail::socket_handle(fd);
         u.kept_ = std::make_unique<weir::detail::kept_queue<kept_datagram>>();
