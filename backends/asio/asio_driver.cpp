@@ -702,6 +702,9 @@ private:
         op->complete(op);  // the waiter may free op at once: do not touch it after
     }
     void finish_silently(io_op* op) noexcept {
+        // A connection accepted for nobody: close it (its table entry goes with it).
+        if (op->kind == io_kind::accept && op->result >= 0)
+            close_now(static_cast<std::intptr_t>(op->result));
         state_of(op)->~op_state();
         inflight_.fetch_sub(1, std::memory_order_release);
     }

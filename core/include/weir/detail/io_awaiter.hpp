@@ -24,6 +24,7 @@
 
 #include "io.hpp"
 #include "leaf_waiter.hpp"
+#include "net_sys.hpp"
 #include "runtime_core.hpp"
 #include "trace_hooks.hpp"
 
@@ -41,11 +42,19 @@ struct io_awaiter : leaf_waiter {
     runtime_core* rt = nullptr;  // for the io_completed trace event
     give_back_fn give_back = nullptr;
     void* owner = nullptr;  // for give_back: the socket the operation belongs to
+    bool reported = false;  // completed, and the result not yet taken by await_resume
 
     explicit io_awaiter(const io_op& o) noexcept : op(o) {}
-    io_awaiter(const io_op& o, give_back_fn g, void* own) noexcept : op(o), give_back(g), owner(own) {}
+    io_awaiter(const io_op& o, give_back_fn g, void* own) noexcept
+        : op(o), give_back(g), owner(own) {}
     io_awaiter(const io_awaiter&) = delete;
-    ~io_awaiter() { disarm(); }
+    /// A frame destroyed between the completion and the resumption (a runtime shutting down)
+    /// must not leak what the kernel made for it: an accepted connection is closed.
+    ~io_awaiter() {
+        disarm();
+        if (reported && op.kind == io_kind::accept && op.result >= 0)
+            sys_close(static_cast<std::intptr_t>(op.result));
+    }
 
     /// An operation the driver can finish at once does not suspend (nor pay for a wake-up).
     bool await_ready() {
@@ -65,6 +74,7 @@ struct io_awaiter : leaf_waiter {
     }
     /// The operation's result: >= 0 on success, else minus the OS error code.
     std::int64_t await_resume() {
+        reported = false;  // the result is ours now
         // Lost: cancelled while pending, or the scope was cancelled after the completion.
         bool lost = cancelled || scope_cancelled();
         disarm();
@@ -81,6 +91,7 @@ struct io_awaiter : leaf_waiter {
     static void on_complete(io_op* o) noexcept {
         auto* self = static_cast<io_awaiter*>(o->context);
         if (trace_any()) trace_io_completed(self->rt, self->header->id, o->result);
+        self->reported = true;
         self->wake();  // exactly once: the driver reports each operation once
     }
     static void on_cancel(cancel_callback* cb) noexcept {
