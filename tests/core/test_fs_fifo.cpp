@@ -62,26 +62,26 @@ TEST_CASE("fs_write_at_to_a_fifo_whose_reader_left_fails_with_broken_pipe", "[fs
     int reader = ::open(fifo.path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     REQUIRE(reader >= 0);
     std::string got, error;
-    rt.block_on([](std::string path, int reader, std::string& got,
-                   std::string& error) -> weir::task<void> {
-        file w = co_await file::open(path, open_mode::write);
-        file r = co_await file::open(path, open_mode::read);
-        // A FIFO cannot seek: the offsets are ignored, the bytes come in order.
-        co_await w.write_at(bytes_of("hel"), 1000);
-        co_await w.write_at(bytes_of("lo"), 0);
-        std::byte buf[5];
-        std::size_t n = 0;
-        while (n < 5) n += co_await r.read_at(std::span(buf).subspan(n), 77);
-        got.assign(reinterpret_cast<const char*>(buf), n);
-        co_await r.close();
-        ::close(reader);  // no reader left
-        try {
-            co_await w.write_at(bytes_of("x"), 0);
-            error = "no error";
-        } catch (const std::system_error& e) {
-            error = e.code() == std::errc::broken_pipe ? "broken pipe" : e.what();
-        }
-    }(fifo.path, reader, got, error));
+    rt.block_on(
+        [](std::string path, int reader, std::string& got, std::string& error) -> weir::task<void> {
+            file w = co_await file::open(path, open_mode::write);
+            file r = co_await file::open(path, open_mode::read);
+            // A FIFO cannot seek: the offsets are ignored, the bytes come in order.
+            co_await w.write_at(bytes_of("hel"), 1000);
+            co_await w.write_at(bytes_of("lo"), 0);
+            std::byte buf[5];
+            std::size_t n = 0;
+            while (n < 5) n += co_await r.read_at(std::span(buf).subspan(n), 77);
+            got.assign(reinterpret_cast<const char*>(buf), n);
+            co_await r.close();
+            ::close(reader);  // no reader left
+            try {
+                co_await w.write_at(bytes_of("x"), 0);
+                error = "no error";
+            } catch (const std::system_error& e) {
+                error = e.code() == std::errc::broken_pipe ? "broken pipe" : e.what();
+            }
+        }(fifo.path, reader, got, error));
     CHECK(got == "hello");
     CHECK(error == "broken pipe");  // and the process is still alive: SIGPIPE did not kill it
 }

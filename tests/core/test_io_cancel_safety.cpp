@@ -114,12 +114,12 @@ TEST_CASE("tcp_read_under_timeouts_and_losing_selects_loses_no_byte", "[net]") {
     auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
     auto addr = l.local_address();
     std::atomic<bool> stop{false};
-    auto writer = peer.spawn([](tcp_listener* l, const std::atomic<bool>* stop)
-                                 -> weir::task<std::uint64_t> {
-        co_return co_await stream_positions(co_await l->accept(), stop);
-    }(&l, &stop));
-    read_report r = rt.block_on(
-        [](socket_address addr, std::atomic<bool>* stop) -> weir::task<read_report> {
+    auto writer =
+        peer.spawn([](tcp_listener* l, const std::atomic<bool>* stop) -> weir::task<std::uint64_t> {
+            co_return co_await stream_positions(co_await l->accept(), stop);
+        }(&l, &stop));
+    read_report r =
+        rt.block_on([](socket_address addr, std::atomic<bool>* stop) -> weir::task<read_report> {
             tcp_stream s = co_await tcp_stream::connect(addr);
             co_return co_await weir_test::on_worker(
                 read_through_races(std::move(s), 10'000, 10'000, stop));
@@ -155,7 +155,8 @@ weir::task<int> run_clients(socket_address addr, int n, int parallel, std::atomi
     std::vector<weir::join_handle<bool>> running;
     while (next < n || !running.empty()) {
         while (next < n && static_cast<int>(running.size()) < parallel)
-            running.push_back(weir::spawn(numbered_client(addr, static_cast<std::uint32_t>(next++))));
+            running.push_back(
+                weir::spawn(numbered_client(addr, static_cast<std::uint32_t>(next++))));
         ok += (co_await running.front()) ? 1 : 0;
         running.erase(running.begin());
     }
