@@ -615,19 +615,22 @@ private:
         return -to_errno(static_cast<int>(::GetLastError()));
     }
 #else
+    // A file that cannot seek (a FIFO, a terminal) refuses pread/pwrite with ESPIPE, where
+    // io_uring reads and writes it in order, ignoring the offset: do the same, so both drivers
+    // behave alike (a FIFO whose reader left gives EPIPE on both).
     static std::int64_t run_file_op(io_op* op) noexcept {
         int fd = static_cast<int>(op->handle);
+        bool at = op->offset != ~std::uint64_t(0);
+        auto off = static_cast<off_t>(op->offset);
         ssize_t r = 0;
         switch (op->kind) {
             case io_kind::read:
-                r = op->offset == ~std::uint64_t(0)
-                        ? ::read(fd, op->buf, op->len)
-                        : ::pread(fd, op->buf, op->len, static_cast<off_t>(op->offset));
+                r = at ? ::pread(fd, op->buf, op->len, off) : -1;
+                if (!at || (r < 0 && errno == ESPIPE)) r = ::read(fd, op->buf, op->len);
                 break;
             case io_kind::write:
-                r = op->offset == ~std::uint64_t(0)
-                        ? ::write(fd, op->buf, op->len)
-                        : ::pwrite(fd, op->buf, op->len, static_cast<off_t>(op->offset));
+                r = at ? ::pwrite(fd, op->buf, op->len, off) : -1;
+                if (!at || (r < 0 && errno == ESPIPE)) r = ::write(fd, op->buf, op->len);
                 break;
             default:
                 r = ::fsync(fd);
@@ -699,6 +702,9 @@ private:
         op->complete(op);  // the waiter may free op at once: do not touch it after
     }
     void finish_silently(io_op* op) noexcept {
+        // A connection accepted for nobody: close it (its table entry goes with it).
+        if (op->kind == io_kind::accept && op->result >= 0)
+            close_now(static_cast<std::intptr_t>(op->result));
         state_of(op)->~op_state();
         inflight_.fetch_sub(1, std::memory_order_release);
     }

@@ -32,7 +32,8 @@ std::intptr_t sys_socket(const net::socket_address& like, socket_kind kind) {
 
 void sys_bind(std::intptr_t fd, const net::socket_address& addr, int backlog, const char* what) {
     int s = static_cast<int>(fd);
-    if (backlog > 0) {
+    bool listener = backlog != no_listen;
+    if (listener) {
         int one = 1;
         ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     }
@@ -43,7 +44,7 @@ void sys_bind(std::intptr_t fd, const net::socket_address& addr, int backlog, co
     sockaddr_buf buf;
     socklen_t len = sys_to_sockaddr(addr, buf);
     if (::bind(s, reinterpret_cast<sockaddr*>(buf.bytes), len) < 0 ||
-        (backlog > 0 && ::listen(s, backlog) < 0)) {
+        (listener && ::listen(s, backlog) < 0)) {
         int err = errno;
         ::close(s);
         throw std::system_error(err, std::system_category(),

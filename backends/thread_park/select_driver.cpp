@@ -7,12 +7,17 @@
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 
 #include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
+
+#ifndef _WIN32
+#include <signal.h>
+#endif
 
 namespace weir::detail {
 
@@ -25,16 +30,42 @@ std::unique_ptr<driver> make_asio_driver();  // backends/asio
 #endif
 
 namespace {
+/// Writing to a pipe or a socket whose reader has gone raises SIGPIPE, whose default action
+/// ends the process. Sends pass MSG_NOSIGNAL, but a file write (a FIFO) has no such flag, and
+/// io_uring performs it on whichever thread enters the kernel. So, as Rust's std and therefore
+/// tokio do, SIGPIPE is ignored once a runtime with I/O starts: the write fails with EPIPE
+/// instead. Only if it is at its default action: a handler the program installed stays.
+/// (An ignored signal stays ignored in child processes after exec, as with Rust.)
+void ignore_sigpipe() noexcept {
+#ifndef _WIN32
+    static std::once_flag once;
+    std::call_once(once, [] {
+        struct sigaction old {};
+        if (::sigaction(SIGPIPE, nullptr, &old) != 0) return;
+        if ((old.sa_flags & SA_SIGINFO) || old.sa_handler != SIG_DFL) return;
+        struct sigaction ign {};
+        ign.sa_handler = SIG_IGN;
+        sigemptyset(&ign.sa_mask);
+        ::sigaction(SIGPIPE, &ign, nullptr);
+    });
+#endif
+}
+
+std::unique_ptr<driver> with_io(std::unique_ptr<driver> d) {
+    if (d && d->io()) ignore_sigpipe();
+    return d;
+}
+
 std::unique_ptr<driver> try_uring() {
 #ifdef WEIR_HAVE_URING
-    return make_uring_driver();
+    return with_io(make_uring_driver());
 #else
     return nullptr;
 #endif
 }
 std::unique_ptr<driver> try_asio() {
 #ifdef WEIR_HAVE_ASIO
-    return make_asio_driver();
+    return with_io(make_asio_driver());
 #else
     return nullptr;
 #endif

@@ -50,7 +50,7 @@ void sys_bind(std::intptr_t h, const net::socket_address& addr, int backlog, con
     sockaddr_buf buf;
     int len = static_cast<int>(sys_to_sockaddr(addr, buf));
     if (::bind(s, reinterpret_cast<sockaddr*>(buf.bytes), len) != 0 ||
-        (backlog > 0 && ::listen(s, backlog) != 0)) {
+        (backlog != no_listen && ::listen(s, backlog) != 0)) {
         int err = ::WSAGetLastError();
         ::closesocket(s);
         throw_windows_error(err, std::string(what) + " " + addr.to_string());

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -101,6 +102,24 @@ TEST_CASE("tcp_connect_to_a_closed_port_is_refused", "[net]") {
     } catch (const std::system_error& e) {
         REQUIRE(e.code() == std::errc::connection_refused);
     }
+}
+
+TEST_CASE("tcp_listener_with_backlog_zero_listens_and_accepts", "[net]") {
+    // listen(fd, 0) is valid (the OS's smallest queue); 0 once meant "do not listen".
+    weir::runtime rt{workers(1)};
+    if (!have_io(rt)) return;
+    std::string got = rt.block_on([]() -> weir::task<std::string> {
+        auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"), 0);
+        tcp_stream c = co_await weir::timeout(5s, tcp_stream::connect(l.local_address()));
+        tcp_stream s = co_await weir::timeout(5s, l.accept());
+        co_await c.write_all(bytes_of("hi"));
+        std::byte b[2];
+        co_await weir::timeout(5s, s.read_exact(b));
+        co_return std::string(reinterpret_cast<const char*>(b), 2);
+    }());
+    REQUIRE(got == "hi");
+    REQUIRE_THROWS_AS(tcp_listener::bind(socket_address::parse("127.0.0.1:0"), -1),
+                      std::invalid_argument);
 }
 
 TEST_CASE("tcp_partial_reads_return_what_has_arrived", "[net]") {

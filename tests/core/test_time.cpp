@@ -95,6 +95,19 @@ TEST_CASE("timeout_throws_timed_out_and_cleans_up", "[time]") {
     REQUIRE(weir::clock::now() - start < 5s);
 }
 
+TEST_CASE("timeout_gives_the_value_of_a_task_that_finished_anyway_after_the_deadline", "[time]") {
+    // As an I/O call the kernel completed while the deadline passed: its value is the truth.
+    weir::runtime rt(workers(1));
+    auto v = rt.block_on(weir::timeout(1ms, []() -> weir::task<int> {
+        try {
+            co_await weir::sleep(10s);
+        } catch (const weir::operation_cancelled&) {
+        }
+        co_return 5;
+    }()));
+    REQUIRE(v == 5);
+}
+
 TEST_CASE("timeout_of_void_task", "[time]") {
     weir::runtime rt(workers(1));
     rt.block_on(weir::timeout(1s, weir::sleep(1ms)));

@@ -96,13 +96,20 @@ detail::sleep_awaiter sleep(std::chrono::duration<Rep, Period> d) noexcept {
 }
 
 /// Runs t with a deadline: gives t's value, or cancels t (its cleanup runs) and throws
-/// weir::timed_out if d passes first.
+/// weir::timed_out if d passes first. A task that still finishes with a value once cancelled
+/// gives that value, not timed_out: an I/O call the kernel had completed when the deadline
+/// passed (a connect, a write) has had its effect, and saying it timed out would be false.
 template <class T, class Rep, class Period>
 task<T> timeout(std::chrono::duration<Rep, Period> d, task<T> t) {
     if (!t.valid()) throw std::invalid_argument("weir::timeout: the task is empty");
-    auto r = co_await select(std::move(t), sleep(d));
-    if (r.index() == 1) throw timed_out();
-    if constexpr (!std::is_void_v<T>) co_return std::move(std::get<0>(r));
+    detail::tuple_group<T, void> g(detail::group_mode::race, std::move(t), sleep(d).into_task());
+    co_await g.wait();
+    auto& r = std::get<0>(g.results);
+    if (!r.has_value()) {
+        if (g.winner == 1) throw timed_out();
+        g.rethrow_if_failed();
+    }
+    co_return r.take();
 }
 /// timeout for an operation (such as `rx.recv()`), run as a task.
 template <detail::operation A, class Rep, class Period>

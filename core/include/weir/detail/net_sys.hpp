@@ -21,7 +21,10 @@ enum class socket_kind : std::uint8_t { stream, datagram };
 
 /// A new non-inheritable socket for addresses like `like` (IPv4 or IPv6).
 std::intptr_t sys_socket(const net::socket_address& like, socket_kind kind);
-/// bind (with SO_REUSEADDR for listeners), then listen if backlog > 0. Closes fd on failure.
+/// sys_bind's backlog for a socket that does not listen (datagrams).
+constexpr int no_listen = -1;
+/// bind, then listen(backlog) unless backlog is no_listen (a listener also gets SO_REUSEADDR on
+/// POSIX). backlog 0 is a valid listen backlog. Closes fd on failure.
 void sys_bind(std::intptr_t fd, const net::socket_address& addr, int backlog, const char* what);
 net::socket_address sys_local_address(std::intptr_t fd, const char* what);
 net::socket_address sys_peer_address(std::intptr_t fd, const char* what);

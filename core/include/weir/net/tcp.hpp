@@ -2,12 +2,14 @@
 // operation that waits is a weir::task, runs through the runtime's I/O driver (io_uring on
 // Linux; see runtime::io_backend) and can be cancelled like any await (with_cancellation,
 // timeout, select): the pending operation is cancelled in the kernel and the await throws
-// weir::operation_cancelled. OS errors surface as std::system_error with the OS error code.
-// Sockets are move-only; the destructor closes.
+// weir::operation_cancelled. Each call says what a cancellation does to its data ("cancel
+// safe": nothing is lost; the table in docs/io.md). OS errors surface as std::system_error with
+// the OS error code. Sockets are move-only; the destructor closes.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -15,6 +17,7 @@
 #include <utility>
 
 #include "../detail/io_awaiter.hpp"
+#include "../detail/kept_input.hpp"
 #include "../detail/net_sys.hpp"
 #include "../task.hpp"
 #include "socket_address.hpp"
@@ -77,7 +80,13 @@ public:
     explicit tcp_stream(std::intptr_t fd) noexcept : h_(fd) {}
     explicit tcp_stream(detail::socket_handle h) noexcept : h_(std::move(h)) {}
 
+    tcp_stream(tcp_stream&&) noexcept = default;
+    tcp_stream& operator=(tcp_stream&&) noexcept = default;
+
     /// Connects to addr.
+    /// Cancel safety: a connect cancelled before it completed leaves nothing behind; one that
+    /// completed anyway gives its stream (weir::timeout then gives it too), except as the losing
+    /// branch of select, where the stream is dropped and the peer sees a connection closed.
     static task<tcp_stream> connect(socket_address addr) {
         detail::socket_handle h(weir::detail::sys_socket(addr, weir::detail::socket_kind::stream));
         weir::detail::sockaddr_buf sa;
@@ -92,24 +101,38 @@ public:
     }
 
     /// Reads what is available (at least 1 byte, waiting if needed) into buf; 0 at end of stream.
+    /// One read at a time per stream.
+    /// Cancel safe: a cancelled read (timeout, a losing select branch, with_cancellation) throws
+    /// and consumes nothing. Bytes the kernel had already delivered into buf are kept by the
+    /// stream and returned first by the next read.
     task<std::size_t> read(std::span<std::byte> buf) {
         auto op =
             detail::make_op(weir::detail::io_kind::recv, h_.require("weir::net::tcp_stream::read"),
                             buf.data(), buf.size());
-        std::int64_t r = co_await weir::detail::io_awaiter{op};
+        if (kept_ && !kept_->empty()) co_return kept_->take(buf);
+        std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_bytes, this};
         co_return static_cast<std::size_t>(
             weir::detail::check_io(r, "weir::net::tcp_stream::read"));
     }
     /// Fills buf completely; throws end_of_stream if the peer closes first.
+    /// Cancel safe: when cancelled, the bytes already read into buf go back to the stream (in
+    /// front of any it keeps), so the next read starts where this one started.
     task<void> read_exact(std::span<std::byte> buf) {
         std::size_t got = 0;
-        while (got < buf.size()) {
-            std::size_t n = co_await read(buf.subspan(got));
-            if (n == 0) throw end_of_stream(got, buf.size());
-            got += n;
+        try {
+            while (got < buf.size()) {
+                std::size_t n = co_await read(buf.subspan(got));
+                if (n == 0) throw end_of_stream(got, buf.size());
+                got += n;
+            }
+        } catch (const operation_cancelled&) {
+            if (got) kept().push_front(buf.data(), got);
+            throw;
         }
     }
     /// Writes all of buf (several sends if the kernel takes it in parts).
+    /// Not cancel safe: a cancelled write_all may have sent a part of buf (which part is not
+    /// reported); the stream is then in an unknown state for the peer's framing.
     task<void> write_all(std::span<const std::byte> buf) {
         std::intptr_t fd = h_.require("weir::net::tcp_stream::write_all");
         std::size_t done = 0;
@@ -143,7 +166,19 @@ public:
     std::intptr_t native_handle() const noexcept { return h_.get(); }
 
 private:
+    weir::detail::kept_bytes& kept() {
+        if (!kept_) kept_ = std::make_unique<weir::detail::kept_bytes>();
+        return *kept_;
+    }
+    /// io_awaiter's give_back for read: what a lost read received waits for the next read.
+    static void keep_bytes(void* self, const weir::detail::io_op& op) {
+        if (op.result > 0)
+            static_cast<tcp_stream*>(self)->kept().push_back(op.buf,
+                                                             static_cast<std::size_t>(op.result));
+    }
+
     detail::socket_handle h_;
+    std::unique_ptr<weir::detail::kept_bytes> kept_;  // made when a read first loses a race
 };
 
 class tcp_listener {
@@ -151,19 +186,27 @@ public:
     tcp_listener() noexcept = default;
 
     /// Binds and listens on addr (port 0: the OS picks a free port; see local_address()).
+    /// backlog: the length of the queue of connections not yet accepted, as for listen(2) (0 is
+    /// valid: the OS's minimum); std::invalid_argument if negative.
     static tcp_listener bind(const socket_address& addr, int backlog = 1024) {
+        if (backlog < 0)
+            throw std::invalid_argument("weir::net::tcp_listener::bind: negative backlog");
         std::intptr_t fd = weir::detail::sys_socket(addr, weir::detail::socket_kind::stream);
         weir::detail::sys_bind(fd, addr, backlog, "weir::net::tcp_listener::bind");  // or closes
         tcp_listener l;
         l.h_ = detail::socket_handle(fd);
+        l.kept_ = std::make_unique<weir::detail::kept_queue<detail::socket_handle>>();
         return l;
     }
 
-    /// Waits for the next connection.
+    /// Waits for the next connection. Several tasks may accept on one listener at once.
+    /// Cancel safe: a cancelled accept throws and takes no connection. A connection the kernel
+    /// had already accepted for it is kept by the listener and returned by the next accept.
     task<tcp_stream> accept() {
         auto op = detail::make_op(weir::detail::io_kind::accept,
                                   h_.require("weir::net::tcp_listener::accept"), nullptr, 0);
-        std::int64_t r = co_await weir::detail::io_awaiter{op};
+        if (detail::socket_handle kept; kept_->pop(kept)) co_return tcp_stream(std::move(kept));
+        std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_connection, this};
         co_return tcp_stream(weir::detail::check_io(r, "weir::net::tcp_listener::accept"));
     }
 
@@ -173,7 +216,15 @@ public:
     }
 
 private:
+    /// io_awaiter's give_back for accept: the connection waits for the next accept.
+    static void keep_connection(void* self, const weir::detail::io_op& op) {
+        detail::socket_handle h(static_cast<std::intptr_t>(op.result));  // closes if push throws
+        static_cast<tcp_listener*>(self)->kept_->push(std::move(h));
+    }
+
     detail::socket_handle h_;
+    /// Connections accepted for accepts that lost a race (closed with the listener).
+    std::unique_ptr<weir::detail::kept_queue<detail::socket_handle>> kept_;
 };
 
 }  // namespace weir::net
