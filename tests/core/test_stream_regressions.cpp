@@ -3,7 +3,15 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstddef>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 #include <weir/weir.hpp>
 
@@ -130,4 +138,36 @@ TEST_CASE("stream_merge_pulls_no_item_it_does_not_hand_on", "[stream]") {
                                .collect());
     REQUIRE(got.size() == 3);
     REQUIRE(pulled == 3);
+}
+
+namespace {
+/// A view of the caller's strings, as std::views::all(v) is (clang 14 cannot compile libstdc++
+/// 12's ref_view, so the test brings its own): a view that is not a borrowed range.
+struct strings_view : std::ranges::view_base {
+    std::string* first = nullptr;
+    std::string* last = nullptr;
+    std::string* begin() const { return first; }
+    std::string* end() const { return last; }
+};
+static_assert(std::ranges::view<strings_view> && !std::ranges::borrowed_range<strings_view>);
+}  // namespace
+
+TEST_CASE("stream_flatten_copies_from_views_and_leaves_the_callers_elements_intact", "[stream]") {
+    weir::runtime rt{workers(1)};
+    // Long enough to live on the heap: a moved-from std::string is then visibly empty.
+    const std::vector<std::string> original{std::string(40, 'a'), std::string(41, 'b'),
+                                            std::string(42, 'c'), std::string(43, 'd')};
+    std::vector<std::string> words = original;
+    std::vector<std::span<std::string>> parts{std::span(words).first(1),
+                                              std::span(words).subspan(1)};
+    REQUIRE(rt.block_on(ws::iter(parts).flatten().collect()) == original);
+    REQUIRE(words == original);
+    std::vector<strings_view> views{{{}, words.data(), words.data() + words.size()}};
+    REQUIRE(rt.block_on(ws::iter(views).flatten().collect()) == original);
+    REQUIRE(words == original);
+    // Containers owned by the stream are still moved out, not copied.
+    std::vector<std::vector<std::string>> owned{original, original};
+    auto both = rt.block_on(ws::iter(std::move(owned)).flatten().collect());
+    REQUIRE(both.size() == 8);
+    REQUIRE(both.back() == original.back());
 }

@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/range_elements.hpp"
 #include "detail/ready.hpp"
 #include "stream_base.hpp"
 
@@ -30,11 +31,10 @@ private:
 };
 
 /// The elements of a range the stream owns. Containers are moved out element by element; views
-/// (std::span, std::views::...) are read and their elements copied.
+/// (std::span, std::views::...) are read and their elements copied (detail/range_elements.hpp).
 template <std::ranges::input_range R>
 class range_stream : public stream_base<range_stream<R>, std::ranges::range_value_t<R>> {
     using T = std::ranges::range_value_t<R>;
-    static constexpr bool owns_elements = !std::ranges::view<R> && !std::ranges::borrowed_range<R>;
 
 public:
     explicit range_stream(R r) : s_(std::make_unique<state>(std::move(r))) {}
@@ -46,10 +46,7 @@ public:
         }
         if (s_->it == std::ranges::end(s_->r)) return {};
         auto it = s_->it++;
-        if constexpr (owns_elements)
-            return {T(std::ranges::iter_move(it))};
-        else
-            return {T(*it)};
+        return {detail::take_element<T, R>(it)};
     }
 
 private:
