@@ -171,3 +171,18 @@ TEST_CASE("stream_flatten_copies_from_views_and_leaves_the_callers_elements_inta
     REQUIRE(both.size() == 8);
     REQUIRE(both.back() == original.back());
 }
+
+TEST_CASE("stream_iter_over_bounds_of_mixed_signedness_is_never_silently_empty", "[stream]") {
+    std::vector<int> v{1, 2, 3};
+    // -5 is no value of the item type (the common type of int and std::size_t is unsigned).
+    REQUIRE_THROWS_AS(ws::iter(-5, v.size()), std::invalid_argument);
+    REQUIRE_THROWS_AS(ws::iter(-1, 3u), std::invalid_argument);
+    weir::runtime rt{workers(1)};
+    // Mixed signedness with values that fit is fine, and so is a signed common type.
+    REQUIRE(rt.block_on(ws::iter(0, v.size()).collect()) == std::vector<std::size_t>{0, 1, 2});
+    REQUIRE(rt.block_on(ws::iter(-2, 1LL).collect()) == std::vector<long long>{-2, -1, 0});
+    REQUIRE(rt.block_on(ws::iter(-5, std::ssize(v)).count()) == 8);
+    // An empty range stays empty, whatever the bounds' types.
+    REQUIRE(rt.block_on(ws::iter(2u, -1).count()) == 0);
+    REQUIRE(rt.block_on(ws::iter(3, v.size()).count()) == 0);
+}
