@@ -186,3 +186,101 @@ TEST_CASE("stream_iter_over_bounds_of_mixed_signedness_is_never_silently_empty",
     REQUIRE(rt.block_on(ws::iter(2u, -1).count()) == 0);
     REQUIRE(rt.block_on(ws::iter(3, v.size()).count()) == 0);
 }
+
+namespace {
+/// buffered(4) over 8 tasks: task 0 finishes at once, the others each hold a permit of `sem`
+/// until they are cancelled.
+auto permit_holding_stream(weir::semaphore& sem) {
+    auto hold = [&sem](int x) -> weir::task<int> {
+        if (x == 0) co_return 0;
+        auto permit = co_await sem.acquire();
+        co_await weir::sleep(1h);
+        co_return x;
+    };
+    return ws::iter(0, 8).map(hold).buffered(4);
+}
+
+/// What a downstream stage's error left behind: the permits free when the consumer saw it (the
+/// stream still alive), and whether the next pull gave nullopt.
+struct after_error {
+    std::size_t free_permits = 0;
+    bool ended = false;
+};
+
+/// Builds build(permit_holding_stream) and pulls once, which must throw; then counts the free
+/// permits while the stream is still alive, and pulls again (the stream must have ended).
+template <class Build>
+after_error permits_after_a_downstream_error(Build build) {
+    weir::runtime rt{workers(1)};
+    return rt.block_on([](Build build) -> weir::task<after_error> {
+        weir::semaphore sem(4);
+        auto s = build(permit_holding_stream(sem));
+        bool threw = false;
+        try {
+            (void)co_await s.next();
+        } catch (const std::runtime_error&) {
+            threw = true;
+        }
+        REQUIRE(threw);
+        after_error out;
+        out.free_permits = sem.available_permits();
+        auto next = co_await s.next();
+        out.ended = !next.has_value();
+        co_return out;
+    }(std::move(build)));
+}
+
+ws::generator<int> failing_after(ws::boxed<int> up) {
+    while (auto v = co_await up.pull()) {
+        (void)v;
+        throw std::runtime_error("generator failed");
+    }
+}
+}  // namespace
+
+TEST_CASE("stream_stage_that_ends_by_error_releases_its_upstream_at_once", "[stream]") {
+    // The in-flight tasks of the buffered stage before the failing stage are cancelled and have
+    // run their cleanup (the permits are back) when the consumer sees the exception, not when
+    // the stream is destroyed.
+    auto check = [](const char* stage, after_error r) {
+        INFO("failing stage: " << stage);
+        CHECK(r.free_permits == 4);
+        CHECK(r.ended);
+    };
+    check("map", permits_after_a_downstream_error([](auto s) {
+              return std::move(s).map([](int) -> int { throw std::runtime_error("map failed"); });
+          }));
+    check("inspect", permits_after_a_downstream_error([](auto s) {
+              return std::move(s).inspect(
+                  [](const int&) { throw std::runtime_error("inspect failed"); });
+          }));
+    check("filter", permits_after_a_downstream_error([](auto s) {
+              return std::move(s).filter(
+                  [](int) -> bool { throw std::runtime_error("filter failed"); });
+          }));
+    check("then", permits_after_a_downstream_error([](auto s) {
+              return std::move(s).then([](int) -> weir::task<int> {
+                  co_await weir::yield_now();
+                  throw std::runtime_error("then failed");
+              });
+          }));
+    check("generator",
+          permits_after_a_downstream_error([](auto s) { return failing_after(std::move(s)); }));
+}
+
+TEST_CASE("stream_take_releases_its_upstream_once_it_has_its_items", "[stream]") {
+    weir::runtime rt{workers(1)};
+    auto [first, free_now, ended] =
+        rt.block_on([]() -> weir::task<std::tuple<std::optional<int>, std::size_t, bool>> {
+            weir::semaphore sem(4);
+            auto s = permit_holding_stream(sem).take(1);
+            auto first = co_await s.next();
+            std::size_t free_now = sem.available_permits();
+            auto next = co_await s.next();
+            bool ended = !next.has_value();
+            co_return std::tuple{first, free_now, ended};
+        }());
+    REQUIRE(first == 0);
+    REQUIRE(free_now == 4);
+    REQUIRE(ended);
+}

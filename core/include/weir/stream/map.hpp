@@ -2,7 +2,8 @@
 // item comes out of the upstream's pull, so map adds a call, not a suspension. When f returns
 // weir::task<U> the items are un-started tasks, run by a following buffered, buffer_unordered or
 // spawn_buffered (the futures::stream idiom `map(async fn).buffered(n)`). If f throws, the
-// exception reaches the consumer and the stream has ended (later pulls give std::nullopt).
+// exception reaches the consumer and the stream has ended (later pulls give std::nullopt): the
+// upstream has been released (destroyed) by then.
 #pragma once
 
 #include <functional>
@@ -33,22 +34,21 @@ class map_stream : public stream_base<map_stream<S, F>, detail::map_result_t<S, 
             try {
                 return std::optional<U>(std::invoke(self->f_, std::move(*v)));
             } catch (...) {
-                self->failed_ = true;
+                self->up_.reset();  // ended: the upstream goes now, not at destruction
                 throw;
             }
         }
     };
 
 public:
-    map_stream(S up, F f) : up_(std::move(up)), f_(std::move(f)) {}
+    map_stream(S up, F f) : up_(std::in_place, std::move(up)), f_(std::move(f)) {}
     detail::forward_awaiter<up_awaiter, U, apply> pull() {
-        return {failed_ ? nullptr : &up_, apply{this}};
+        return {up_ ? &*up_ : nullptr, apply{this}};
     }
 
 private:
-    S up_;
+    std::optional<S> up_;  // empty once f has thrown
     F f_;
-    bool failed_ = false;
 };
 
 template <class D, class T>
