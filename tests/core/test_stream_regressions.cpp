@@ -284,3 +284,21 @@ TEST_CASE("stream_take_releases_its_upstream_once_it_has_its_items", "[stream]")
     REQUIRE(free_now == 4);
     REQUIRE(ended);
 }
+
+TEST_CASE("stream_for_each_concurrent_keeps_each_item_alive_until_its_task_finishes",
+          "[stream][lifetime]") {
+    weir::runtime rt{workers(1)};
+    std::size_t total = rt.block_on([]() -> weir::task<std::size_t> {
+        std::vector<std::string> words;  // 36 + 38 + ... + 50 = 344 characters
+        for (int i = 0; i < 8; ++i)
+            words.push_back(std::string(36 + 2 * i, static_cast<char>('a' + i)));
+        std::size_t sum = 0;
+        auto body = [&sum](const std::string& w) -> weir::task<void> {
+            co_await weir::sleep(1ms);  // the item is read after the body's first suspension
+            sum += w.size();
+        };
+        co_await ws::iter(std::move(words)).for_each_concurrent(4, body);
+        co_return sum;
+    }());
+    REQUIRE(total == 344);
+}
