@@ -45,8 +45,8 @@ public:
     std::optional<T>& item() noexcept { return item_; }
     /// The upstream's exception, if it failed.
     std::exception_ptr error() const noexcept { return error_; }
-    /// Ends the pump with e as the upstream's error, releasing the upstream now: making a task
-    /// from a pulled item failed (task_window::fill). Precondition: idle().
+    /// Ends the pump with e as the upstream's error, releasing the upstream now: the stage's
+    /// own part of the upstream failed (buffered calling a map's f). Precondition: idle().
     void fail(std::exception_ptr e) noexcept {
         error_ = std::move(e);
         ended_ = true;

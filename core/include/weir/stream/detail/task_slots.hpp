@@ -10,7 +10,8 @@
 // With Item (not void) the slots own the items their jobs are made from: start(x, make) moves x
 // into the slot and makes the job from the slot's copy, which is freed only when the job has
 // finished, so a job may refer to its item (a coroutine taking `const T&`). That is how
-// for_each_concurrent keeps each item alive as long as its task.
+// for_each_concurrent and buffered over a map keep each item alive as long as its task
+// (owned_item_task.hpp).
 #pragma once
 
 #include <algorithm>

@@ -2,7 +2,8 @@
 // pump pulling the upstream and up to n task slots, declared so that on every way out (end,
 // error, drop) the children are cancelled and drained before any of them is destroyed; and the
 // loop that keeps the window full. With OwnItems the slots own the upstream's items and the
-// tasks are made from the slots' copies (task_slots.hpp): for_each_concurrent.
+// tasks are made from the slots' copies (task_slots.hpp): for_each_concurrent, and buffered or
+// buffer_unordered over a map stage they took apart.
 #pragma once
 
 #include <cstddef>
@@ -31,8 +32,8 @@ struct task_window {
     /// Starts tasks make(item) while a slot is free and the upstream answers at once; calls
     /// started(slot index) for each. The pump is asked only when a slot is free, so an item it
     /// brings later always finds one: at most n items are in the window. With OwnItems, make
-    /// gets the slot's item, and if it throws, the pump ends with that error: the stage treats
-    /// it as the upstream's (for_each_concurrent rethrows it at once).
+    /// gets the slot's item, and if it throws, that is the upstream failing (make is the map
+    /// stage's f): the pump ends with that error, in the place the map's own error would have.
     template <class Make, class Started>
     void fill(Make&& make, Started&& started) {
         while (slots.has_free() && !src.ended()) {
