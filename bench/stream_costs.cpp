@@ -5,6 +5,7 @@
 // rows of one run, not runs.
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
@@ -46,6 +47,21 @@ weir::task<long> iter_map_filter_sum(long n) {
         .filter([](long y) { return y % 2 == 0; })
         .sum();
 }
+weir::task<long> map_task_buffered_collect(long n) {
+    auto v = co_await ws::iter(0L, n)
+                 .map([](long x) -> weir::task<long> { co_return x* x; })
+                 .buffered(100)
+                 .collect();
+    co_return static_cast<long>(v.size());
+}
+weir::task<long> map_task_take_buffered_collect(long n) {
+    auto v = co_await ws::iter(0L, n)
+                 .map([](long x) -> weir::task<long> { co_return x* x; })
+                 .take(static_cast<std::size_t>(n))  // between map and buffered: tasks own items
+                 .buffered(100)
+                 .collect();
+    co_return static_cast<long>(v.size());
+}
 weir::task<long> map_task_buffered_filter_collect(long n) {
     auto v = co_await ws::iter(0L, n)
                  .map([](long x) -> weir::task<long> { co_return x* x; })
@@ -86,6 +102,10 @@ int main(int argc, char** argv) {
                 ns_per_item(rt, iter_map_take_sum, n));
     std::printf("  iter.map.filter.sum                          %7.2f\n",
                 ns_per_item(rt, iter_map_filter_sum, n));
+    std::printf("  iter.map(task).buffered(100).collect         %7.2f\n",
+                ns_per_item(rt, map_task_buffered_collect, n / 5));
+    std::printf("  iter.map(task).take.buffered(100).collect    %7.2f\n",
+                ns_per_item(rt, map_task_take_buffered_collect, n / 5));
     std::printf("  iter.map(task).buffered(100).filter.collect  %7.2f\n",
                 ns_per_item(rt, map_task_buffered_filter_collect, n / 5));
 }

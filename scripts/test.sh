@@ -72,7 +72,7 @@ for s in "${SUITES[@]}"; do
 done
 
 # Sanitizer settings (also in CMakePresets.json, for `ctest --preset` run by hand).
-export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1"
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 export TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
 # Every em++ link needs it: Node here cannot find Debian's acorn without it.

@@ -3,7 +3,15 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstddef>
+#include <optional>
+#include <ranges>
+#include <span>
+#include <stdexcept>
+#include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 #include <weir/weir.hpp>
 
@@ -130,4 +138,167 @@ TEST_CASE("stream_merge_pulls_no_item_it_does_not_hand_on", "[stream]") {
                                .collect());
     REQUIRE(got.size() == 3);
     REQUIRE(pulled == 3);
+}
+
+namespace {
+/// A view of the caller's strings, as std::views::all(v) is (clang 14 cannot compile libstdc++
+/// 12's ref_view, so the test brings its own): a view that is not a borrowed range.
+struct strings_view : std::ranges::view_base {
+    std::string* first = nullptr;
+    std::string* last = nullptr;
+    std::string* begin() const { return first; }
+    std::string* end() const { return last; }
+};
+static_assert(std::ranges::view<strings_view> && !std::ranges::borrowed_range<strings_view>);
+}  // namespace
+
+TEST_CASE("stream_flatten_copies_from_views_and_leaves_the_callers_elements_intact", "[stream]") {
+    weir::runtime rt{workers(1)};
+    // Long enough to live on the heap: a moved-from std::string is then visibly empty.
+    const std::vector<std::string> original{std::string(40, 'a'), std::string(41, 'b'),
+                                            std::string(42, 'c'), std::string(43, 'd')};
+    std::vector<std::string> words = original;
+    std::vector<std::span<std::string>> parts{std::span(words).first(1),
+                                              std::span(words).subspan(1)};
+    REQUIRE(rt.block_on(ws::iter(parts).flatten().collect()) == original);
+    REQUIRE(words == original);
+    std::vector<strings_view> views{{{}, words.data(), words.data() + words.size()}};
+    REQUIRE(rt.block_on(ws::iter(views).flatten().collect()) == original);
+    REQUIRE(words == original);
+    // Containers owned by the stream are still moved out, not copied.
+    std::vector<std::vector<std::string>> owned{original, original};
+    auto both = rt.block_on(ws::iter(std::move(owned)).flatten().collect());
+    REQUIRE(both.size() == 8);
+    REQUIRE(both.back() == original.back());
+}
+
+TEST_CASE("stream_iter_over_bounds_of_mixed_signedness_is_never_silently_empty", "[stream]") {
+    std::vector<int> v{1, 2, 3};
+    // -5 is no value of the item type (the common type of int and std::size_t is unsigned).
+    REQUIRE_THROWS_AS(ws::iter(-5, v.size()), std::invalid_argument);
+    REQUIRE_THROWS_AS(ws::iter(-1, 3u), std::invalid_argument);
+    weir::runtime rt{workers(1)};
+    // Mixed signedness with values that fit is fine, and so is a signed common type.
+    REQUIRE(rt.block_on(ws::iter(0, v.size()).collect()) == std::vector<std::size_t>{0, 1, 2});
+    REQUIRE(rt.block_on(ws::iter(-2, 1LL).collect()) == std::vector<long long>{-2, -1, 0});
+    REQUIRE(rt.block_on(ws::iter(-5, std::ssize(v)).count()) == 8);
+    // An empty range stays empty, whatever the bounds' types.
+    REQUIRE(rt.block_on(ws::iter(2u, -1).count()) == 0);
+    REQUIRE(rt.block_on(ws::iter(3, v.size()).count()) == 0);
+}
+
+namespace {
+/// buffered(4) over 8 tasks: task 0 finishes at once, the others each hold a permit of `sem`
+/// until they are cancelled.
+auto permit_holding_stream(weir::semaphore& sem) {
+    auto hold = [&sem](int x) -> weir::task<int> {
+        if (x == 0) co_return 0;
+        auto permit = co_await sem.acquire();
+        co_await weir::sleep(1h);
+        co_return x;
+    };
+    return ws::iter(0, 8).map(hold).buffered(4);
+}
+
+/// What a downstream stage's error left behind: the permits free when the consumer saw it (the
+/// stream still alive), and whether the next pull gave nullopt.
+struct after_error {
+    std::size_t free_permits = 0;
+    bool ended = false;
+};
+
+/// Builds build(permit_holding_stream) and pulls once, which must throw; then counts the free
+/// permits while the stream is still alive, and pulls again (the stream must have ended).
+template <class Build>
+after_error permits_after_a_downstream_error(Build build) {
+    weir::runtime rt{workers(1)};
+    return rt.block_on([](Build build) -> weir::task<after_error> {
+        weir::semaphore sem(4);
+        auto s = build(permit_holding_stream(sem));
+        bool threw = false;
+        try {
+            (void)co_await s.next();
+        } catch (const std::runtime_error&) {
+            threw = true;
+        }
+        REQUIRE(threw);
+        after_error out;
+        out.free_permits = sem.available_permits();
+        auto next = co_await s.next();
+        out.ended = !next.has_value();
+        co_return out;
+    }(std::move(build)));
+}
+
+ws::generator<int> failing_after(ws::boxed<int> up) {
+    while (auto v = co_await up.pull()) {
+        (void)v;
+        throw std::runtime_error("generator failed");
+    }
+}
+}  // namespace
+
+TEST_CASE("stream_stage_that_ends_by_error_releases_its_upstream_at_once", "[stream]") {
+    // The in-flight tasks of the buffered stage before the failing stage are cancelled and have
+    // run their cleanup (the permits are back) when the consumer sees the exception, not when
+    // the stream is destroyed.
+    auto check = [](const char* stage, after_error r) {
+        INFO("failing stage: " << stage);
+        CHECK(r.free_permits == 4);
+        CHECK(r.ended);
+    };
+    check("map", permits_after_a_downstream_error([](auto s) {
+              return std::move(s).map([](int) -> int { throw std::runtime_error("map failed"); });
+          }));
+    check("inspect", permits_after_a_downstream_error([](auto s) {
+              return std::move(s).inspect(
+                  [](const int&) { throw std::runtime_error("inspect failed"); });
+          }));
+    check("filter", permits_after_a_downstream_error([](auto s) {
+              return std::move(s).filter(
+                  [](int) -> bool { throw std::runtime_error("filter failed"); });
+          }));
+    check("then", permits_after_a_downstream_error([](auto s) {
+              return std::move(s).then([](int) -> weir::task<int> {
+                  co_await weir::yield_now();
+                  throw std::runtime_error("then failed");
+              });
+          }));
+    check("generator",
+          permits_after_a_downstream_error([](auto s) { return failing_after(std::move(s)); }));
+}
+
+TEST_CASE("stream_take_releases_its_upstream_once_it_has_its_items", "[stream]") {
+    weir::runtime rt{workers(1)};
+    auto [first, free_now, ended] =
+        rt.block_on([]() -> weir::task<std::tuple<std::optional<int>, std::size_t, bool>> {
+            weir::semaphore sem(4);
+            auto s = permit_holding_stream(sem).take(1);
+            auto first = co_await s.next();
+            std::size_t free_now = sem.available_permits();
+            auto next = co_await s.next();
+            bool ended = !next.has_value();
+            co_return std::tuple{first, free_now, ended};
+        }());
+    REQUIRE(first == 0);
+    REQUIRE(free_now == 4);
+    REQUIRE(ended);
+}
+
+TEST_CASE("stream_for_each_concurrent_keeps_each_item_alive_until_its_task_finishes",
+          "[stream][lifetime]") {
+    weir::runtime rt{workers(1)};
+    std::size_t total = rt.block_on([]() -> weir::task<std::size_t> {
+        std::vector<std::string> words;  // 36 + 38 + ... + 50 = 344 characters
+        for (int i = 0; i < 8; ++i)
+            words.push_back(std::string(36 + 2 * i, static_cast<char>('a' + i)));
+        std::size_t sum = 0;
+        auto body = [&sum](const std::string& w) -> weir::task<void> {
+            co_await weir::sleep(1ms);  // the item is read after the body's first suspension
+            sum += w.size();
+        };
+        co_await ws::iter(std::move(words)).for_each_concurrent(4, body);
+        co_return sum;
+    }());
+    REQUIRE(total == 344);
 }

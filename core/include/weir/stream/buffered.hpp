@@ -11,6 +11,10 @@
 // Errors keep their place in the order: an exception from a task reaches the consumer when that
 // task's turn comes, the upstream's after every task started before it; either way the stream
 // then ends and the tasks still in flight are cancelled (their cleanup runs first).
+//
+// Over a map stage whose f makes the tasks, buffered takes the map apart: it pulls the map's
+// upstream and calls f itself on an item that the task's slot owns until the task has finished
+// (detail/owned_item_task.hpp), so f may take the item by reference at no extra cost.
 #pragma once
 
 #include <cstddef>
@@ -21,21 +25,24 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/owned_item_task.hpp"
 #include "detail/stage_name.hpp"
 #include "detail/task_window.hpp"
 #include "generator.hpp"
+#include "map.hpp"
 
 namespace weir::stream {
 
 namespace detail {
-template <class S>
-generator<task_value_t<item_t<S>>> buffered_gen(S up, std::size_t n, const char* name) {
-    using U = task_value_t<item_t<S>>;
-    task_window<S, U> w(std::move(up), n, false, name);
+/// make(item) gives the task for an upstream item: as_is when the items are the tasks, or a
+/// taken-apart map's f on the slot's own copy of the item (OwnItems).
+template <class U, bool OwnItems, class S, class Make>
+generator<U> buffered_gen(S up, Make make, std::size_t n, const char* name) {
+    task_window<S, U, OwnItems> w(std::move(up), n, false, name);
     std::deque<std::size_t> order;  // slots in input order
     auto in_order = [&order](std::size_t i) { order.push_back(i); };
     for (;;) {
-        w.fill(as_is{}, in_order);
+        w.fill(make, in_order);
         if (!order.empty() && w.slots.done(order.front())) {
             std::size_t i = order.front();
             order.pop_front();
@@ -69,7 +76,16 @@ void check_task_items(std::size_t n, const char* what) {
 template <class D, class T>
 auto stream_base<D, T>::buffered(std::size_t n) && {
     detail::check_task_items<T>(n, "weir::stream::buffered");
-    return detail::buffered_gen<D>(moved_self(), n, detail::stage_name_or("buffered"));
+    using U = detail::task_value_t<T>;
+    const char* name = detail::stage_name_or("buffered");
+    if constexpr (detail::is_task_map_v<D>) {
+        if (self().has_upstream()) {
+            auto f = detail::call_on_owned_item<typename D::holder>{moved_self().take_fn()};
+            return detail::buffered_gen<U, true>(moved_self().take_upstream(), std::move(f), n,
+                                                 name);
+        }
+    }
+    return detail::buffered_gen<U, false>(moved_self(), detail::as_is{}, n, name);
 }
 
 }  // namespace weir::stream

@@ -1,6 +1,8 @@
 // flatten(): for a stream whose items are streams (or ranges, such as the vectors of chunks),
 // the items of the first inner one, then of the second, and so on. Inner streams are pulled one
-// at a time; use merge for concurrency.
+// at a time; use merge for concurrency. Inner ranges give up their elements by iter's rule
+// (detail/range_elements.hpp): a container is moved out of, a view (std::span over the caller's
+// vector) is copied from.
 #pragma once
 
 #include <optional>
@@ -8,6 +10,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/range_elements.hpp"
 #include "generator.hpp"
 
 namespace weir::stream {
@@ -41,8 +44,9 @@ generator<U> flatten_gen(S up) {
                 co_yield yield_slot<U>{&v};
             }
         } else {
-            for (auto&& x : *inner) {
-                std::optional<U> v(std::move(x));
+            auto end = std::ranges::end(*inner);
+            for (auto it = std::ranges::begin(*inner); it != end; ++it) {
+                std::optional<U> v(take_element<U, I>(it));
                 co_yield yield_slot<U>{&v};
             }
         }

@@ -1,7 +1,8 @@
 // for_each_concurrent(n, f): calls f(x), which returns a weir::task, for every item, with up to n
 // of those tasks running at once inside the consuming task (buffered's machinery, without
 // results). The first exception cancels the tasks still running (their cleanup runs), stops
-// pulling, and is rethrown.
+// pulling, and is rethrown. Each item lives in its task's slot until that task has finished, so
+// f may take it by reference (`[](const T& x) -> weir::task<void>`), as with for_each.
 #pragma once
 
 #include <cstddef>
@@ -21,8 +22,8 @@ namespace weir::stream {
 namespace detail {
 template <class S, class F, class U>
 task<void> for_each_concurrent_task(S up, std::size_t n, F f, const char* name) {
-    task_window<S, U> w(std::move(up), n, true, name);
-    auto make = [&f](item_t<S>&& x) { return std::invoke(f, std::move(x)); };
+    task_window<S, U, true> w(std::move(up), n, true, name);
+    auto make = [&f](item_t<S>&& x) { return std::invoke(f, std::move(x)); };  // the slot's x
     for (;;) {
         w.fill(make, ignore_index{});
         if (w.src.error()) std::rethrow_exception(w.src.error());

@@ -18,6 +18,13 @@
 // no allocation; the frame is allocated once. An exception thrown by the body reaches the consumer
 // through the pull that was running; the generator has ended then. Destroying a generator that
 // is suspended at a co_yield destroys its frame, which runs its locals' destructors.
+//
+// A body that ends (returns or throws) has its frame destroyed by the pull that sees it end,
+// before that pull returns nullopt or rethrows: the body's parameters go then, and with them the
+// upstream a stage took as a parameter (a buffered stage's tasks in flight are cancelled and
+// their cleanup has run by the time the consumer sees the stream end). The frame is destroyed
+// from the consumer's side, once the body is suspended at its final point, never from inside
+// the body's own final await (compilers have spilled into a frame after such an await).
 #pragma once
 
 #include <exception>
@@ -85,11 +92,13 @@ public:
 
     generator() noexcept = default;
     explicit generator(handle_type h) noexcept : h_(h) {}
-    generator(generator&& o) noexcept : h_(std::exchange(o.h_, nullptr)) {}
+    generator(generator&& o) noexcept
+        : h_(std::exchange(o.h_, nullptr)), ended_(std::exchange(o.ended_, false)) {}
     generator& operator=(generator&& o) noexcept {
         if (this != &o) {
             reset();
             h_ = std::exchange(o.h_, nullptr);
+            ended_ = std::exchange(o.ended_, false);
         }
         return *this;
     }
@@ -98,36 +107,44 @@ public:
     ~generator() { reset(); }
 
     /// False for a default-constructed or moved-from generator.
-    bool valid() const noexcept { return static_cast<bool>(h_); }
+    bool valid() const noexcept { return h_ || ended_; }
 
     struct pull_awaiter {
-        handle_type h;
+        generator* g;
         bool await_ready() const {
-            if (!h) throw std::logic_error("weir::stream::generator: pull on an empty generator");
-            if (h.promise().consumer)
+            if (!g->h_) {
+                if (g->ended_) return true;  // ended: nullopt, without a switch
+                throw std::logic_error("weir::stream::generator: pull on an empty generator");
+            }
+            if (g->h_.promise().consumer)
                 throw std::logic_error("weir::stream::generator: pulled while a pull is running");
-            return h.done();
+            return false;  // never done here: the pull that saw the body end destroyed it
         }
         template <class P>
         weir::detail::suspend_t await_suspend(coro::coroutine_handle<P> consumer) noexcept {
-            promise_type& p = h.promise();
+            promise_type& p = g->h_.promise();
             p.ctx = weir::detail::ctx_of(consumer);  // runs in the consumer's task and scope
             p.consumer = consumer;
-            return weir::detail::transfer_to(h);
+            return weir::detail::transfer_to(g->h_);
         }
         std::optional<T> await_resume() {
-            promise_type& p = h.promise();
+            if (!g->h_) return std::nullopt;
+            promise_type& p = g->h_.promise();
             if (std::optional<T>* item = std::exchange(p.item, nullptr)) {
                 std::optional<T> out(std::move(*item));
                 item->reset();
                 return out;
             }
-            if (p.error) std::rethrow_exception(std::exchange(p.error, nullptr));
+            // The body has ended, by returning or throwing: its frame goes now (file comment).
+            std::exception_ptr error = std::exchange(p.error, nullptr);
+            g->reset();
+            g->ended_ = true;
+            if (error) std::rethrow_exception(std::move(error));
             return std::nullopt;
         }
     };
     /// The pull protocol (see stream_base.hpp).
-    pull_awaiter pull() noexcept { return pull_awaiter{h_}; }
+    pull_awaiter pull() noexcept { return pull_awaiter{this}; }
 
 private:
     void reset() noexcept {
@@ -135,6 +152,7 @@ private:
         h_ = nullptr;
     }
     handle_type h_{};
+    bool ended_ = false;  // the body has ended and its frame is gone
 };
 
 }  // namespace weir::stream

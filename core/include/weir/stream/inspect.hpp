@@ -1,6 +1,6 @@
 // inspect(f): calls f(const x&) for each item as it passes, and passes it on unchanged. A
 // forwarding stage (no suspension), for logging and counting. If f throws, the exception reaches
-// the consumer and the stream has ended.
+// the consumer and the stream has ended: the upstream has been released (destroyed) by then.
 #pragma once
 
 #include <functional>
@@ -25,7 +25,7 @@ class inspect_stream : public stream_base<inspect_stream<S, F>, item_t<S>> {
                 try {
                     std::invoke(self->f_, std::as_const(*v));
                 } catch (...) {
-                    self->failed_ = true;
+                    self->up_.reset();  // ended: the upstream goes now, not at destruction
                     throw;
                 }
             }
@@ -34,15 +34,14 @@ class inspect_stream : public stream_base<inspect_stream<S, F>, item_t<S>> {
     };
 
 public:
-    inspect_stream(S up, F f) : up_(std::move(up)), f_(std::move(f)) {}
+    inspect_stream(S up, F f) : up_(std::in_place, std::move(up)), f_(std::move(f)) {}
     detail::forward_awaiter<up_awaiter, T, apply> pull() {
-        return {failed_ ? nullptr : &up_, apply{this}};
+        return {up_ ? &*up_ : nullptr, apply{this}};
     }
 
 private:
-    S up_;
+    std::optional<S> up_;  // empty once f has thrown
     F f_;
-    bool failed_ = false;
 };
 
 template <class D, class T>

@@ -6,9 +6,11 @@
 #include <memory>
 #include <ranges>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 #include <utility>
 
+#include "detail/range_elements.hpp"
 #include "detail/ready.hpp"
 #include "stream_base.hpp"
 
@@ -30,11 +32,10 @@ private:
 };
 
 /// The elements of a range the stream owns. Containers are moved out element by element; views
-/// (std::span, std::views::...) are read and their elements copied.
+/// (std::span, std::views::...) are read and their elements copied (detail/range_elements.hpp).
 template <std::ranges::input_range R>
 class range_stream : public stream_base<range_stream<R>, std::ranges::range_value_t<R>> {
     using T = std::ranges::range_value_t<R>;
-    static constexpr bool owns_elements = !std::ranges::view<R> && !std::ranges::borrowed_range<R>;
 
 public:
     explicit range_stream(R r) : s_(std::make_unique<state>(std::move(r))) {}
@@ -46,10 +47,7 @@ public:
         }
         if (s_->it == std::ranges::end(s_->r)) return {};
         auto it = s_->it++;
-        if constexpr (owns_elements)
-            return {T(std::ranges::iter_move(it))};
-        else
-            return {T(*it)};
+        return {detail::take_element<T, R>(it)};
     }
 
 private:
@@ -63,10 +61,34 @@ private:
     std::unique_ptr<state> s_;
 };
 
-/// iter(first, last): the integers [first, last), of the type of first and last.
+namespace detail {
+/// The integer types std::cmp_less accepts (not bool, not the character types).
+template <class T>
+concept plain_integer = std::integral<T> && !std::same_as<T, bool> && !std::same_as<T, char> &&
+                        !std::same_as<T, wchar_t> && !std::same_as<T, char8_t> &&
+                        !std::same_as<T, char16_t> && !std::same_as<T, char32_t>;
+
+[[noreturn]] inline void iter_bound_out_of_range(const char* which) {
+    throw std::invalid_argument(
+        std::string("weir::stream::iter(first, last): ") + which +
+        " is not a value of the item type, the common type of first and last (for iter(-5, "
+        "v.size()) that is unsigned); give both bounds one signedness, e.g. iter(-5, "
+        "std::ssize(v))");
+}
+}  // namespace detail
+
+/// iter(first, last): the integers [first, last), of the common type of first and last. The
+/// bounds are compared as numbers (std::cmp_less), not converted first: with mixed signedness,
+/// iter(-5, v.size()) would otherwise be empty (-5 becomes a huge unsigned). A range that is not
+/// empty but has a bound the item type cannot hold throws std::invalid_argument.
 template <std::integral A, std::integral B>
 auto iter(A first, B last) {
     using I = std::common_type_t<A, B>;
+    if constexpr (detail::plain_integer<A> && detail::plain_integer<B>) {
+        if (!std::cmp_less(first, last)) return iota_stream<I>(I{}, I{});
+        if (!std::in_range<I>(first)) detail::iter_bound_out_of_range("first");
+        if (!std::in_range<I>(last)) detail::iter_bound_out_of_range("last");
+    }
     return iota_stream<I>(static_cast<I>(first), static_cast<I>(last));
 }
 

@@ -73,8 +73,8 @@ auto stream_base<D, T>::spawn_buffered(std::size_t n) && {
     detail::check_task_items<T>(n, "weir::stream::spawn_buffered");
     auto up = std::make_shared<D>(moved_self());
     using shared = detail::shared_upstream<D>;
-    return detail::buffered_gen(map_stream<shared, detail::spawn_each>(shared(up), {up}), n,
-                                detail::stage_name_or("spawn_buffered"));
+    return detail::buffered_gen<detail::task_value_t<T>, false>(
+        shared(up), detail::spawn_each{up}, n, detail::stage_name_or("spawn_buffered"));
 }
 
 }  // namespace weir::stream

@@ -1,6 +1,8 @@
 // take(n): the first n items, then the end. A forwarding stage (detail/forward.hpp): once n
 // items have passed it ends without pulling the upstream again, so take(n) over an endless
-// source is finite and the source does no extra work.
+// source is finite and the source does no extra work. The upstream is released (destroyed) as
+// the n-th item passes, so a buffered stage above has cancelled its other tasks and run their
+// cleanup before the consumer gets that item; take(0) releases it at its first pull.
 #pragma once
 
 #include <cstddef>
@@ -22,19 +24,20 @@ class take_stream : public stream_base<take_stream<S>, item_t<S>> {
     struct counter {
         take_stream* self;
         std::optional<T> operator()(std::optional<T>&& v) const {
-            if (v) --self->left_;
+            if (v && --self->left_ == 0) self->up_.reset();
             return std::move(v);
         }
     };
 
 public:
-    take_stream(S up, std::size_t n) : up_(std::move(up)), left_(n) {}
+    take_stream(S up, std::size_t n) : up_(std::in_place, std::move(up)), left_(n) {}
     detail::forward_awaiter<up_awaiter, T, counter> pull() {
-        return {left_ > 0 ? &up_ : nullptr, counter{this}};
+        if (left_ == 0) up_.reset();
+        return {up_ ? &*up_ : nullptr, counter{this}};
     }
 
 private:
-    S up_;
+    std::optional<S> up_;  // empty once the n items have passed
     std::size_t left_;
 };
 

@@ -1,8 +1,8 @@
 // The pull awaiter of forwarding stages (map, inspect, take): it wraps the upstream's pull
 // awaiter, suspends exactly when the upstream does, and converts the item as it comes out, so a
 // forwarding stage adds a function call to a pull, not a suspension or an allocation. A stage
-// that has ended (take's count reached, or its function threw) builds it without an upstream
-// awaiter: it answers std::nullopt at once and never pulls again.
+// that has ended (take's count reached, or its function threw) has released its upstream and
+// builds it without an upstream awaiter: it answers std::nullopt at once and never pulls again.
 #pragma once
 
 #include <optional>
@@ -38,7 +38,11 @@ struct forward_awaiter {
     }
     std::optional<U> await_resume() {
         if (!inner) return std::nullopt;
-        return finish(inner->await_resume());
+        auto v = inner->await_resume();
+        // The upstream's awaiter is done: gone before finish, which may end the stage and
+        // release the upstream it came from (take's n-th item, map's f throwing).
+        inner.reset();
+        return finish(std::move(v));
     }
 };
 

@@ -18,7 +18,7 @@ class pump {
 public:
     using T = item_t<S>;
 
-    pump(S&& up, child_pool& pool) : up_(std::move(up)), pool_(pool) {
+    pump(S&& up, child_pool& pool) : up_(std::in_place, std::move(up)), pool_(pool) {
         child_.prime(run(this), pool_);
     }
     pump(const pump&) = delete;
@@ -45,6 +45,13 @@ public:
     std::optional<T>& item() noexcept { return item_; }
     /// The upstream's exception, if it failed.
     std::exception_ptr error() const noexcept { return error_; }
+    /// Ends the pump with e as the upstream's error, releasing the upstream now: the stage's
+    /// own part of the upstream failed (buffered calling a map's f). Precondition: idle().
+    void fail(std::exception_ptr e) noexcept {
+        error_ = std::move(e);
+        ended_ = true;
+        up_.reset();
+    }
     bool idle() const noexcept { return !busy_ && !item_; }
 
 private:
@@ -52,7 +59,7 @@ private:
         for (;;) {
             co_await park{};
             try {
-                self->item_ = co_await self->up_.pull();
+                self->item_ = co_await self->up_->pull();
                 if (!self->item_) self->ended_ = true;
             } catch (...) {
                 self->error_ = std::current_exception();
@@ -63,7 +70,7 @@ private:
         }
     }
 
-    S up_;
+    std::optional<S> up_;  // empty after fail()
     child_pool& pool_;
     std::optional<T> item_;
     std::exception_ptr error_;

@@ -6,6 +6,12 @@
 // its own allocation because a running child holds a pointer to its slot (a std::deque gave the
 // same stability, but its indexing was 9% of stream_pipeline). Everything here runs on
 // the stage's thread (see child_pool.hpp).
+//
+// With Item (not void) the slots own the items their jobs are made from: start(x, make) moves x
+// into the slot and makes the job from the slot's copy, which is freed only when the job has
+// finished, so a job may refer to its item (a coroutine taking `const T&`). That is how
+// for_each_concurrent and buffered over a map keep each item alive as long as its task
+// (owned_item_task.hpp).
 #pragma once
 
 #include <algorithm>
@@ -24,9 +30,19 @@
 
 namespace weir::stream::detail {
 
-template <class T>
+template <class I>
+struct slot_item {
+    using type = std::optional<I>;
+};
+template <>
+struct slot_item<void> {
+    using type = std::monostate;
+};
+
+template <class T, class Item = void>
 class task_slots {
     using value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+    static constexpr bool owns_items = !std::is_void_v<Item>;
 
 public:
     struct slot {
@@ -34,6 +50,7 @@ public:
         std::optional<value_t> value;
         std::exception_ptr error;
         bool busy = false;
+        [[no_unique_address]] typename slot_item<Item>::type item;  // owning: job's item
         child_handle child;
     };
 
@@ -49,26 +66,29 @@ public:
     bool has_free() const noexcept { return !free_.empty() || slots_.size() < capacity_; }
 
     /// Starts t in a free slot (runs it until it first suspends); returns the slot's index.
-    std::size_t start(task<T>&& t) {
-        std::size_t i;
-        if (!free_.empty()) {
-            i = free_.back();
-            free_.pop_back();
-        } else {
-            i = slots_.size();
-            grow_bookkeeping(i + 1);
-            slots_.push_back(std::make_unique<slot>());
-            slots_[i]->child.prime(run_slot(this, slots_[i].get(), i), pool_);
-        }
-        slot& s = *slots_[i];
-        s.job = std::move(t);
-        s.busy = true;
-        ++pool_.busy;
-        if (name_ && weir::detail::trace_any())
-            weir::detail::trace_named(trace::kind::stage_in_flight, name_, in_use());
-        pool_.start(s.child.get());
+    std::size_t start(task<T>&& t) requires(!owns_items) {
+        std::size_t i = claim();
+        slots_[i]->job = std::move(t);
+        launch(i);
         return i;
     }
+    /// Owning: moves x into a free slot and starts make(std::move(slot's item)) there. If make
+    /// throws, the slot is free again and the exception propagates.
+    template <class Make, class I = Item>  // I: Item, named so that Item = void compiles
+        requires owns_items std::size_t start(std::type_identity_t<I>&& x, Make& make) {
+            std::size_t i = claim();
+            slot& s = *slots_[i];
+            s.item.emplace(std::move(x));
+            try {
+                s.job = make(std::move(*s.item));
+            } catch (...) {
+                s.item.reset();
+                free_.push_back(i);  // capacity reserved in claim
+                throw;
+            }
+            launch(i);
+            return i;
+        }
     bool done(std::size_t i) const noexcept { return !slots_[i]->busy; }
     slot& at(std::size_t i) noexcept { return *slots_[i]; }
     /// Frees slot i (after its value or error was taken).
@@ -89,6 +109,29 @@ public:
     }
 
 private:
+    /// A free slot's index; makes a slot (and its child) if none is free.
+    std::size_t claim() {
+        if (!free_.empty()) {
+            std::size_t i = free_.back();
+            free_.pop_back();
+            return i;
+        }
+        std::size_t i = slots_.size();
+        grow_bookkeeping(i + 1);
+        slots_.push_back(std::make_unique<slot>());
+        slots_[i]->child.prime(run_slot(this, slots_[i].get(), i), pool_);
+        return i;
+    }
+    /// Runs slot i's job until it first suspends.
+    void launch(std::size_t i) {
+        slot& s = *slots_[i];
+        s.busy = true;
+        ++pool_.busy;
+        if (name_ && weir::detail::trace_any())
+            weir::detail::trace_named(trace::kind::stage_in_flight, name_, in_use());
+        pool_.start(s.child.get());
+    }
+
     /// Room for n slot indices in free_ and in the finished ring, so that recording a finish
     /// (inside a child, noexcept) never allocates. Grows geometrically; keeps the ring's order.
     void grow_bookkeeping(std::size_t n) {
@@ -122,7 +165,8 @@ private:
             } catch (...) {
                 s.error = std::current_exception();
             }
-            s.job = task<T>();  // the task's frame (and its locals) go now
+            s.job = task<T>();                         // the task's frame (and its locals) go now
+            if constexpr (owns_items) s.item.reset();  // then the item it may refer to
             s.busy = false;
             --self->pool_.busy;
             if (self->track_) self->record_finished(i);
