@@ -36,6 +36,18 @@ constexpr int burst_tasks = 200'000;
 constexpr int burst_tasks = 200'000;
 #endif
 
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool under_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool under_sanitizer = true;
+#else
+constexpr bool under_sanitizer = false;
+#endif
+#else
+constexpr bool under_sanitizer = false;
+#endif
+
 /// Resident set size in MiB after returning free heap memory to the system, or -1 if unknown.
 double trimmed_rss_mib() {
 #if WEIR_TEST_RSS
@@ -79,6 +91,12 @@ TEST_CASE("frame_pool_returns_blocks_freed_on_other_threads_beyond_its_cap", "[r
                 before, bursts, burst_tasks, after);
     if (before < 0) {
         SUCCEED("the resident set size is not readable here");
+        return;
+    }
+    if (under_sanitizer) {
+        // ASan's and TSan's allocators keep freed memory in a quarantine and ignore
+        // malloc_trim: the RSS says nothing about the pool there. Printed, not bounded.
+        SUCCEED("RSS not bounded under a sanitizer's allocator");
         return;
     }
     // Measured here with 200,000 tasks a burst: without the cap every block of a burst stayed
