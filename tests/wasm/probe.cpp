@@ -49,6 +49,8 @@ void report(int id, weir::wasm::outcome<T>&& o, double a, double b) {
     }
     try {
         std::rethrow_exception(o.error());
+    } catch (const weir::operation_cancelled& e) {  // not a std::exception (weir/errors.hpp)
+        probe_js_done(id, 0, 0, e.what());
     } catch (const std::exception& e) {
         probe_js_done(id, 0, 0, e.what());
     }
