@@ -466,6 +466,11 @@ void trace_named_from(runtime_core* rt, trace::kind k, const char* name,
 
 // ---- the non-template entry points used by the headers ----
 
+std::exception_ptr& deferred_error() noexcept {
+    thread_local std::exception_ptr e;
+    return e;
+}
+
 bool submit_task(runtime_core* rt, task_header* t) noexcept { return rt->submit(t); }
 void unregister_task(runtime_core* rt, task_header* t) noexcept { rt->unregister(t); }
 std::uint64_t deadline_tick(runtime_core* rt, std::chrono::steady_clock::time_point tp) noexcept {

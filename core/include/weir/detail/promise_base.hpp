@@ -80,7 +80,10 @@ struct promise_base;
 
 /// A thread's exception from an await that was started late (a deferred await whose await_ready
 /// or await_suspend threw), handed to the await_resume that runs right after on the same thread.
-inline thread_local std::exception_ptr deferred_error;
+/// Out of line (core/src/scheduler.cpp), not an inline thread_local: mingw-w64 emits a TLS init
+/// function per object file for an inline thread_local with a destructor, and the link fails.
+/// A rare path: the call costs nothing that matters.
+std::exception_ptr& deferred_error() noexcept;
 
 /// Wraps every awaiter seen by a weir coroutine (see the file comment). Its base is the node a
 /// deferred await is requeued with (task_header.hpp: a node without a handle is run through
@@ -235,7 +238,7 @@ void budget_awaiter<Inner>::retry(resume_node* n) noexcept {
         }
         s = self->start_inner(h);
     } catch (...) {
-        deferred_error = std::current_exception();
+        deferred_error() = std::current_exception();
         self->mode = failed;
         resume_and_drain(h);
         return;
@@ -257,7 +260,7 @@ void budget_awaiter<Inner>::throw_abnormal() {
         throw operation_cancelled();
     }
     mode = normal;
-    std::rethrow_exception(std::exchange(deferred_error, nullptr));
+    std::rethrow_exception(std::exchange(deferred_error(), nullptr));
 }
 
 template <class Inner>
