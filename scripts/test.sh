@@ -206,14 +206,15 @@ run_suite() {
     finish_suite "$s" "$status" "$t0" "${times[@]}"
 }
 
-# The browser suite's npm packages (playwright-core): `npm ci` when node_modules is missing or
-# package-lock.json changed since the last install (a stamp in node_modules keeps its hash).
+# The browser suite's npm packages (playwright-core; with `web`, the playground's): `npm ci` when
+# node_modules is missing or package-lock.json changed since the last install (a stamp in
+# node_modules keeps its hash).
 ensure_browser_node_modules() {
-    local dir="$ROOT/tests/browser" stamp="$ROOT/tests/browser/node_modules/.weir-package-lock"
+    local dir="$ROOT/${1:-tests/browser}" stamp="$ROOT/${1:-tests/browser}/node_modules/.weir-package-lock"
     local want
     want=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
     if [[ -f $stamp && "$(cat "$stamp")" == "$want" ]]; then
-        echo "browser: tests/browser/node_modules is up to date with package-lock.json"
+        echo "browser: ${1:-tests/browser}/node_modules is up to date with package-lock.json"
         return 0
     fi
     (cd "$dir" && npm ci --no-audit --no-fund) || return 1
@@ -251,12 +252,16 @@ run_browser_suite() {
         if [[ $status == ok ]] && ! scripts/build-npm.sh; then
             status="FAILED (build npm)"
         fi
+        # The playground (playground*.test.mjs): its packages (Monaco, esbuild), then web/dist.
+        if [[ $status == ok ]] && ! { ensure_browser_node_modules web && node web/build.mjs; }; then
+            status="FAILED (build playground)"
+        fi
         times+=("build $((SECONDS - t))s")
     fi
     if [[ $status == ok ]]; then
         t=$SECONDS
         if ! timeout --kill-after=30 900 node --test --test-concurrency=1 --test-reporter=spec \
-            tests/browser/; then
+            tests/browser/ web/test/; then
             status="FAILED (tests)"
         fi
         times+=("test $((SECONDS - t))s")
