@@ -8,6 +8,7 @@
 #   PEERS_SCALE=0.3 scripts/bench.sh          # fewer samples
 #   PEERS_WORKERS=2 PEERS_ONLY=ping_pong,yield_many scripts/bench.sh
 #   WEIR_BENCH_SECTIONS=wasm scripts/bench.sh # only the WebAssembly section (below)
+#   WEIR_PEERS_EXTRA=/path/to/other-bench scripts/bench.sh   # one more system in the peers run
 #
 # The raw lines are kept in build/bench/run-<time>.txt; the table is printed as Markdown. Then
 # the memory per idle spawned task, for weir (bench/idle_tasks.cpp) and tokio (its twin in
@@ -45,7 +46,10 @@ RAW=build/bench/run-$(date +%Y%m%dT%H%M%S).txt
 : >"$RAW"
 
 if section peers; then
-    PEERS_EXTRA="$ROOT/build/release/bench/weir-bench" "$PEERS/run.sh" | tee -a "$RAW"
+    # WEIR_PEERS_EXTRA: more systems beside weir, e.g. an older weir-bench behind a wrapper
+    # that names itself weir_before-wN (its lines are kept raw; the table shows weir).
+    PEERS_EXTRA="$ROOT/build/release/bench/weir-bench ${WEIR_PEERS_EXTRA:-}" "$PEERS/run.sh" |
+        tee -a "$RAW"
     echo
     echo "machine: $(nproc) CPUs, $(uname -r); raw lines: $RAW"
     scripts/lib/ratio_table.awk "$RAW"
