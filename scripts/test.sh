@@ -149,13 +149,16 @@ configure() {
 }
 
 # After the event-loop suite: how many Catch2 tests it left out (tagged [threads]: they need a
-# second OS thread), against the whole suite.
+# second OS thread; tagged [el_known_failure]: they fail on this build today, an open defect named
+# in docs/wasm.md), against the whole suite.
 report_left_out() {
-    local bin="$ROOT/build/wasm-event-loop/tests/weir_tests.js" all left
+    local bin="$ROOT/build/wasm-event-loop/tests/weir_tests.js" all left known
     all=$(node "$bin" --list-test-names-only --use-colour no | grep -c .)
     left=$(node "$bin" --list-test-names-only --use-colour no "[threads]" | grep -c .)
+    known=$(node "$bin" --list-test-names-only --use-colour no "[el_known_failure]" | grep -c .)
     echo "wasm-event-loop: left out $left of $all Catch2 tests (tagged [threads]:" \
-        "$((100 * left / all))%)"
+        "$((100 * left / all))%), and $known known failures (tagged [el_known_failure]):"
+    node "$bin" --list-test-names-only --use-colour no "[el_known_failure]" | sed 's/^/  /'
 }
 
 # Records a suite's status and timings (t0: when it started; then "step Ns" entries) and prints

@@ -221,7 +221,7 @@ TEST_CASE("nested_with_cancellation_outer_scope_reaches_inner_task", "[cancel]")
     REQUIRE(rt.block_on(t()));
 }
 
-TEST_CASE("cancellation_callbacks_run_without_the_state_lock_held", "[cancel]") {
+TEST_CASE("cancellation_callbacks_run_without_the_state_lock_held", "[cancel][threads]") {
     // While one callback of a cancel runs (here it waits for a second thread), another thread
     // unregisters a different callback of the same state: that must not wait for the cancel to
     // finish. When the callbacks ran under the state's lock, the two waited for each other.

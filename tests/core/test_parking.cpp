@@ -25,7 +25,7 @@ bool spin_until(const std::atomic<bool>& flag, std::chrono::seconds limit) {
 }  // namespace
 
 TEST_CASE("timers_fire_while_the_worker_that_held_the_timer_role_runs_a_long_poll",
-          "[runtime][timer]") {
+          "[runtime][timer][threads]") {
     // Both workers park; the one holding the timer role wakes for the 10 ms timer and runs this
     // task, which then spins until the 50 ms timer of the other task has fired. The other worker
     // sleeps on: unless the role passed to it, nobody fires that timer before the spin ends.
@@ -45,7 +45,7 @@ TEST_CASE("timers_fire_while_the_worker_that_held_the_timer_role_runs_a_long_pol
 }
 
 TEST_CASE("a_task_woken_into_the_lifo_slot_of_a_worker_stuck_in_one_poll_runs_elsewhere",
-          "[runtime]") {
+          "[runtime][threads]") {
     // This task wakes another into its worker's LIFO slot (spawn from a worker), which announces
     // nothing to the parked worker, then spins until that task has run. It can only run on the
     // other worker, which must notice the stuck slot and take the task.

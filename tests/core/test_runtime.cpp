@@ -395,7 +395,7 @@ TEST_CASE("runtime_slice_budget_must_be_positive", "[runtime]") {
     REQUIRE(rt.block_on([]() -> weir::task<int> { co_return 1; }()) == 1);
 }
 
-TEST_CASE("dropping_the_runtime_inside_one_of_its_tasks_throws_logic_error", "[runtime]") {
+TEST_CASE("dropping_the_runtime_inside_one_of_its_tasks_throws_logic_error", "[runtime][threads]") {
     // The runtime cannot join the worker that runs its destructor. It says so instead of
     // aborting the process; the runtime is then left running (its memory is not reclaimed).
     auto* rt = new weir::runtime(workers(1));

@@ -33,7 +33,7 @@ struct seen_reports {
 };
 }  // namespace
 
-TEST_CASE("a_detached_task_that_fails_is_reported_and_counted", "[runtime][unhandled]") {
+TEST_CASE("a_detached_task_that_fails_is_reported_and_counted", "[runtime][unhandled][threads]") {
     seen_reports seen;
     weir::runtime rt(seen.options(1));
     weir::cancellation_token go;  // a gate: cancelled() completes once it is cancelled
