@@ -59,16 +59,18 @@ struct spawn_cell final : task_header, pooled {
         c->value = std::move(c->body.handle().promise().value);
         c->destroy_frames();
         unregister_task(c->rt, c);
+        // Only the runtime's reference left: the join_handle was dropped before the task
+        // finished, and nobody will see an exception it ended with, so it is reported. Decided
+        // before complete(): once the value is published a live handle may take it and drop
+        // itself at any moment (deciding after the decrement read the value while the handle's
+        // thread destroyed it: TSan). A handle dropped between this load and complete() goes
+        // unreported; no value is ever read concurrently.
+        bool detached = c->refs.load(std::memory_order_acquire) == 1;
+        if (detached && c->value.has_exception())
+            report_unhandled(c->rt, unhandled_exception::kind::detached_task, c,
+                             c->value.exception());
         c->done.complete();
-        // The runtime's reference. If it is the last, the join_handle was dropped before the
-        // task finished: nobody will see an exception it ended with, so it is reported. (The
-        // same one atomic decrement as before; the check costs nothing when the handle lives.)
-        if (c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
-            if (c->value.has_exception())
-                report_unhandled(c->rt, unhandled_exception::kind::detached_task, c,
-                                 c->value.exception());
-            delete c;
-        }
+        if (c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete c;
     }
     static void shutdown(task_header* h) noexcept {
         auto* c = static_cast<spawn_cell*>(h);
