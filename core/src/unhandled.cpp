@@ -27,8 +27,8 @@ bool describe(const std::exception_ptr& e, std::string& what) {
     return true;
 }
 
-unhandled_exception make_report(unhandled_exception::kind k, task_header* t,
-                                std::exception_ptr e, std::string what) {
+unhandled_exception make_report(unhandled_exception::kind k, task_header* t, std::exception_ptr e,
+                                std::string what) {
     unhandled_exception u;
     u.what = k;
     u.error = std::move(e);
@@ -39,8 +39,8 @@ unhandled_exception make_report(unhandled_exception::kind k, task_header* t,
     }
     std::string who = t ? task_label(u.task, u.name, u.location) : std::string("a task");
     if (k == unhandled_exception::kind::detached_task)
-        u.message = "weir: " + who + " ended with an exception after its join_handle was dropped: " +
-                    what;
+        u.message =
+            "weir: " + who + " ended with an exception after its join_handle was dropped: " + what;
     else
         u.message = "weir: in " + who +
                     ", a combinator discarded a branch's exception (a select branch that lost, or "

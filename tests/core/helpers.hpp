@@ -8,8 +8,8 @@
 #include <cstdlib>
 #include <mutex>
 #include <span>
-#include <thread>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 #include <weir/detail/parker.hpp>

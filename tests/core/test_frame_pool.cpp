@@ -87,8 +87,9 @@ TEST_CASE("frame_pool_returns_blocks_freed_on_other_threads_beyond_its_cap", "[r
         }
     }
     double after = trimmed_rss_mib();
-    std::printf("frame pool: RSS before the bursts %.1f MiB, after %d bursts of %d tasks %.1f MiB\n",
-                before, bursts, burst_tasks, after);
+    std::printf(
+        "frame pool: RSS before the bursts %.1f MiB, after %d bursts of %d tasks %.1f MiB\n",
+        before, bursts, burst_tasks, after);
     if (before < 0) {
         SUCCEED("the resident set size is not readable here");
         return;

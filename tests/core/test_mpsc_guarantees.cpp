@@ -16,8 +16,7 @@ using weir_test::workers;
 
 using namespace std::chrono_literals;
 
-TEST_CASE("mpsc_send_that_loses_a_select_after_being_granted_room_was_not_sent",
-          "[sync][mpsc]") {
+TEST_CASE("mpsc_send_that_loses_a_select_after_being_granted_room_was_not_sent", "[sync][mpsc]") {
     // One worker, so the order is fixed: the channel (capacity 1) is full; `a` waits in a select
     // between a send and a notify; `b` waits in a plain send behind it. The receiving task then
     // notifies and receives, which grants `a`'s send the freed slot: both of a's branches are
@@ -32,9 +31,8 @@ TEST_CASE("mpsc_send_that_loses_a_select_after_being_granted_room_was_not_sent",
             auto r = co_await weir::select(tx.send(2), n.notified());
             co_return static_cast<int>(r.index());
         }(tx, n));
-        auto b = weir::spawn([](weir::mpsc::sender<int>& tx) -> weir::task<void> {
-            co_await tx.send(3);
-        }(tx));
+        auto b = weir::spawn(
+            [](weir::mpsc::sender<int>& tx) -> weir::task<void> { co_await tx.send(3); }(tx));
         // Both senders are blocked once the queue holds 1 and nobody else can run: wait for that
         // on the same worker by yielding (the spawned tasks run in between).
         auto r = weir::spawn([](weir::mpsc::receiver<int>& rx, weir::notify& n) -> weir::task<int> {
@@ -47,7 +45,7 @@ TEST_CASE("mpsc_send_that_loses_a_select_after_being_granted_room_was_not_sent",
         REQUIRE(co_await a == 1);  // the notify won
         auto got = rx.try_recv();
         REQUIRE(got != std::optional<int>(2));  // a's send lost, so its value was not sent
-        co_await b;  // b got the slot a gave back
+        co_await b;                             // b got the slot a gave back
         if (!got) got = rx.try_recv();
         REQUIRE(got == 3);
         REQUIRE_FALSE(rx.try_recv());
@@ -55,7 +53,8 @@ TEST_CASE("mpsc_send_that_loses_a_select_after_being_granted_room_was_not_sent",
     rt.block_on(weir_test::on_worker(t()));
 }
 
-TEST_CASE("mpsc_send_retried_after_timeouts_delivers_each_value_once", "[sync][mpsc][stress][el_known_failure]") {
+TEST_CASE("mpsc_send_retried_after_timeouts_delivers_each_value_once",
+          "[sync][mpsc][stress][el_known_failure]") {
     // Four producers push 20,000 values each through a channel of 4, every send under a 1 ms
     // timeout, retried until it succeeds; the consumer pauses now and then so that sends block
     // and time out, many of them while the consumer is making room. A retried value that had
@@ -67,20 +66,19 @@ TEST_CASE("mpsc_send_retried_after_timeouts_delivers_each_value_once", "[sync][m
         auto [tx, rx] = weir::mpsc::channel<int>(4);
         std::vector<weir::join_handle<void>> hs;
         for (int p = 0; p < producers; ++p)
-            hs.push_back(weir::spawn(
-                [](weir::mpsc::sender<int> tx, int p, std::atomic<long>& timeouts)
-                    -> weir::task<void> {
-                    for (int i = 0; i < per; ++i) {
-                        for (;;) {
-                            try {
-                                co_await weir::timeout(1ms, tx.send(p * per + i));
-                                break;
-                            } catch (const weir::timed_out&) {
-                                timeouts.fetch_add(1, std::memory_order_relaxed);
-                            }
+            hs.push_back(weir::spawn([](weir::mpsc::sender<int> tx, int p,
+                                        std::atomic<long>& timeouts) -> weir::task<void> {
+                for (int i = 0; i < per; ++i) {
+                    for (;;) {
+                        try {
+                            co_await weir::timeout(1ms, tx.send(p * per + i));
+                            break;
+                        } catch (const weir::timed_out&) {
+                            timeouts.fetch_add(1, std::memory_order_relaxed);
                         }
                     }
-                }(tx, p, timeouts)));
+                }
+            }(tx, p, timeouts)));
         { auto drop = std::move(tx); }
         std::vector<int> seen(producers * per, 0);
         long n = 0;
@@ -112,8 +110,7 @@ struct self_ref_unbounded {
 };
 }  // namespace
 
-TEST_CASE("mpsc_dropping_the_receiver_destroys_queued_messages_outside_the_lock",
-          "[sync][mpsc]") {
+TEST_CASE("mpsc_dropping_the_receiver_destroys_queued_messages_outside_the_lock", "[sync][mpsc]") {
     // Each queued message holds a sender of the same channel; destroying it takes the channel's
     // lock. If the receiver's drop destroyed them under that lock it would never return.
     weir_test::watchdog wd("dropping a receiver whose messages hold its senders", 60s);

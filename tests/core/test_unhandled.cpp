@@ -44,12 +44,10 @@ TEST_CASE("a_detached_task_that_fails_is_reported_and_counted", "[runtime][unhan
         }(go));
     }  // the handle is dropped before the task finishes: detached
     {
-        auto ok = rt.spawn([](weir::cancellation_token go) -> weir::task<void> {
-            co_await go.cancelled();
-        }(go));
-        auto cancelled = rt.spawn([](weir::cancellation_token go) -> weir::task<void> {
-            co_await go.cancelled();
-        }(go));
+        auto ok = rt.spawn(
+            [](weir::cancellation_token go) -> weir::task<void> { co_await go.cancelled(); }(go));
+        auto cancelled = rt.spawn(
+            [](weir::cancellation_token go) -> weir::task<void> { co_await go.cancelled(); }(go));
         cancelled.abort();
     }  // detached too, but they end well or cancelled: not reported
     go.cancel();

@@ -25,7 +25,7 @@ EM_JS(void, probe_js_done, (int id, double a, double b, const char* error), {
 namespace {
 
 std::map<int, std::unique_ptr<weir::notify>> notifies;  // host thread only
-std::string last_error;                                  // host thread only
+std::string last_error;                                 // host thread only
 
 weir::task<std::pair<double, double>> pipeline(int n) {
     // The shape: iter -> map (a task per item) -> buffered(100) -> filter -> collect.
@@ -37,7 +37,8 @@ weir::task<std::pair<double, double>> pipeline(int n) {
                  .filter([](std::int64_t x) { return x % 2 == 0; })
                  .collect();
     std::uint64_t sum = 0;  // modulo 1e9+7, so a double carries it exactly
-    for (std::int64_t x : v) sum = (sum + static_cast<std::uint64_t>(x) % 1000000007u) % 1000000007u;
+    for (std::int64_t x : v)
+        sum = (sum + static_cast<std::uint64_t>(x) % 1000000007u) % 1000000007u;
     co_return std::pair<double, double>(static_cast<double>(v.size()), static_cast<double>(sum));
 }
 
@@ -93,19 +94,21 @@ EMSCRIPTEN_KEEPALIVE void probe_pipeline(weir::runtime* rt, int n, int id) {
 
 EMSCRIPTEN_KEEPALIVE void probe_sleep(weir::runtime* rt, double ms, int id) {
     auto d = std::chrono::microseconds(static_cast<std::int64_t>(ms * 1000));
-    weir::wasm::start(*rt, [](auto d) -> weir::task<void> { co_await weir::sleep(d); }(d),
-                      [id](weir::wasm::outcome<void>&& o) { report(id, std::move(o), 0, 0); });
+    weir::wasm::start(
+        *rt, [](auto d) -> weir::task<void> { co_await weir::sleep(d); }(d),
+        [id](weir::wasm::outcome<void>&& o) { report(id, std::move(o), 0, 0); });
 }
 
 /// Starts a task that waits on a notify only JavaScript will trigger (probe_notify(id)).
 EMSCRIPTEN_KEEPALIVE void probe_wait_notify(weir::runtime* rt, int id) {
     auto& n = notifies[id];
     n = std::make_unique<weir::notify>();
-    weir::wasm::start(*rt, [](weir::notify& n) -> weir::task<void> { co_await n.notified(); }(*n),
-                      [id](weir::wasm::outcome<void>&& o) {
-                          report(id, std::move(o), 0, 0);
-                          notifies.erase(id);
-                      });
+    weir::wasm::start(
+        *rt, [](weir::notify& n) -> weir::task<void> { co_await n.notified(); }(*n),
+        [id](weir::wasm::outcome<void>&& o) {
+            report(id, std::move(o), 0, 0);
+            notifies.erase(id);
+        });
 }
 
 EMSCRIPTEN_KEEPALIVE void probe_notify(int id) {

@@ -16,7 +16,7 @@ namespace weir {
 
 struct unhandled_exception {
     enum class kind {
-        detached_task,  // its join_handle was dropped before the task finished
+        detached_task,            // its join_handle was dropped before the task finished
         discarded_by_combinator,  // a select loser's failure, or a join's failure after the first
     };
     kind what = kind::detached_task;

@@ -79,11 +79,11 @@ struct frame_cache {
         return n < 65535 ? n : 65535;
     }
 
-    void* local[classes] = {};  // the owner thread's only
-    unsigned count[classes] = {};  // blocks in local[c]
+    void* local[classes] = {};                        // the owner thread's only
+    unsigned count[classes] = {};                     // blocks in local[c]
     std::atomic<std::uint64_t> remote[classes] = {};  // head word (see above), pushed by other
                                                       // threads, taken whole by the owner
-    frame_cache* next_orphan = nullptr;  // guarded by orphans_lock()
+    frame_cache* next_orphan = nullptr;               // guarded by orphans_lock()
 
     static std::size_t class_of(std::size_t n) noexcept { return (n + granule - 1) / granule - 1; }
     static frame_cache*& owner_of(void* p) noexcept {
