@@ -33,6 +33,29 @@ bool has(const weir::trace::log& l, kind k, std::uint64_t task) {
     return false;
 }
 
+// A worker's poll ends in the trace where the worker records what it does next (its park,
+// its next poll), which may come after block_on has returned: takes (while tracing is on)
+// until every poll begun in the log has ended, or 10 s have passed.
+weir::trace::log take_settled(weir::runtime& rt) {
+    weir::trace::log l = rt.take_trace();
+    auto open_polls = [&] {
+        std::map<std::int32_t, int> depth;
+        for (const auto& e : l.events) {
+            if (e.k == kind::poll_begin) ++depth[e.worker];
+            if (e.k == kind::poll_end) --depth[e.worker];
+        }
+        for (const auto& [w, d] : depth)
+            if (d > 0) return true;
+        return false;
+    };
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (open_polls() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(1ms);
+        weir::trace::append(l, rt.take_trace());
+    }
+    return l;
+}
+
 }  // namespace
 
 TEST_CASE("trace_spawn_records_name_parent_and_spawn_location", "[trace]") {
@@ -80,7 +103,7 @@ TEST_CASE("trace_poll_begin_and_end_pair_up_on_the_worker_that_ran_the_task", "[
         co_await weir::yield_now();  // two runs
     }());
     rt.block_on(std::move(h));
-    auto l = rt.take_trace();
+    auto l = take_settled(rt);
     std::uint64_t id = 0;
     for (const auto& e : of_kind(l, kind::finish)) id = e.task;
     REQUIRE(id != 0);
@@ -446,8 +469,8 @@ TEST_CASE("trace_short_polls_share_the_stamps_around_them_and_a_long_poll_stays_
         weir_test::spin_for(std::chrono::milliseconds(32));
         for (int i = 0; i < 200; ++i) co_await weir::yield_now();
     }()));
+    auto l = take_settled(rt);
     rt.stop_tracing();
-    auto l = rt.take_trace();
     std::vector<std::uint64_t> polls;  // durations, in order
     std::uint64_t begin = 0, last = 0;
     for (const auto& e : l.events) {
@@ -578,9 +601,9 @@ TEST_CASE("trace_polls_held_back_by_one_take_get_their_times_in_the_next", "[tra
     weir::runtime rt(workers(1));
     rt.start_tracing();
     std::atomic<bool> spinning{false}, taken{false};
-    auto y = rt.spawn_named("yielder", []() -> weir::task<void> {
-        for (int i = 0; i < 3000; ++i) co_await weir::yield_now();
-    }());
+    // The spinner is spawned first: the yielder's polls after the spin bound the stretch
+    // however late the yielder starts (spawned first with a fixed count, it could finish
+    // before the spin on a loaded machine, and then only an unrecorded park followed it).
     auto s = rt.spawn_named(
         "spinner", [](std::atomic<bool>& spinning, std::atomic<bool>& taken) -> weir::task<void> {
             for (int i = 0; i < 500; ++i) co_await weir::yield_now();
@@ -589,6 +612,9 @@ TEST_CASE("trace_polls_held_back_by_one_take_get_their_times_in_the_next", "[tra
             while (!taken.load() || std::chrono::steady_clock::now() < until) {
             }
         }(spinning, taken));
+    auto y = rt.spawn_named("yielder", []() -> weir::task<void> {
+        for (int i = 0; i < 3000; ++i) co_await weir::yield_now();
+    }());
     while (!spinning.load()) std::this_thread::sleep_for(100us);
     weir::trace::log all = rt.take_trace();
     taken = true;

@@ -120,7 +120,10 @@ public:
     /// Stops recording; what was recorded stays until take_trace.
     void stop_tracing() noexcept;
     /// Takes every event recorded since the previous take (callable while tracing, from any
-    /// thread; call it often enough that the rings do not fill).
+    /// thread; call it often enough that the rings do not fill). A poll's end is known when its
+    /// worker records what it does next (its next poll, a park): a take just after block_on
+    /// returned may hold the last poll's poll_begin, and the next take its poll_end (if
+    /// tracing is still on when the worker gets there).
     trace::log take_trace();
     /// take_trace into an existing log (replacing its contents), reusing its memory: a reader
     /// that drains often should use this one.
