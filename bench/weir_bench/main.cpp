@@ -115,6 +115,9 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "weir-bench: error: %s\n", e.what());
         return 1;
+    } catch (const weir::operation_cancelled& e) {  // not a std::exception (weir/errors.hpp)
+        std::fprintf(stderr, "weir-bench: error: %s\n", e.what());
+        return 1;
     }
     return 0;
 }

@@ -98,5 +98,8 @@ int main(int argc, char** argv) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "weir-echo: %s\n", e.what());
         return 1;
+    } catch (const weir::operation_cancelled& e) {  // not a std::exception (weir/errors.hpp)
+        std::fprintf(stderr, "weir-echo: %s\n", e.what());
+        return 1;
     }
 }

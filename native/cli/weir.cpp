@@ -227,6 +227,9 @@ int trace_command(int argc, char** argv) {
     } catch (const std::exception& e) {
         std::fprintf(stderr, "weir: %s failed: %s\n", name.c_str(), e.what());
         status = 1;
+    } catch (const weir::operation_cancelled& e) {  // not a std::exception (weir/errors.hpp)
+        std::fprintf(stderr, "weir: %s failed: %s\n", name.c_str(), e.what());
+        status = 1;
     }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     {
