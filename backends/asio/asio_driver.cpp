@@ -317,6 +317,12 @@ public:
 
     const char* io_name() const noexcept override { return "asio"; }
 
+    /// True if the driver has an object for handle h.
+    bool knows(std::intptr_t h) noexcept {
+        std::lock_guard<std::mutex> t(table_lock_);
+        return table_.find(h) != table_.end();
+    }
+
     /// io_release_handle for this driver: drops its object for handle h, if it has one,
     /// closing the handle through it when may_close (returns 2), else giving it back open
     /// (returns 1). 0: it did not know h.
@@ -733,11 +739,19 @@ private:
 
 bool io_release_handle(std::intptr_t handle) noexcept {
     if (registry_size.load(std::memory_order_relaxed) == 0) return false;
-    // Every driver forgets it (two runtimes may have used one socket); one closes it.
-    bool closed = false;
+    // Every driver forgets it (two runtimes may have used one socket); one that has an object
+    // for it closes it, and that one goes last: once the handle is closed the OS may give its
+    // number at once to a socket another runtime accepts or opens, and a forget after that
+    // would drop (and cancel the operations of) the new socket's entry.
     std::lock_guard<std::mutex> g(registry_lock);
-    for (asio_driver* d : registry) closed = d->forget(handle, !closed) == 2 || closed;
-    return closed;
+    asio_driver* closer = nullptr;
+    for (asio_driver* d : registry) {
+        if (!closer && d->knows(handle))
+            closer = d;
+        else
+            d->forget(handle, false);
+    }
+    return closer && closer->forget(handle, true) == 2;
 }
 
 std::unique_ptr<driver> make_asio_driver() {
