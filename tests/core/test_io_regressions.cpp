@@ -157,7 +157,11 @@ TEST_CASE("io_socket_closed_in_one_runtime_leaves_a_new_socket_of_another_alone"
         INFO("driver " << o.io_backend);
         weir::runtime clients{o}, server{o};
         auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
+#if defined(_WIN32)
+        constexpr int n = 500;  // Wine's sockets are slow
+#else
         constexpr int n = 5000;
+#endif
         auto connector = clients.spawn([](socket_address addr) -> weir::task<void> {
             std::vector<tcp_stream> open(16);
             for (int i = 0; i < n; ++i) open[i % 16] = co_await tcp_stream::connect(addr);
