@@ -15,7 +15,29 @@
 #include <weir/detail/parker.hpp>
 #include <weir/weir.hpp>
 
+#if defined(__linux__)
+#include <filesystem>
+#endif
+
 namespace weir_test {
+
+/// Runs stream s to its end on rt and gives its items.
+template <class S>
+std::vector<weir::stream::item_t<S>> collect_on(weir::runtime& rt, S s) {
+    return rt.block_on(std::move(s).collect());
+}
+
+#if defined(__linux__)
+/// Descriptors this process has open.
+inline int open_fds() {
+    int n = 0;
+    for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
+        (void)e;
+        ++n;
+    }
+    return n;
+}
+#endif
 
 /// Sets (value non-null) or removes an environment variable for the scope, then restores it.
 /// Only between runtimes: nothing may read the environment meanwhile.

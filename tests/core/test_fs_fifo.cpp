@@ -21,6 +21,7 @@
 #include "helpers.hpp"
 
 using namespace std::chrono_literals;
+using weir_test::open_fds;
 using weir::fs::file;
 using weir::fs::open_mode;
 using weir_test::bytes_of;
@@ -43,15 +44,6 @@ struct temp_fifo {
     ~temp_fifo() { ::unlink(path.c_str()); }
 };
 
-/// Descriptors this process has open.
-int open_fds() {
-    int n = 0;
-    for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
-        (void)e;
-        ++n;
-    }
-    return n;
-}
 
 }  // namespace
 

@@ -227,16 +227,7 @@ TEST_CASE("io_runtime_destroyed_with_reads_and_accepts_pending_leaks_nothing", "
 }
 
 #if defined(__linux__)
-namespace {
-int open_fds() {
-    int n = 0;
-    for (auto& e : std::filesystem::directory_iterator("/proc/self/fd")) {
-        (void)e;
-        ++n;
-    }
-    return n;
-}
-}  // namespace
+using weir_test::open_fds;
 
 TEST_CASE("io_runtimes_torn_down_while_clients_connect_leak_no_socket", "[net]") {
     // A connection the kernel accepts while the runtime shuts down (completed after the driver

@@ -301,16 +301,16 @@ TEST_CASE("coop_budget_stops_a_busy_task_from_starving_others", "[runtime]") {
 }
 
 namespace {
-struct counted {
+struct counted_alive {
     static inline std::atomic<int> alive{0};
-    counted() { alive.fetch_add(1); }
-    counted(const counted&) { alive.fetch_add(1); }
-    ~counted() { alive.fetch_sub(1); }
+    counted_alive() { alive.fetch_add(1); }
+    counted_alive(const counted_alive&) { alive.fetch_add(1); }
+    ~counted_alive() { alive.fetch_sub(1); }
 };
 }  // namespace
 
 TEST_CASE("runtime_destruction_with_ten_thousand_pending_tasks", "[runtime][shutdown]") {
-    counted::alive.store(0);
+    counted_alive::alive.store(0);
     std::vector<weir::join_handle<int>> kept;
     {
         weir::runtime rt(workers(2));
@@ -319,7 +319,7 @@ TEST_CASE("runtime_destruction_with_ten_thousand_pending_tasks", "[runtime][shut
         for (int i = 0; i < 10'000; ++i) {
             auto h = rt.spawn(
                 [](int i, weir::notify& n, weir::mpsc::receiver<int>* rx) -> weir::task<int> {
-                    counted c;
+                    counted_alive c;
                     switch (i % 3) {
                         case 0:
                             co_await weir::sleep(std::chrono::hours(1));
@@ -338,9 +338,9 @@ TEST_CASE("runtime_destruction_with_ten_thousand_pending_tasks", "[runtime][shut
             if (i % 100 == 0) kept.push_back(std::move(h));
         }
         rt.block_on([]() -> weir::task<void> { co_await weir::sleep(20ms); }());
-        REQUIRE(counted::alive.load() > 0);
+        REQUIRE(counted_alive::alive.load() > 0);
     }  // must not hang; every frame destroyed
-    REQUIRE(counted::alive.load() == 0);
+    REQUIRE(counted_alive::alive.load() == 0);
     for (auto& h : kept) REQUIRE(h.is_finished());
     weir::runtime rt2(workers(1));
     auto check = [](weir::join_handle<int> h) -> weir::task<bool> {

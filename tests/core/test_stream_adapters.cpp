@@ -16,6 +16,7 @@
 #include "helpers.hpp"
 
 using namespace std::chrono_literals;
+using weir_test::collect_on;
 using weir_test::workers;
 namespace ws = weir::stream;
 
@@ -32,10 +33,6 @@ static_assert(std::is_same_v<ws::item_t<decltype(ws::iter(0, 3).zip(ws::iter(0L,
 static_assert(
     std::is_same_v<ws::item_t<decltype(ws::iter(0, 3).map(square_task).buffered(2))>, int>);
 
-template <class S>
-std::vector<ws::item_t<S>> collect_on(weir::runtime& rt, S s) {
-    return rt.block_on(std::move(s).collect());
-}
 std::vector<int> range(int a, int b) {
     std::vector<int> v;
     for (int i = a; i < b; ++i) v.push_back(i);

@@ -23,7 +23,7 @@ using weir_test::workers;
 namespace ws = weir::stream;
 
 namespace {
-weir::task<void> nothing() { co_return; }
+weir::task<void> no_op_task() { co_return; }
 
 weir::task<void> spawn_buffered_forever() {
     auto v = co_await ws::iter(0, 4)
@@ -43,7 +43,7 @@ TEST_CASE("stream_runtime_shutdown_with_spawn_buffered_in_flight_does_not_hang",
     // by the stage's cancellation. Several offsets put the consumer at each registry position.
     for (int skip = 0; skip < 8; ++skip) {
         weir::runtime rt{workers(1)};
-        for (int i = 0; i < skip; ++i) (void)rt.spawn(nothing());
+        for (int i = 0; i < skip; ++i) (void)rt.spawn(no_op_task());
         (void)rt.spawn(spawn_buffered_forever());
         std::this_thread::sleep_for(5ms);
     }  // ~runtime must return

@@ -12,6 +12,7 @@
 #include "helpers.hpp"
 
 using namespace std::chrono_literals;
+using weir_test::collect_on;
 using weir_test::workers;
 namespace ws = weir::stream;
 
@@ -26,10 +27,6 @@ static_assert(
     std::is_same_v<ws::item_t<decltype(ws::iter(std::vector<std::string>{}))>, std::string>);
 
 namespace {
-template <class S>
-std::vector<ws::item_t<S>> collect_on(weir::runtime& rt, S s) {
-    return rt.block_on(std::move(s).collect());
-}
 
 struct alive_counter {
     int* n;
