@@ -1,16 +1,25 @@
 // The blocking pool behind spawn_blocking: threads apart from the workers, so a blocking call
-// never stalls the scheduler. Threads start on demand (up to a cap) and then stay, idle threads
-// waiting on a condition variable; jobs run in FIFO order. At shutdown, jobs that have not
-// started are dropped (their awaiters see operation_cancelled) and running ones are waited for:
-// a thread cannot be killed safely.
+// never stalls the scheduler. Jobs run in FIFO order.
+// * Threads start on demand (when the queued jobs outnumber the idle threads, up to a cap) and
+//   retire after a keep-alive with no job (runtime::options::blocking_keep_alive, 10 s as in
+//   tokio), so a burst of blocking calls does not keep its threads forever. A thread is always
+//   joined, never detached: a retiring thread leaves its handle in retired_ and joins the one
+//   it finds there (an earlier retiree, already past the lock and returning), so at most one
+//   exited thread waits to be joined, by the next retiree or by shutdown. No worker ever waits
+//   for a join.
+// At shutdown, jobs that have not started are dropped (their awaiters see operation_cancelled)
+// and running ones are waited for: a thread cannot be killed safely.
 // In the event-loop build (no threads) the pool starts no thread: jobs wait in the queue until
 // the runtime's next slice runs them on the host's thread (run_queued).
 #pragma once
 
+#include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <mutex>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "weir/detail/runtime_core.hpp"
@@ -19,7 +28,10 @@ namespace weir::detail {
 
 class blocking_pool {
 public:
-    blocking_pool(runtime_core* rt, std::size_t max_threads) : rt_(rt), max_threads_(max_threads) {}
+    /// keep_alive: how long an idle thread waits for a job before it exits;
+    /// nanoseconds::max() keeps idle threads until shutdown.
+    blocking_pool(runtime_core* rt, std::size_t max_threads, std::chrono::nanoseconds keep_alive)
+        : rt_(rt), max_threads_(max_threads), keep_alive_(keep_alive) {}
     ~blocking_pool() { shutdown(); }
 
     bool submit(blocking_job* j) {
@@ -34,7 +46,8 @@ public:
         ++queued_;
         if (inline_) return true;  // the next slice runs it
         if (idle_ < queued_ && threads_.size() < max_threads_) {
-            // Not enough idle threads for the queued jobs: start one.
+            // Not enough idle threads for the queued jobs: start one. It takes m_ first thing,
+            // so it finds its handle in threads_.
             threads_.emplace_back([this] { run(); });
         } else {
             lk.unlock();
@@ -65,15 +78,24 @@ public:
         return head_ != nullptr;
     }
 
+    /// Threads running (busy or idle) and jobs waiting for one (runtime_metrics).
+    std::pair<std::size_t, std::size_t> counts() noexcept {
+        std::lock_guard<std::mutex> lk(m_);
+        return {threads_.size(), queued_};
+    }
+
     void shutdown() {
         blocking_job* dropped;
+        std::vector<std::thread> threads;
+        std::thread retired;
         {
             std::lock_guard<std::mutex> lk(m_);
-            if (closed_ && threads_.empty()) return;
-            closed_ = true;
+            closed_ = true;  // from here on no thread retires and none starts
             dropped = head_;
             head_ = tail_ = nullptr;
             queued_ = 0;
+            threads.swap(threads_);
+            retired = std::move(retired_);
         }
         cv_.notify_all();
         while (dropped) {
@@ -81,8 +103,8 @@ public:
             dropped->drop(dropped);
             dropped = next;
         }
-        for (auto& t : threads_) t.join();
-        threads_.clear();
+        for (auto& t : threads) t.join();  // each finishes its running job first
+        if (retired.joinable()) retired.join();
     }
 
 private:
@@ -102,9 +124,30 @@ private:
             }
             if (closed_) return;
             ++idle_;
-            cv_.wait(lk, [&] { return head_ != nullptr || closed_; });
+            auto ready = [&] { return head_ != nullptr || closed_; };
+            bool woken = true;
+            if (keep_alive_ == std::chrono::nanoseconds::max())
+                cv_.wait(lk, ready);
+            else
+                woken = cv_.wait_for(lk, keep_alive_, ready);
             --idle_;
+            if (!woken) return retire(lk);  // a keep-alive with nothing to do
         }
+    }
+
+    /// Called with m_ held by an idle thread whose keep-alive ran out: the queue is empty and
+    /// submit no longer counts it as idle, so no job waits for it.
+    void retire(std::unique_lock<std::mutex>& lk) {
+        auto me = std::this_thread::get_id();
+        auto it = std::find_if(threads_.begin(), threads_.end(),
+                               [me](const std::thread& t) { return t.get_id() == me; });
+        std::thread self = std::move(*it);
+        if (it != threads_.end() - 1) *it = std::move(threads_.back());
+        threads_.pop_back();
+        std::thread earlier = std::exchange(retired_, std::move(self));
+        lk.unlock();
+        // The earlier retiree released m_ before this thread could take it; it is returning.
+        if (earlier.joinable()) earlier.join();
     }
 
     runtime_core* rt_;
@@ -115,9 +158,11 @@ private:
     std::size_t idle_ = 0;
     std::size_t queued_ = 0;
     std::size_t max_threads_;
+    std::chrono::nanoseconds keep_alive_;
     bool closed_ = false;
     bool inline_ = false;  // event-loop mode
     std::vector<std::thread> threads_;
+    std::thread retired_;  // the last thread that retired, to be joined
 };
 
 }  // namespace weir::detail

@@ -88,7 +88,9 @@ struct alignas(64) worker {
 class runtime_core final : public executor, public slice_host {
 public:
     /// io: runtime::options::io_backend (see make_driver).
-    runtime_core(std::size_t workers, std::size_t max_blocking, const std::string& io,
+    /// blocking_keep_alive: runtime::options::blocking_keep_alive (see blocking_pool).
+    runtime_core(std::size_t workers, std::size_t max_blocking,
+                 std::chrono::nanoseconds blocking_keep_alive, const std::string& io,
                  std::function<void(const unhandled_exception&)> on_unhandled = {});
     ~runtime_core();
 

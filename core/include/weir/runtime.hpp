@@ -37,6 +37,11 @@ public:
         std::size_t worker_threads = 0;
         /// Upper bound on blocking-pool threads (spawn_blocking); 0 means 64.
         std::size_t max_blocking_threads = 0;
+        /// How long a blocking-pool thread with no job waits for one before it exits (tokio's
+        /// thread_keep_alive), so that a burst of spawn_blocking calls does not keep its
+        /// threads forever. Must be positive; std::chrono::nanoseconds::max() keeps idle
+        /// threads until shutdown. Ignored in the event-loop build (it has no such thread).
+        std::chrono::nanoseconds blocking_keep_alive = std::chrono::seconds(10);
         /// The I/O driver: "" picks the best that works here (io_uring, else Boost.Asio), or
         /// "uring", "asio", "none" (no I/O: operations throw function_not_supported). A named
         /// driver that cannot start makes the constructor throw std::system_error; an unknown
