@@ -7,6 +7,9 @@
 //   it finds there (an earlier retiree, already past the lock and returning), so at most one
 //   exited thread waits to be joined, by the next retiree or by shutdown. No worker ever waits
 //   for a join.
+// * A thread that cannot start (std::system_error, EAGAIN; or no memory) is not fatal: if
+//   another pool thread exists, the job stays queued and that thread takes it in turn; if none
+//   does, submit rethrows with the job not queued (spawn_blocking then throws to its caller).
 // At shutdown, jobs that have not started are dropped (their awaiters see operation_cancelled)
 // and running ones are waited for: a thread cannot be killed safely.
 // In the event-loop build (no threads) the pool starts no thread: jobs wait in the queue until
@@ -17,6 +20,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <utility>
@@ -26,6 +30,11 @@
 
 namespace weir::detail {
 
+/// Starts a pool thread running body. A variable so that a test can make it throw as
+/// std::thread does when the system has no thread left (tests/core/test_blocking_pool.cpp).
+inline std::thread (*start_blocking_thread)(std::function<void()> body) =
+    [](std::function<void()> body) { return std::thread(std::move(body)); };
+
 class blocking_pool {
 public:
     /// keep_alive: how long an idle thread waits for a job before it exits;
@@ -34,9 +43,24 @@ public:
         : rt_(rt), max_threads_(max_threads), keep_alive_(keep_alive) {}
     ~blocking_pool() { shutdown(); }
 
+    /// Queues j. Returns false if the pool is shut down (j untouched). Throws what starting a
+    /// thread threw when no pool thread exists to take j (j untouched, not queued).
     bool submit(blocking_job* j) {
         std::unique_lock<std::mutex> lk(m_);
         if (closed_) return false;
+        bool started = false;
+        if (!inline_ && idle_ <= queued_ && threads_.size() < max_threads_) {
+            // Not enough idle threads for the queued jobs and j: start one. It takes m_ first
+            // thing, so it finds its handle in threads_ and j in the queue.
+            try {
+                threads_.reserve(threads_.size() + 1);  // push_back below cannot throw
+                threads_.push_back(start_blocking_thread([this] { run(); }));
+                started = true;
+            } catch (...) {
+                if (threads_.empty()) throw;  // nobody would ever run j
+                // A running thread takes j when its turn comes.
+            }
+        }
         j->next = nullptr;
         if (tail_)
             tail_->next = j;
@@ -44,15 +68,9 @@ public:
             head_ = j;
         tail_ = j;
         ++queued_;
-        if (inline_) return true;  // the next slice runs it
-        if (idle_ < queued_ && threads_.size() < max_threads_) {
-            // Not enough idle threads for the queued jobs: start one. It takes m_ first thing,
-            // so it finds its handle in threads_.
-            threads_.emplace_back([this] { run(); });
-        } else {
-            lk.unlock();
-            cv_.notify_one();
-        }
+        lk.unlock();
+        // inline_: the next slice runs it; started: the new thread takes it.
+        if (!inline_ && !started) cv_.notify_one();
         return true;
     }
 

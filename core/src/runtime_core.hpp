@@ -112,7 +112,8 @@ public:
     /// Fires due timers; cheap (one atomic load) when none is due.
     void process_timers() noexcept;
 
-    bool blocking_submit(blocking_job* j) noexcept {
+    /// See detail::blocking_submit: may throw when no pool thread can start.
+    bool blocking_submit(blocking_job* j) {
         if (!blocking_.submit(j)) return false;
         if (event_loop_) driver_->unpark();  // the job runs in a later slice
         return true;

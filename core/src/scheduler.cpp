@@ -477,7 +477,7 @@ std::uint64_t deadline_tick(runtime_core* rt, std::chrono::steady_clock::time_po
 }
 bool timer_insert(runtime_core* rt, timer_entry* e) noexcept { return rt->timer_insert(e); }
 bool timer_remove(runtime_core* rt, timer_entry* e) noexcept { return rt->timer_remove(e); }
-bool blocking_submit(runtime_core* rt, blocking_job* j) noexcept { return rt->blocking_submit(j); }
+bool blocking_submit(runtime_core* rt, blocking_job* j) { return rt->blocking_submit(j); }
 void trace_io_completed(runtime_core* rt, std::uint64_t task, std::int64_t result) noexcept {
     if (rt && rt->tracing())
         rt->trace_event(trace::kind::io_completed, task, static_cast<std::uint64_t>(result));

@@ -1,18 +1,38 @@
 // The blocking pool behind spawn_blocking (core/src/blocking_pool.hpp): idle threads exit after
-// the keep-alive.
+// the keep-alive, and a thread that cannot start is reported to spawn_blocking's caller or
+// leaves the job to a running thread, never std::terminate.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 #include <weir/weir.hpp>
 
+#include "../../core/src/blocking_pool.hpp"
 #include "helpers.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
+
+/// For the scope, starting a pool thread fails as std::thread does when the system has no
+/// thread left. Only the thread that calls spawn_blocking reads it (the pool's submit), after
+/// the test handed it work: no race.
+struct threads_cannot_start {
+    decltype(weir::detail::start_blocking_thread) saved = weir::detail::start_blocking_thread;
+    threads_cannot_start() {
+        weir::detail::start_blocking_thread = [](std::function<void()>) -> std::thread {
+            throw std::system_error(std::make_error_code(std::errc::resource_unavailable_try_again),
+                                    "test: no thread left");
+        };
+    }
+    ~threads_cannot_start() { weir::detail::start_blocking_thread = saved; }
+};
 
 weir::runtime::options pool_options(std::chrono::nanoseconds keep_alive) {
     weir::runtime::options o = weir_test::workers(1);
@@ -85,3 +105,92 @@ TEST_CASE("runtime_blocking_keep_alive_must_be_positive", "[blocking]") {
         co_return co_await weir::spawn_blocking([] { return 1; });
     }()) == 1);
 }
+
+TEST_CASE("spawn_blocking_reports_a_thread_that_cannot_start", "[blocking][threads]") {
+    weir::runtime rt(pool_options(10s));
+    bool ran = false;
+    auto job = [&ran] { ran = true; };
+    {
+        threads_cannot_start guard;
+        rt.block_on([](decltype(job)& job) -> weir::task<void> {
+            try {
+                auto t = weir::spawn_blocking(job);
+                FAIL("spawn_blocking did not throw");
+            } catch (const std::system_error& e) {
+                CHECK(e.code() == std::errc::resource_unavailable_try_again);
+            }
+            co_return;
+        }(job));
+        // Nothing was queued for a thread that does not exist (ASan: the cell was freed).
+        CHECK(rt.metrics().blocking_threads == 0);
+        CHECK(rt.metrics().blocking_queue_depth == 0);
+    }
+    CHECK(!ran);
+    // Once threads can start again, spawn_blocking works.
+    rt.block_on(
+        [](decltype(job)& job) -> weir::task<void> { co_await weir::spawn_blocking(job); }(job));
+    CHECK(ran);
+}
+
+TEST_CASE("spawn_blocking_queues_behind_a_running_thread_when_no_thread_can_start",
+          "[blocking][threads]") {
+    weir::runtime rt(pool_options(10s));
+    auto t = [](weir::runtime& rt) -> weir::task<bool> {
+        std::atomic<bool> started{false}, gate{false};
+        auto hold = [&] {
+            started = true;
+            auto until = std::chrono::steady_clock::now() + 10s;  // a bound on a hang only
+            while (!gate.load() && std::chrono::steady_clock::now() < until)
+                std::this_thread::sleep_for(1ms);
+            return std::this_thread::get_id();
+        };
+        auto a = weir::spawn_blocking(hold);
+        while (!started.load()) std::this_thread::sleep_for(1ms);
+        weir::task<std::thread::id> b;
+        {
+            threads_cannot_start guard;
+            // The only thread is busy and no other can start: b waits for that one.
+            b = weir::spawn_blocking([] { return std::this_thread::get_id(); });
+        }
+        auto m = rt.metrics();
+        CHECK(m.blocking_threads == 1);
+        CHECK(m.blocking_queue_depth == 1);
+        gate = true;
+        auto ida = co_await std::move(a);
+        auto idb = co_await std::move(b);
+        co_return ida == idb;
+    };
+    CHECK(rt.block_on(t(rt)));
+}
+
+#if defined(__linux__)
+namespace {
+std::size_t open_descriptors() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+}  // namespace
+
+TEST_CASE("file_dropped_on_a_worker_is_closed_there_when_no_blocking_thread_can_start",
+          "[blocking][fs][threads]") {
+    weir::runtime rt(pool_options(50ms));
+    if (!weir_test::have_io(rt)) return;
+    auto path = (std::filesystem::temp_directory_path() / "weir-test-blocking-close").string();
+    std::size_t before = open_descriptors();
+    auto f = rt.block_on(
+        weir::fs::file::open(path, weir::fs::open_mode::write | weir::fs::open_mode::create));
+    CHECK(open_descriptors() == before + 1);
+    // The open's thread retires: the close would need a new one.
+    REQUIRE(wait_for_blocking_threads(rt, 0, 5000ms) == 0);
+    {
+        threads_cannot_start guard;
+        rt.block_on(weir_test::on_worker([](weir::fs::file f) -> weir::task<void> {
+            { weir::fs::file gone = std::move(f); }  // destroyed here, on the worker
+            co_return;
+        }(std::move(f))));
+    }
+    CHECK(open_descriptors() == before);
+    std::filesystem::remove(path);
+}
+#endif
