@@ -98,6 +98,25 @@ TEST_CASE("blocking_pool_reuses_an_idle_thread_within_the_keep_alive", "[blockin
     CHECK(rt.metrics().blocking_queue_depth == 0);
 }
 
+TEST_CASE("blocking_pool_jobs_submitted_while_threads_retire_all_run", "[blocking][threads]") {
+    // A 1 ms keep-alive: threads time out while jobs arrive (the race between a thread giving
+    // up and submit counting it as idle). A lost job would hang its co_await.
+    weir_test::watchdog dog("blocking_pool_jobs_submitted_while_threads_retire_all_run", 60s);
+    weir::runtime rt(pool_options(1ms));
+    int ran = rt.block_on([]() -> weir::task<int> {
+        int n = 0;
+        for (int i = 0; i < 300; ++i) {
+            std::vector<weir::task<int>> batch;
+            for (int k = 0; k <= i % 4; ++k)
+                batch.push_back(weir::spawn_blocking([] { return 1; }));
+            for (auto& t : batch) n += co_await std::move(t);
+            if (i % 3 == 0) std::this_thread::sleep_for(1ms);  // lets some threads retire
+        }
+        co_return n;
+    }());
+    CHECK(ran == 750);  // 75 rounds of 1 + 2 + 3 + 4 jobs
+}
+
 TEST_CASE("runtime_blocking_keep_alive_must_be_positive", "[blocking]") {
     REQUIRE_THROWS_AS(weir::runtime(pool_options(0ns)), std::invalid_argument);
     weir::runtime forever(pool_options(std::chrono::nanoseconds::max()));  // no exit
