@@ -10,8 +10,13 @@
 // * A thread that cannot start (std::system_error, EAGAIN; or no memory) is not fatal: if
 //   another pool thread exists, the job stays queued and that thread takes it in turn; if none
 //   does, submit rethrows with the job not queued (spawn_blocking then throws to its caller).
-// At shutdown, jobs that have not started are dropped (their awaiters see operation_cancelled)
-// and running ones are waited for: a thread cannot be killed safely.
+// * Shutdown drops the jobs that have not started (their awaiters see operation_cancelled) and
+//   waits for the running ones, however long they take. There is no shutdown timeout (tokio
+//   has shutdown_timeout): a thread cannot be killed safely (its locks, its heap, the job's
+//   captures would be left half-done), and a thread left running, as tokio's timeout leaves
+//   it, is safe only where the job owns what it touches: a C++ job commonly holds references to
+//   a task's locals or to the runtime, which shutdown frees. A job that may block forever must
+//   be given a way to stop (a flag, a closed descriptor) before the runtime is destroyed.
 // In the event-loop build (no threads) the pool starts no thread: jobs wait in the queue until
 // the runtime's next slice runs them on the host's thread (run_queued).
 #pragma once

@@ -1,7 +1,9 @@
 // weir::runtime: the worker pool that runs tasks. block_on runs one task to completion on the
 // calling thread (its spawned tasks run on the workers); spawn starts a task from any thread.
 // The destructor shuts down: workers stop, every unfinished task is destroyed (its locals'
-// destructors run), and join_handles still held report operation_cancelled.
+// destructors run), and join_handles still held report operation_cancelled. spawn_blocking
+// jobs not started are dropped; running ones are waited for, with no timeout (a thread cannot
+// be killed safely: docs/architecture.md, "No shutdown timeout for blocking jobs").
 #pragma once
 
 #include <chrono>
