@@ -13,6 +13,10 @@
 #include <vector>
 #include <weir/weir.hpp>
 
+#if defined(__linux__)
+#include <unistd.h>  // getpid
+#endif
+
 #include "../../core/src/blocking_pool.hpp"
 #include "helpers.hpp"
 
@@ -184,9 +188,13 @@ TEST_CASE("spawn_blocking_queues_behind_a_running_thread_when_no_thread_can_star
 
 #if defined(__linux__)
 namespace {
-std::size_t open_descriptors() {
+/// How many of this process's descriptors are open on path (by /proc/self/fd's links, so
+/// descriptors other threads open meanwhile do not count).
+std::size_t descriptors_open_on(const std::filesystem::path& path) {
     std::size_t n = 0;
-    for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    std::error_code ec;
+    for (auto& e : std::filesystem::directory_iterator("/proc/self/fd"))
+        if (std::filesystem::read_symlink(e.path(), ec) == path) ++n;
     return n;
 }
 }  // namespace
@@ -195,11 +203,12 @@ TEST_CASE("file_dropped_on_a_worker_is_closed_there_when_no_blocking_thread_can_
           "[blocking][fs][threads]") {
     weir::runtime rt(pool_options(50ms));
     if (!weir_test::have_io(rt)) return;
-    auto path = (std::filesystem::temp_directory_path() / "weir-test-blocking-close").string();
-    std::size_t before = open_descriptors();
-    auto f = rt.block_on(
-        weir::fs::file::open(path, weir::fs::open_mode::write | weir::fs::open_mode::create));
-    CHECK(open_descriptors() == before + 1);
+    auto path = std::filesystem::temp_directory_path() /
+                ("weir-test-blocking-close-" + std::to_string(::getpid()));
+    auto f = rt.block_on(weir::fs::file::open(
+        path.string(), weir::fs::open_mode::write | weir::fs::open_mode::create));
+    path = std::filesystem::canonical(path);  // as /proc/self/fd shows it
+    CHECK(descriptors_open_on(path) == 1);
     // The open's thread retires: the close would need a new one.
     REQUIRE(wait_for_blocking_threads(rt, 0, 5000ms) == 0);
     {
@@ -209,7 +218,7 @@ TEST_CASE("file_dropped_on_a_worker_is_closed_there_when_no_blocking_thread_can_
             co_return;
         }(std::move(f))));
     }
-    CHECK(open_descriptors() == before);
+    CHECK(descriptors_open_on(path) == 0);
     std::filesystem::remove(path);
 }
 #endif
