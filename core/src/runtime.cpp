@@ -25,11 +25,13 @@ runtime::runtime(options opts) {
     if (workers > 4096) throw std::invalid_argument("weir::runtime: worker_threads is too large");
     if (opts.slice_budget.count() <= 0)
         throw std::invalid_argument("weir::runtime: slice_budget must be positive");
+    if (opts.blocking_keep_alive.count() <= 0)
+        throw std::invalid_argument("weir::runtime: blocking_keep_alive must be positive");
     // The event-loop build has one executor: the host's thread.
     if (detail::backend_runs_on_event_loop()) workers = 1;
     std::size_t blocking =
         opts.max_blocking_threads ? opts.max_blocking_threads : default_max_blocking;
-    core_ = new detail::runtime_core(workers, blocking, opts.io_backend,
+    core_ = new detail::runtime_core(workers, blocking, opts.blocking_keep_alive, opts.io_backend,
                                      std::move(opts.on_unhandled_exception));
     core_->set_slice_budget(opts.slice_budget.count());
     try {

@@ -88,7 +88,9 @@ struct alignas(64) worker {
 class runtime_core final : public executor, public slice_host {
 public:
     /// io: runtime::options::io_backend (see make_driver).
-    runtime_core(std::size_t workers, std::size_t max_blocking, const std::string& io,
+    /// blocking_keep_alive: runtime::options::blocking_keep_alive (see blocking_pool).
+    runtime_core(std::size_t workers, std::size_t max_blocking,
+                 std::chrono::nanoseconds blocking_keep_alive, const std::string& io,
                  std::function<void(const unhandled_exception&)> on_unhandled = {});
     ~runtime_core();
 
@@ -110,7 +112,8 @@ public:
     /// Fires due timers; cheap (one atomic load) when none is due.
     void process_timers() noexcept;
 
-    bool blocking_submit(blocking_job* j) noexcept {
+    /// See detail::blocking_submit: may throw when no pool thread can start.
+    bool blocking_submit(blocking_job* j) {
         if (!blocking_.submit(j)) return false;
         if (event_loop_) driver_->unpark();  // the job runs in a later slice
         return true;

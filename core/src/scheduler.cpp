@@ -31,14 +31,15 @@ std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pic
 
 std::uint64_t next_task_id() noexcept { return task_ids.fetch_add(1, std::memory_order_relaxed); }
 
-runtime_core::runtime_core(std::size_t n, std::size_t max_blocking, const std::string& io,
+runtime_core::runtime_core(std::size_t n, std::size_t max_blocking,
+                           std::chrono::nanoseconds blocking_keep_alive, const std::string& io,
                            std::function<void(const unhandled_exception&)> on_unhandled)
     : idle_(n),
       on_unhandled_(std::move(on_unhandled)),
       start_(std::chrono::steady_clock::now()),
       trace_(n, start_),
       driver_(make_driver(io)),
-      blocking_(this, max_blocking) {
+      blocking_(this, max_blocking, blocking_keep_alive) {
     workers_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
         auto w = std::make_unique<worker>();
@@ -193,6 +194,9 @@ runtime_metrics runtime_core::metrics() noexcept {
     m.remote_spawned = all > local ? all - local : 0;
     m.lost_wakers = lost_wakers_.load(std::memory_order_relaxed);
     m.unhandled_exceptions = unhandled_.load(std::memory_order_relaxed);
+    auto [blocking_threads, blocking_queued] = blocking_.counts();
+    m.blocking_threads = blocking_threads;
+    m.blocking_queue_depth = blocking_queued;
     return m;
 }
 
@@ -480,7 +484,7 @@ std::uint64_t deadline_tick(runtime_core* rt, std::chrono::steady_clock::time_po
 }
 bool timer_insert(runtime_core* rt, timer_entry* e) noexcept { return rt->timer_insert(e); }
 bool timer_remove(runtime_core* rt, timer_entry* e) noexcept { return rt->timer_remove(e); }
-bool blocking_submit(runtime_core* rt, blocking_job* j) noexcept { return rt->blocking_submit(j); }
+bool blocking_submit(runtime_core* rt, blocking_job* j) { return rt->blocking_submit(j); }
 void trace_io_completed(runtime_core* rt, std::uint64_t task, std::int64_t result) noexcept {
     if (rt && rt->tracing())
         rt->trace_event(trace::kind::io_completed, task, static_cast<std::uint64_t>(result));

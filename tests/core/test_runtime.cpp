@@ -193,7 +193,7 @@ TEST_CASE("join_handle_of_void_task", "[runtime]") {
     REQUIRE(x == 3);
 }
 
-TEST_CASE("spawn_blocking_runs_off_the_workers", "[runtime][threads]") {
+TEST_CASE("spawn_blocking_runs_off_the_workers", "[runtime][blocking][threads]") {
     weir::runtime rt(workers(1));
     auto t = []() -> weir::task<bool> {
         auto worker = std::this_thread::get_id();
@@ -209,7 +209,7 @@ TEST_CASE("spawn_blocking_runs_off_the_workers", "[runtime][threads]") {
     REQUIRE(rt.block_on(t()));
 }
 
-TEST_CASE("spawn_blocking_propagates_exceptions_and_void", "[runtime]") {
+TEST_CASE("spawn_blocking_propagates_exceptions_and_void", "[runtime][blocking]") {
     weir::runtime rt(workers(1));
     auto t = []() -> weir::task<int> {
         int side = 0;
@@ -224,7 +224,7 @@ TEST_CASE("spawn_blocking_propagates_exceptions_and_void", "[runtime]") {
     REQUIRE(rt.block_on(t()) == 4);
 }
 
-TEST_CASE("spawn_blocking_move_only_function", "[runtime]") {
+TEST_CASE("spawn_blocking_move_only_function", "[runtime][blocking]") {
     weir::runtime rt(workers(1));
     auto t = []() -> weir::task<int> {
         auto p = std::make_unique<int>(11);
@@ -236,7 +236,7 @@ TEST_CASE("spawn_blocking_move_only_function", "[runtime]") {
     REQUIRE(rt.block_on(t()) == 11);
 }
 
-TEST_CASE("spawn_blocking_job_can_spawn_onto_the_runtime", "[runtime]") {
+TEST_CASE("spawn_blocking_job_can_spawn_onto_the_runtime", "[runtime][blocking]") {
     weir::runtime rt(workers(1));
     auto t = []() -> weir::task<int> {
         auto h = co_await weir::spawn_blocking(

@@ -51,6 +51,11 @@ struct runtime_metrics {
     /// Exceptions nobody would have seen (weir/unhandled.hpp): a detached task's, a select
     /// loser's, a join's after the first. Each also went to options::on_unhandled_exception.
     std::uint64_t unhandled_exceptions = 0;
+    /// Threads of the blocking pool (spawn_blocking) when read, running a job or idle. An idle
+    /// one exits after runtime::options::blocking_keep_alive. Always 0 in the event-loop build.
+    std::size_t blocking_threads = 0;
+    /// spawn_blocking jobs waiting for a blocking-pool thread when read.
+    std::uint64_t blocking_queue_depth = 0;
     std::vector<worker_metrics> per_worker;
 };
 

@@ -1,7 +1,9 @@
 // weir::runtime: the worker pool that runs tasks. block_on runs one task to completion on the
 // calling thread (its spawned tasks run on the workers); spawn starts a task from any thread.
 // The destructor shuts down: workers stop, every unfinished task is destroyed (its locals'
-// destructors run), and join_handles still held report operation_cancelled.
+// destructors run), and join_handles still held report operation_cancelled. spawn_blocking
+// jobs not started are dropped; running ones are waited for, with no timeout (a thread cannot
+// be killed safely: docs/architecture.md, "No shutdown timeout for blocking jobs").
 #pragma once
 
 #include <chrono>
@@ -37,6 +39,11 @@ public:
         std::size_t worker_threads = 0;
         /// Upper bound on blocking-pool threads (spawn_blocking); 0 means 64.
         std::size_t max_blocking_threads = 0;
+        /// How long a blocking-pool thread with no job waits for one before it exits (tokio's
+        /// thread_keep_alive), so that a burst of spawn_blocking calls does not keep its
+        /// threads forever. Must be positive; std::chrono::nanoseconds::max() keeps idle
+        /// threads until shutdown. Ignored in the event-loop build (it has no such thread).
+        std::chrono::nanoseconds blocking_keep_alive = std::chrono::seconds(10);
         /// The I/O driver: "" picks the best that works here (io_uring, else Boost.Asio), or
         /// "uring", "asio", "none" (no I/O: operations throw function_not_supported). A named
         /// driver that cannot start makes the constructor throw std::system_error; an unknown

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -153,6 +154,11 @@ auto spawn(A&& op, const char* file = __builtin_FILE(), unsigned line = __builti
 /// Runs f() on the runtime's blocking pool (threads apart from the workers, for code that blocks
 /// or computes for long) and returns a task that gives f's result or rethrows its exception.
 /// f starts at once; if the returned task is dropped, f still runs to completion.
+/// The pool starts a thread when every one is busy (up to options::max_blocking_threads) and an
+/// idle one exits after options::blocking_keep_alive. If a thread cannot start (the system has
+/// none left), f waits for a running pool thread, in FIFO order; if the pool has none, this
+/// throws the std::system_error of the failed start (resource_unavailable_try_again) and f is
+/// not run. During shutdown f is not run either: the task reports operation_cancelled.
 // g++ 12 destroys a capturing lambda temporary twice when it is written inside a co_await
 // expression, whatever the parameter type (a compiler bug): `co_await spawn_blocking([p =
 // std::move(p)] {...})` double-frees p there. Name the lambda first (docs/architecture.md).
@@ -161,11 +167,15 @@ auto spawn_blocking(Fn&& f) -> task<std::invoke_result_t<F&>> {
     using R = std::invoke_result_t<F&>;
     detail::runtime_core* rt = detail::require_runtime("weir::spawn_blocking");
     using cell = detail::blocking_cell<R, F>;
-    auto* c = new cell();
-    c->fn.emplace(std::forward<Fn>(f));
-    c->run = &cell::run_job;
-    c->drop = &cell::drop_job;
-    if (!detail::blocking_submit(rt, c)) cell::drop_job(c);
+    auto owned = std::make_unique<cell>();  // freed if copying f or starting a thread throws
+    owned->fn.emplace(std::forward<Fn>(f));
+    owned->run = &cell::run_job;
+    owned->drop = &cell::drop_job;
+    cell* c = owned.get();
+    if (detail::blocking_submit(rt, c))
+        owned.release();  // the pool and the returned task each hold a reference
+    else
+        cell::drop_job(owned.release());  // shutting down: the pool's reference goes here
     return detail::await_blocking<R, F>(detail::cell_ref<cell>(c));
 }
 

@@ -53,7 +53,9 @@ struct blocking_job {
     void (*drop)(blocking_job*) noexcept = nullptr;
 };
 /// Queues j on rt's blocking pool (starting a thread if all are busy). Returns false if rt is
-/// shutting down (j is untouched).
-bool blocking_submit(runtime_core* rt, blocking_job* j) noexcept;
+/// shutting down (j is untouched). If a thread is needed and cannot start, j waits for a running
+/// pool thread; when there is none, throws what starting one threw (std::system_error, or
+/// std::bad_alloc), j untouched and not queued.
+bool blocking_submit(runtime_core* rt, blocking_job* j);
 
 }  // namespace weir::detail

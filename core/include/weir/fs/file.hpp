@@ -60,7 +60,7 @@ struct close_job : weir::detail::blocking_job {
 };
 
 /// Closes fd off the workers: on a worker it becomes a job of the blocking pool, elsewhere (or
-/// if the pool refuses: shutdown, no memory) it is closed here.
+/// if the pool refuses: shutdown, no memory, no thread can start) it is closed here.
 inline void close_file_soon(std::intptr_t fd) noexcept {
     if (fd < 0) return;
     using weir::detail::this_thread;
@@ -68,7 +68,10 @@ inline void close_file_soon(std::intptr_t fd) noexcept {
         if (auto* j = new (std::nothrow) close_job) {
             j->fd = fd;
             j->run = j->drop = &close_job::run_close;
-            if (weir::detail::blocking_submit(this_thread.runtime, j)) return;
+            try {
+                if (weir::detail::blocking_submit(this_thread.runtime, j)) return;
+            } catch (...) {  // no pool thread could start: j was not queued
+            }
             delete j;
         }
     }
@@ -150,7 +153,8 @@ public:
     }
     /// Closes the file on the blocking pool and waits for it; the file is then empty (not open).
     /// Nothing to do if it is not open. Cancel safety: the file is closed either way; a cancelled
-    /// close() throws at once while the pool thread finishes the close.
+    /// close() throws at once while the pool thread finishes the close. When no pool thread can
+    /// start, it closes the file here and throws spawn_blocking's std::system_error.
     task<void> close() {
         if (fd_ < 0) co_return;
         detail::opened_handle h(std::exchange(fd_, -1));  // closed by the job, or if it is dropped
