@@ -246,8 +246,8 @@ TEST_CASE("stream_take_while_ends_at_the_first_failing_item", "[stream]") {
         }));
     REQUIRE(got == std::vector<int>{0, 1, 2, 3});
     REQUIRE(pulled == 5);  // 4 failed the test; nothing after it was pulled
-    auto small = [](const int& x) -> weir::task<bool> { co_return x < 2; };
-    REQUIRE(collect_on(rt, ws::iter(0, 5).take_while(small)) == std::vector<int>{0, 1});
+    auto below_2 = [](const int& x) -> weir::task<bool> { co_return x < 2; };
+    REQUIRE(collect_on(rt, ws::iter(0, 5).take_while(below_2)) == std::vector<int>{0, 1});
 }
 
 TEST_CASE("stream_take_until_ends_when_the_token_is_cancelled", "[stream]") {

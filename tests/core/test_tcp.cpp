@@ -130,7 +130,7 @@ TEST_CASE("tcp_partial_reads_return_what_has_arrived", "[net]") {
         tcp_stream c = co_await tcp_stream::connect(l.local_address());
         tcp_stream s = co_await l.accept();
         std::string out;
-        std::vector<std::byte> big(64), small(2);
+        std::vector<std::byte> big(64), two(2);
         co_await s.write_all(bytes_of("abc"));
         // A read returns what has arrived, not a full buffer: 3 of 64 bytes.
         out += std::to_string(co_await c.read(big)) + ";";
@@ -138,9 +138,9 @@ TEST_CASE("tcp_partial_reads_return_what_has_arrived", "[net]") {
         // The rest comes in pieces no larger than the buffer, in order.
         std::string rest;
         while (rest.size() < 5) {
-            std::size_t n = co_await c.read(small);
+            std::size_t n = co_await c.read(two);
             out += std::to_string(n) + ",";
-            rest.append(reinterpret_cast<const char*>(small.data()), n);
+            rest.append(reinterpret_cast<const char*>(two.data()), n);
         }
         out += rest;
         co_return out;

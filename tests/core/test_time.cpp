@@ -195,26 +195,26 @@ TEST_CASE("timer_wheel_far_timers_after_long_uptime_do_not_spin", "[time][wheel]
     weir::detail::intrusive_list<weir::detail::timer_entry> fired;
     const std::uint64_t start = (std::uint64_t(1) << 30) + 12345;
     wheel.advance(start, fired);
-    fired_entry far, near, two_years;
-    far.deadline = start + (std::uint64_t(1) << 40);
+    fired_entry far_timer, near_timer, two_years;
+    far_timer.deadline = start + (std::uint64_t(1) << 40);
     two_years.deadline = start + (std::uint64_t(1) << 36) - 1000;
-    near.deadline = start + 5;
-    REQUIRE(wheel.insert(&far));
+    near_timer.deadline = start + 5;
+    REQUIRE(wheel.insert(&far_timer));
     REQUIRE(wheel.insert(&two_years));
-    REQUIRE(wheel.insert(&near));
+    REQUIRE(wheel.insert(&near_timer));
     auto next = wheel.next_expiration();
     REQUIRE(next);
-    REQUIRE(*next <= near.deadline);
+    REQUIRE(*next <= near_timer.deadline);
     int steps = 0;
     while (fired.empty() && steps++ < 100) wheel.advance(*wheel.next_expiration(), fired);
-    REQUIRE(fired.pop_front() == &near);
+    REQUIRE(fired.pop_front() == &near_timer);
     REQUIRE(fired.empty());
     // Jumping far ahead fires the two-year timer and keeps the far one, in bounded steps.
     for (steps = 0; steps < 1000 && fired.empty(); ++steps)
         wheel.advance(std::min<std::uint64_t>(*wheel.next_expiration(), two_years.deadline), fired);
     REQUIRE(steps < 1000);
     REQUIRE(fired.pop_front() == &two_years);
-    REQUIRE(far.in_wheel);
-    wheel.remove(&far);
+    REQUIRE(far_timer.in_wheel);
+    wheel.remove(&far_timer);
     REQUIRE(wheel.empty());
 }
