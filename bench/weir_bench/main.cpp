@@ -20,7 +20,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
 #include <weir/detail/parker.hpp>
 
 #include "benchmarks.hpp"

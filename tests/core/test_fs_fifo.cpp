@@ -21,11 +21,11 @@
 #include "helpers.hpp"
 
 using namespace std::chrono_literals;
-using weir_test::open_fds;
 using weir::fs::file;
 using weir::fs::open_mode;
 using weir_test::bytes_of;
 using weir_test::have_io;
+using weir_test::open_fds;
 using weir_test::workers;
 
 namespace {
@@ -43,7 +43,6 @@ struct temp_fifo {
     }
     ~temp_fifo() { ::unlink(path.c_str()); }
 };
-
 
 }  // namespace
 

@@ -640,7 +640,8 @@ TEST_CASE("trace_polls_held_back_by_one_take_get_their_times_in_the_next", "[tra
     CHECK(longest_yielder_poll < 10'000'000);
 }
 
-TEST_CASE("trace_started_during_a_poll_records_that_poll_and_its_spawns_parent", "[trace][threads]") {
+TEST_CASE("trace_started_during_a_poll_records_that_poll_and_its_spawns_parent",
+          "[trace][threads]") {
     weir::runtime rt(workers(1));
     std::atomic<bool> go{false}, started{false};
     auto h = rt.spawn(
