@@ -44,3 +44,29 @@ test('the_threads_build_works_from_node_input_type_module_eval', () => {
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout.trim(), '9900');
 });
+
+test('the_threads_build_works_under_flags_a_worker_refuses', () => {
+  // --expose-gc and --stack-size are refused in a worker's explicit execArgv (Node inherits them
+  // silently otherwise): with and without -e, which makes the glue pass the flags explicitly.
+  const script = `
+    const { createRuntime } = await import(${JSON.stringify(pkg)});
+    const rt = await createRuntime({ backend: 'threads', workers: 2 });
+    console.log(await rt.iter(0, 100).map((x) => x * 2).buffered(10).sum());
+    await rt.close();`;
+  const dir = mkdtempSync(join(tmpdir(), 'weir-flags-'));
+  const file = join(dir, 'script.mjs');
+  writeFileSync(file, script);
+  const runs = [
+    ['--expose-gc', file],
+    ['--expose-gc', '--stack-size=900', '--input-type=module', '-e', script],
+  ];
+  try {
+    for (const args of runs) {
+      const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(r.status, 0, `${args.slice(0, 2).join(' ')}: ${r.stderr}`);
+      assert.equal(r.stdout.trim(), '9900');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
