@@ -47,13 +47,19 @@ public:
     }
     /// Picks a parked worker to wake for new work, or returns -1 if none should be woken.
     /// The woken worker counts as searching.
-    std::ptrdiff_t worker_to_notify() {
-        // The caller has just published work (a queue's length store). That store and the load
-        // of state_ below are a store-then-load pair against a parking searcher's state_ update
-        // then queue load (notify_if_work_pending): without a full fence on both sides, x86
-        // lets each load pass the other's store and both miss (a task left in the inject queue
-        // with every worker asleep; seen under ASan). One fence, no write to the shared line.
-        std::atomic_thread_fence(std::memory_order_seq_cst);
+    ///
+    /// The caller has just published work (a queue's length store). That store and the load of
+    /// state_ below are a store-then-load pair against a parking searcher's state_ update then
+    /// queue load (notify_if_work_pending): without a full fence on both sides, x86 lets each
+    /// load pass the other's store and both miss (a task left in the inject queue with every
+    /// worker asleep; seen under ASan). So the fence is there unless `pusher_runs`: the work
+    /// went to the local queue of the worker calling, which runs it itself if nobody steals it
+    /// (it looks at its queue before it parks), so a miss there costs parallelism, never a
+    /// task; and the timer owner's watch (parking.cpp) wakes a worker within
+    /// lifo_watch_interval for a busy worker's queue. That path is every spawn and every
+    /// displaced wake on a busy worker: the fence cost spawn_many_local 2 workers a third.
+    std::ptrdiff_t worker_to_notify(bool pusher_runs = false) {
+        if (!pusher_runs) std::atomic_thread_fence(std::memory_order_seq_cst);  // one, no write
         if (!should_wakeup()) return -1;
         std::lock_guard<std::mutex> lk(m_);
         if (!should_wakeup() || sleepers_.empty()) return -1;

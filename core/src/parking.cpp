@@ -11,7 +11,8 @@
 //     two looks in a row, while that worker stayed inside one poll, is taken and run here. The
 //     LIFO slot is never announced to parked workers (that is what keeps request/response
 //     ping-pong on one core), so without this a task woken into the slot of a worker that then
-//     runs for 500 ms waited 500 ms with the other workers asleep.
+//     runs for 500 ms waited 500 ms with the other workers asleep. A busy worker's queue holding
+//     more than it runs next wakes a searcher too (a push's notify may have been missed).
 #include <algorithm>
 #include <chrono>
 
@@ -117,10 +118,15 @@ void runtime_core::watch_lifo_slots(worker& w) noexcept {
     std::int64_t now = -1;  // read once, only if some slot is occupied
     constexpr std::int64_t interval =
         std::chrono::duration_cast<std::chrono::nanoseconds>(lifo_watch_interval).count();
+    bool stealable = false;
     for (std::size_t j = 0; j < workers_.size(); ++j) {
         if (j == w.index) continue;
         worker& v = *workers_[j];
         task_header* t = v.lifo.load(std::memory_order_acquire);
+        // More queued than the worker runs next: what a push's notify would have woken a worker
+        // for. A push notifies without a fence (idle::worker_to_notify), so that notify can be
+        // missed in a race with the last searcher parking; this look bounds the miss.
+        if (v.queue.len() + (t ? 1u : 0u) > 1) stealable = true;
         if (!t) {
             w.watch_lifo[j] = nullptr;
             continue;
@@ -140,6 +146,7 @@ void runtime_core::watch_lifo_slots(worker& w) noexcept {
         w.watch_polls[j] = polls;
         w.watch_since[j] = now;
     }
+    if (stealable) notify_parked();  // a searcher steals it (this worker, if it is picked)
 }
 
 void runtime_core::forget_lifo_watch(worker& w) noexcept {

@@ -294,7 +294,17 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
         if (!yield) {
             // The woken task runs next on this worker (LIFO slot); the one it displaces goes to
             // the queue, where it can be stolen, so only then is another worker worth waking.
-            task_header* prev = w->lifo.exchange(t, std::memory_order_acq_rel);
+            // Only this worker ever fills the slot (the timer owner's rescue, parking.cpp, only
+            // empties it), so a slot seen empty stays empty until we fill it: the common case
+            // (the running task was taken from it) is a plain store, not a read-modify-write
+            // (ping_pong, chained_spawn: one per wake). A full slot is swapped with an exchange,
+            // since a rescue may take its task meanwhile.
+            task_header* prev = w->lifo.load(std::memory_order_relaxed);
+            if (!prev) {
+                w->lifo.store(t, std::memory_order_release);  // a rescuer's acquire sees *t
+                return;
+            }
+            prev = w->lifo.exchange(t, std::memory_order_acq_rel);
             if (!prev) return;
             t = prev;
         }
@@ -307,7 +317,7 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
         // the notify skips its seq_cst fence (idle.hpp), 1.0 ms of yield_many's 9.5 ms there.
         if (workers_.size() > 1 && !w->searching &&
             (w->lifo.load(std::memory_order_relaxed) ? 1u : 0u) + w->queue.len() > 1)
-            notify_parked();
+            notify_parked(true);
         return;
     }
     if (!inject_.push(t)) return;  // shutting down: the task is about to be destroyed
@@ -323,12 +333,12 @@ void runtime_core::push_local(worker& w, task_header* t) noexcept {
     }
 }
 
-void runtime_core::notify_parked() noexcept {
+void runtime_core::notify_parked(bool pusher_runs) noexcept {
     if (event_loop_) {  // the driver runs a slice soon, unless one is running
         driver_->unpark();
         return;
     }
-    std::ptrdiff_t i = idle_.worker_to_notify();
+    std::ptrdiff_t i = idle_.worker_to_notify(pusher_runs);
     if (i >= 0) unpark_worker(static_cast<std::size_t>(i));
 }
 
@@ -374,9 +384,13 @@ task_header* runtime_core::next_task(worker& w) noexcept {
     if (w.tick % global_queue_interval == 0) {
         if (task_header* t = inject_.pop()) return t;
     }
-    if (w.lifo.load(std::memory_order_relaxed)) {  // a load first: most looks find it empty
-        // An exchange, not a store: the timer owner may have taken the task meanwhile.
-        task_header* t = w.lifo.exchange(nullptr, std::memory_order_acq_rel);
+    if (task_header* t = w.lifo.load(std::memory_order_relaxed)) {  // most looks find it empty
+        // With other workers, an exchange: the timer owner may have taken the task meanwhile.
+        // Alone, nobody rescues, and a plain store empties the slot.
+        if (workers_.size() > 1)
+            t = w.lifo.exchange(nullptr, std::memory_order_acq_rel);
+        else
+            w.lifo.store(nullptr, std::memory_order_relaxed);
         if (t && w.lifo_streak < max_lifo_polls) {
             ++w.lifo_streak;
             return t;

@@ -84,7 +84,7 @@ public:
 private:
     std::atomic<bool> cancelled_{false};
     spin_lock lock_;
-    intrusive_list<cancel_callback> callbacks_;
+    intrusive_list<cancel_callback, false> callbacks_;  // uncounted: see task_header's size
     cancel_callback* running_ = nullptr;  // the callback cancel() is calling (under lock_)
 };
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <type_traits>
 
 namespace weir::detail {
 
@@ -13,8 +14,10 @@ struct list_hook {
     bool linked() const noexcept { return next != nullptr; }
 };
 
-/// T must derive from list_hook. Not thread-safe: the owner holds its own lock.
-template <class T>
+/// T must derive from list_hook. Not thread-safe: the owner holds its own lock. Counted: keeps
+/// size(); a list that never asks (a task header's cancellation callbacks) saves the word, which
+/// keeps every task's header within two cache lines.
+template <class T, bool Counted = true>
 class intrusive_list {
 public:
     intrusive_list() noexcept { head_.prev = head_.next = &head_; }
@@ -22,7 +25,11 @@ public:
     intrusive_list& operator=(const intrusive_list&) = delete;
 
     bool empty() const noexcept { return head_.next == &head_; }
-    std::size_t size() const noexcept { return size_; }
+    std::size_t size() const noexcept
+        requires Counted
+    {
+        return size_.n;
+    }
 
     void push_back(T* item) noexcept {
         list_hook* h = item;
@@ -30,7 +37,7 @@ public:
         h->next = &head_;
         head_.prev->next = h;
         head_.prev = h;
-        ++size_;
+        size_.add(1);
     }
     void push_front(T* item) noexcept {
         list_hook* h = item;
@@ -38,7 +45,7 @@ public:
         h->prev = &head_;
         head_.next->prev = h;
         head_.next = h;
-        ++size_;
+        size_.add(1);
     }
     T* front() const noexcept { return empty() ? nullptr : static_cast<T*>(head_.next); }
     /// The item after item, or null at the end (for walking the list under its owner's lock).
@@ -58,7 +65,7 @@ public:
         h->prev->next = h->next;
         h->next->prev = h->prev;
         h->prev = h->next = nullptr;
-        --size_;
+        size_.add(-1);
     }
     /// Moves every item of other to the back of this list.
     void splice_back(intrusive_list& other) noexcept {
@@ -66,8 +73,15 @@ public:
     }
 
 private:
+    struct count {
+        std::size_t n = 0;
+        void add(std::ptrdiff_t d) noexcept { n += static_cast<std::size_t>(d); }
+    };
+    struct no_count {
+        void add(std::ptrdiff_t) noexcept {}
+    };
     list_hook head_;
-    std::size_t size_ = 0;
+    [[no_unique_address]] std::conditional_t<Counted, count, no_count> size_;
 };
 
 }  // namespace weir::detail

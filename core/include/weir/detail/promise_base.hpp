@@ -123,7 +123,7 @@ private:
     suspend_t start_inner(coro::coroutine_handle<P> h);
     template <class P>
     static void retry(resume_node* n) noexcept;
-    [[noreturn]] void throw_abnormal();
+    [[noreturn, gnu::cold, gnu::noinline]] void throw_abnormal();
 };
 
 struct promise_base : pooled {  // frames come from the per-thread frame cache

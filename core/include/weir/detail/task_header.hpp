@@ -241,6 +241,10 @@ public:
     /// While tracing: spawned and not yet scheduled (its start records no wake event).
     bool trace_unstarted = false;
 };
+// Two cache lines, with four bytes of tail padding that a spawn_cell's reference count fills
+// (192 bytes a cell). One word more cost spawn-heavy benchmarks 5-10% at one worker (issue 19).
+static_assert(sizeof(void*) != 8 || sizeof(task_header) <= 128,
+              "task_header grew past two cache lines: every spawned task pays for it");
 
 inline void task_header::run() noexcept {
     yielded_ = false;
