@@ -294,11 +294,12 @@ run_npm_suite() {
         rm -rf "$project"
         mkdir -p "$project/test"
         # Tests of the public API import weir-runtime by name: they run in the project, against
-        # the tarball. Unit tests of internal modules (they import ../src/...) run in the tree.
+        # the tarball. Unit tests of internal modules (they import ../src/...) and of the benchmark
+        # entries (../../../bench/...) run in the tree.
         local f
         UNIT_TESTS=()
         for f in wasm/npm/test/*.test.mjs; do
-            if grep -q "from '\.\./src/" "$f"; then
+            if grep -q -e "from '\.\./src/" -e "from '\.\./\.\./\.\./bench/" "$f"; then
                 UNIT_TESTS+=("$f")
             else
                 cp "$f" "$project/test/"

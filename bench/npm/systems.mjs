@@ -60,11 +60,14 @@ function async_(id, backend) {
   };
 }
 
+// Ids are unique across benchmarks: the harness finds a system by its id alone (a child process
+// runs `SYSTEMS.find((s) => s.id === id)`), so a shared id ran the first system's benchmark in
+// its place (the pipe and async rows once showed the cpu benchmark's times).
 export default [
   cpu('weir-threads', 'threads'),
   cpu('weir-event-loop', 'event-loop'),
-  pipe('weir-threads', 'threads'),
-  pipe('weir-event-loop', 'event-loop'),
-  async_('weir-threads', 'threads'),
-  async_('weir-event-loop', 'event-loop'),
+  pipe('weir-threads-pipe', 'threads'),
+  pipe('weir-event-loop-pipe', 'event-loop'),
+  async_('weir-threads-c100', 'threads'),
+  async_('weir-event-loop-c100', 'event-loop'),
 ];
