@@ -125,7 +125,8 @@ void runtime_core::watch_lifo_slots(worker& w) noexcept {
         task_header* t = v.lifo.load(std::memory_order_acquire);
         // More queued than the worker runs next: what a push's notify would have woken a worker
         // for. A push notifies without a fence (idle::worker_to_notify), so that notify can be
-        // missed in a race with the last searcher parking; this look bounds the miss.
+        // missed in a race with the last searcher parking; this look bounds the miss while the
+        // owner's sleep is capped (not when every other worker was asleep as it parked).
         if (v.queue.len() + (t ? 1u : 0u) > 1) stealable = true;
         if (!t) {
             w.watch_lifo[j] = nullptr;

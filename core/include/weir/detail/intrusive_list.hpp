@@ -25,11 +25,7 @@ public:
     intrusive_list& operator=(const intrusive_list&) = delete;
 
     bool empty() const noexcept { return head_.next == &head_; }
-    std::size_t size() const noexcept
-        requires Counted
-    {
-        return size_.n;
-    }
+    std::size_t size() const noexcept requires Counted { return size_.n; }
 
     void push_back(T* item) noexcept {
         list_hook* h = item;
