@@ -55,10 +55,9 @@ public:
     /// worker asleep; seen under ASan). So the fence is there unless `pusher_runs`: the work
     /// went to the local queue of the worker calling, which runs it itself if nobody steals it
     /// (it looks at its queue before it parks), so a miss there costs parallelism, never a
-    /// task. The timer owner's watch (parking.cpp) wakes a worker for a busy worker's queue,
-    /// but only while its sleep is capped (some worker was awake when it parked): with three
-    /// or more workers, a miss can last until the pusher's poll ends or it pushes again
-    /// (docs/architecture.md, "Parking and timers"; to close in issue 16's scheduler work).
+    /// task. The timer owner's watch (parking.cpp) wakes a worker for a busy worker's queue
+    /// within lifo_watch_interval: an owner that parked while all slept is woken to cap its
+    /// sleep when a worker leaves park (docs/architecture.md, "Parking and timers").
     /// That path is every spawn and every displaced wake on a busy worker.
     std::ptrdiff_t worker_to_notify(bool pusher_runs = false) {
         if (!pusher_runs) std::atomic_thread_fence(std::memory_order_seq_cst);  // one, no write

@@ -12,7 +12,9 @@
 //     LIFO slot is never announced to parked workers (that is what keeps request/response
 //     ping-pong on one core), so without this a task woken into the slot of a worker that then
 //     runs for 500 ms waited 500 ms with the other workers asleep. A busy worker's queue holding
-//     more than it runs next wakes a searcher too (a push's notify may have been missed).
+//     more than it runs next wakes a searcher too (a push's notify may have been missed). An
+//     owner that parked uncapped (all asleep) is woken by the first worker to leave park, so
+//     the watch also covers a worker woken later.
 #include <algorithm>
 #include <chrono>
 
@@ -64,7 +66,12 @@ void runtime_core::park_worker(worker& w) {
                 timeout = std::max<std::int64_t>(
                     0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
             }
+            // Announced before the look at who runs, and read by a worker leaving park after
+            // it counts itself unparked (both seq_cst): either we see it running and cap our
+            // sleep, or it sees this flag and wakes us to cap it (leave_park_retimes_owner).
+            owner_uncapped_.store(true, std::memory_order_seq_cst);
             if (idle_.num_unparked() > 0) {  // someone runs tasks: watch its LIFO slot
+                owner_uncapped_.store(false, std::memory_order_relaxed);
                 constexpr std::int64_t cap =
                     std::chrono::duration_cast<std::chrono::nanoseconds>(lifo_watch_interval)
                         .count();
@@ -81,6 +88,7 @@ void runtime_core::park_worker(worker& w) {
                 driver_->park(timeout);
         }
         if (owner) {
+            owner_uncapped_.store(false, std::memory_order_relaxed);
             timer_owner_.store(-1, std::memory_order_seq_cst);
             process_timers();
             watch_lifo_slots(w);  // may take a stuck task into this worker's queue
@@ -92,10 +100,23 @@ void runtime_core::park_worker(worker& w) {
             if (owner) {
                 std::ptrdiff_t s = idle_.any_sleeper();
                 if (s >= 0) unpark_worker(static_cast<std::size_t>(s));
+            } else {
+                leave_park_retimes_owner();
             }
             return;
         }
     }
+}
+
+// This worker now counts as unparked (transition_from_parked). If the timer owner sleeps without
+// the watch's cap, it parked while every worker slept and does not know that one runs now: a
+// task woken into this worker's LIFO slot, or a notify of a push to its queue lost to the race
+// the fence-less local notify allows (idle.hpp), would wait for this worker's poll to end. Wake
+// the owner: it re-parks with the cap, and watches. An owner picked by a notify (it leaves park
+// itself) hands its role over instead. Costs one driver unpark per wake of an idle runtime; none
+// while some worker runs.
+void runtime_core::leave_park_retimes_owner() noexcept {
+    if (owner_uncapped_.load(std::memory_order_seq_cst)) driver_->unpark();
 }
 
 bool runtime_core::transition_from_parked(worker& w) {

@@ -279,6 +279,7 @@ private:
     void run_task(worker& w, task_header* t) noexcept;
     void park_worker(worker& w);
     bool transition_from_parked(worker& w);
+    void leave_park_retimes_owner() noexcept;
     void watch_lifo_slots(worker& w) noexcept;
     void forget_lifo_watch(worker& w) noexcept;
     void push_local(worker& w, task_header* t) noexcept;
@@ -304,6 +305,9 @@ private:
     timer_wheel wheel_;
     std::atomic<std::uint64_t> next_deadline_{UINT64_MAX};
     std::atomic<std::ptrdiff_t> timer_owner_{-1};  // the worker parked with a timeout, if any
+    // The timer owner parked without the LIFO watch's cap (every worker was parked then); a
+    // worker that leaves park while it is set wakes the owner to re-time its sleep (parking.cpp).
+    std::atomic<bool> owner_uncapped_{false};
     // The backend's driver. The timer owner parks on it instead of its own parker, so that an
     // I/O backend can wait for completions and the next deadline in one call.
     std::unique_ptr<driver> driver_;

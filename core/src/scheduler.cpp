@@ -298,13 +298,18 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
             // empties it), so a slot seen empty stays empty until we fill it: the common case
             // (the running task was taken from it) is a plain store, not a read-modify-write
             // (ping_pong, chained_spawn: one per wake). A full slot is swapped with an exchange,
-            // since a rescue may take its task meanwhile.
+            // since a rescue may take its task meanwhile; alone, nobody rescues, and a plain
+            // store swaps it too (a spawn loop displaces the slot's task once per spawn:
+            // join_all_1000 with 1 worker paid a locked exchange per child).
             task_header* prev = w->lifo.load(std::memory_order_relaxed);
             if (!prev) {
                 w->lifo.store(t, std::memory_order_release);  // a rescuer's acquire sees *t
                 return;
             }
-            prev = w->lifo.exchange(t, std::memory_order_acq_rel);
+            if (workers_.size() > 1)
+                prev = w->lifo.exchange(t, std::memory_order_acq_rel);
+            else
+                w->lifo.store(t, std::memory_order_relaxed);
             if (!prev) return;
             t = prev;
         }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <thread>
 #include <weir/weir.hpp>
 
 #include "helpers.hpp"
@@ -65,4 +66,36 @@ TEST_CASE("a_task_woken_into_the_lifo_slot_of_a_worker_stuck_in_one_poll_runs_el
     std::uint64_t rescues = 0;
     for (const auto& w : rt.metrics().per_worker) rescues += w.lifo_rescues;
     REQUIRE(rescues >= 1);
+}
+
+TEST_CASE("a_task_woken_into_the_lifo_slot_of_a_worker_woken_from_idle_runs_elsewhere",
+          "[runtime][threads]") {
+    // Every worker parks first, so the timer owner sleeps without the watch's cap (nobody runs).
+    // Then a task spawned from outside wakes one worker (not necessarily the owner), wakes a
+    // second task into that worker's LIFO slot and spins. The owner must learn that a worker
+    // runs, cap its sleep, and take the task: without that it waited for the spin to end.
+    for (std::size_t n : {2u, 3u}) {
+        weir::runtime rt(workers(n));
+        auto all_parked_once = [&] {
+            for (const auto& w : rt.metrics().per_worker)
+                if (w.parks == 0) return false;
+            return true;
+        };
+        auto until = std::chrono::steady_clock::now() + 10s;
+        while (!all_parked_once() && std::chrono::steady_clock::now() < until)
+            std::this_thread::sleep_for(1ms);
+        std::this_thread::sleep_for(50ms);  // and are asleep, not between two parks
+        bool ran = rt.block_on(on_worker([]() -> weir::task<bool> {
+            std::atomic<bool> flag{false};
+            auto h = weir::spawn([](std::atomic<bool>& flag) -> weir::task<void> {
+                flag.store(true);
+                co_return;
+            }(flag));
+            bool r = spin_until(flag, 10s);
+            co_await h;
+            co_return r;
+        }()));
+        INFO("workers: " << n);
+        REQUIRE(ran);
+    }
 }
