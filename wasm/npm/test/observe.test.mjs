@@ -33,6 +33,22 @@ eachBackend('observability', (ctx) => {
     assert.ok(json.traceEvents.some((e) => e.ph === 'X'), 'poll slices');
   });
 
+  test('buffered_async_calls_that_settle_in_one_turn_are_handed_on_together', async () => {
+    // Each call takes one setImmediate hop, so a window's 100 calls settle in one turn of the
+    // event loop: the stage hands them on as one chunk (its stage_out events count chunks), not
+    // one pull through the pipeline per item (1,000 events before).
+    const hop = async (x) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      return x + 1;
+    };
+    ctx.rt.trace.start();
+    const r = await ctx.rt.iter(0, 1000).stage('hop', (s) => s.map(hop).buffered(100)).collect();
+    const t = ctx.rt.trace.stop();
+    assert.deepEqual(r, Array.from({ length: 1000 }, (_, i) => i + 1));
+    const outs = t.events.filter((e) => e.kind === 'stage_out' && e.stage === 'hop');
+    assert.ok(outs.length > 0 && outs.length <= 100, `${outs.length} stage_out events for 1,000 items`);
+  });
+
   test('trace_subscribe_delivers_batches_live_and_close_stops_them', async () => {
     const batches = [];
     const sub = ctx.rt.trace.subscribe((b) => batches.push(b), { intervalMs: 5 });

@@ -15,7 +15,9 @@
 // calling it again. An async function runs on the host from the start: up to n calls at once
 // with buffered(n), one at a time without.
 import { reviveError, stageError } from '../errors.mjs';
+import { BIG_PULL } from './sources.mjs';
 import { isAsyncFunction } from './stages.mjs';
+import { nextTurn } from './turn.mjs';
 import { STAGE, STATUS } from './job_layout.mjs';
 
 /** The most items a job takes (65,536 cheap calls are about a millisecond). */
@@ -88,7 +90,8 @@ export class CallStage {
     this.state = state;
     this.size = 1;
     this.base = 0; // stage-input index of the next item taken
-    this.leftover = null;
+    this.leftover = null; // the last upstream chunk, read from leftAt on
+    this.leftAt = 0;
     this.upDone = false;
     this.finished = false; // takeWhile ended the stream
     this.passThrough = false; // skipWhile stopped skipping
@@ -110,29 +113,60 @@ export class CallStage {
     this.up.close();
   }
 
-  /** Up to max items of input: what is left of the last upstream chunk, or the next one. */
-  async takeInput(max) {
-    while (!this.leftover || this.leftover.length === 0) {
-      if (this.upDone) return null;
-      const chunk = await this.run.race(this.up.pull(Math.max(max, 1)));
-      if (chunk === null) {
-        this.upDone = true;
-        return null;
-      }
-      this.leftover = chunk;
-    }
+  /**
+   * Up to max items of what is left of the last upstream chunk, taken at once (no promise), or
+   * null if nothing is left. The chunk is read through a cursor (leftAt), not sliced down: a
+   * window refilled one item at a time from a 65,536-item chunk copied the rest each time.
+   */
+  takeLeft(max) {
+    const left = this.leftover;
+    if (!left || this.leftAt >= left.length) return null;
     let items;
-    if (this.leftover.length <= max) {
-      items = this.leftover;
-      this.leftover = null;
+    if (this.leftAt === 0 && left.length <= max) {
+      items = left;
     } else {
-      items = this.leftover.slice(0, max);
-      this.leftover = this.leftover.slice(max);
+      items = left.slice(this.leftAt, this.leftAt + max);
+    }
+    this.leftAt += items.length;
+    if (this.leftAt >= left.length) {
+      this.leftover = null;
+      this.leftAt = 0;
     }
     const base = this.base;
     this.base += items.length;
     this.hooks?.in(items.length);
     return { items, base };
+  }
+
+  /** Puts an item just taken back in front of the input (probe: its call moves to the host). */
+  putBack(item, base) {
+    if (this.leftover && this.leftAt > 0) this.leftover[--this.leftAt] = item;
+    else this.leftover = this.leftover ? [item, ...this.leftover.slice(this.leftAt)] : [item];
+    if (this.leftAt === 0 && this.leftover.length === 0) this.leftover = null;
+    this.base = base;
+  }
+
+  /**
+   * Up to max items of input: what is left of the last upstream chunk, or the next one. A
+   * source that reading ahead cannot change (an array, a range: `up.readAheadFree`) is asked
+   * for a whole chunk even when few items are wanted, so a window that refills an item at a
+   * time takes it from the chunk without a pull, a promise and a wake each.
+   */
+  async takeInput(max) {
+    while (!this.leftover) {
+      if (this.upDone) return null;
+      const ask = this.up.readAheadFree ? BIG_PULL : Math.max(max, 1);
+      const chunk = await this.run.race(this.up.pull(ask));
+      if (chunk === null) {
+        this.upDone = true;
+        return null;
+      }
+      if (chunk.length) {
+        this.leftover = chunk;
+        this.leftAt = 0;
+      }
+    }
+    return this.takeLeft(max);
   }
 
   async pull(want) {
@@ -161,8 +195,7 @@ export class CallStage {
       const p = this.run.rt.native.runner.takeThenable();
       this.firstHost = { item: c.items[0], base: c.base, promise: p };
       // The item goes back to the input: the host's first call for it is the one just made.
-      this.leftover = this.leftover ? [c.items[0], ...this.leftover] : [c.items[0]];
-      this.base = c.base;
+      this.putBack(c.items[0], c.base);
       return this.pull(want);
     }
     this.mode = 'worker';
@@ -418,13 +451,21 @@ export class CallStage {
       this.hostIn = 0;
       this.hostPending = null; // input chunk being started
     }
+    const out = [];
+    let gathered = false;
     for (;;) {
       this.run.check();
       // Start calls while the window has room.
       while (this.hostIn < this.window && !this.closed) {
         if (!this.hostPending || this.hostPending.at >= this.hostPending.items.length) {
-          if (this.upDone) break;
+          this.hostPending = null;
           if (this.hostFetch) break;
+          const c = this.takeLeft(this.window - this.hostIn);
+          if (c) {
+            this.hostPending = { items: c.items, base: c.base, at: 0 };
+            continue;
+          }
+          if (this.upDone) break;
           // Fetch input without blocking results that are already there.
           this.hostFetch = this.takeInput(this.window - this.hostIn).then(
             (c) => {
@@ -463,7 +504,6 @@ export class CallStage {
       }
       this.hooks?.inFlight(this.hostIn);
       // Hand on what has settled (a run of them, in order, or all that settled).
-      const out = [];
       if (this.ordered) {
         while (this.hostQ.length && this.hostQ[0].settled) this.settleHost(out, this.hostQ.shift());
       } else {
@@ -474,6 +514,16 @@ export class CallStage {
         }
       }
       if (out.length) {
+        // Calls still in flight often settle in the same turn of the event loop (a batch of
+        // timers or I/O completions, each its own macrotask): wait for the turn's end once and
+        // hand them all on together. Handing on each alone cost a pull through every stage and
+        // the consumer per item: 100,000 items of one setImmediate hop each under buffered(100)
+        // took 2.5 µs an item, against p-map's 1.5. (The window refills meanwhile.)
+        if (!gathered && this.hostQ.length > 0) {
+          gathered = true;
+          await this.run.race(nextTurn());
+          continue;
+        }
         this.hooks?.out(out.length);
         return out;
       }

@@ -7,6 +7,11 @@
 export const BIG_PULL = 1 << 16;
 
 export class RangeSource {
+  /** Reading ahead of what was asked changes nothing a user sees (calls.mjs, takeInput). */
+  get readAheadFree() {
+    return true;
+  }
+
   constructor(start, end) {
     this.next = start;
     this.end = end;
@@ -26,6 +31,11 @@ export class RangeSource {
 }
 
 export class ArraySource {
+  /** Reading ahead of what was asked changes nothing a user sees (calls.mjs, takeInput). */
+  get readAheadFree() {
+    return true;
+  }
+
   constructor(items) {
     this.items = items; // an array or a typed array
     this.at = 0;

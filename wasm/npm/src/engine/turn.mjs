@@ -1,0 +1,23 @@
+// The end of the current turn of the host's event loop, as a promise: a macrotask, so that every
+// callback already queued for this turn (timers, I/O completions, messages: each followed by its
+// microtasks) has run when it resolves. setImmediate where it exists (Node); else one
+// MessageChannel, whose messages are macrotasks in browsers and workers (a setTimeout(0) would
+// be clamped to 4 ms after a few nestings).
+
+function channelTurns() {
+  const waiting = [];
+  let ch = null;
+  return () =>
+    new Promise((resolve) => {
+      if (!ch) {
+        ch = new MessageChannel();
+        ch.port1.onmessage = () => waiting.shift()();
+      }
+      waiting.push(resolve);
+      ch.port2.postMessage(0);
+    });
+}
+
+/** Resolves after the callbacks queued for the event loop's current turn have run. */
+export const nextTurn =
+  typeof setImmediate === 'function' ? () => new Promise((resolve) => setImmediate(resolve)) : channelTurns();
