@@ -84,9 +84,11 @@ public:
         return std::find(sleepers_.begin(), sleepers_.end(), index) != sleepers_.end();
     }
     std::size_t num_searching() const noexcept { return searching(state_.load()); }
-    /// Workers not parked right now.
+    /// Workers not parked right now. A seq_cst load: the timer owner pairs it with its store of
+    /// owner_uncapped_ (parking.cpp), and a relaxed load may be satisfied before that store
+    /// (arm64: a plain ldr may complete ahead of an stlr), which breaks the pairing.
     std::size_t num_unparked() const noexcept {
-        return unparked(state_.load(std::memory_order_relaxed));
+        return unparked(state_.load(std::memory_order_seq_cst));
     }
     /// Some parked worker (the last to park), left parked; -1 if none. For handing over the
     /// timer role: the worker is unparked, finds itself still parked, and parks again holding it.
