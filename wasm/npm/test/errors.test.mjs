@@ -92,6 +92,57 @@ eachBackend('stage errors', (ctx) => {
     assert.ok(err.cause instanceof TypeError);
   });
 
+  for (const kind of ['buffered', 'bufferUnordered']) {
+    test(`no_async_call_starts_after_a_call_rejected_under_${kind}`, async () => {
+      // Item 1 rejects in the same turn of the event loop as other calls settle; the stage
+      // waits for that turn's end before it hands results on, and must not refill its window
+      // with new calls then (docs/npm.md: after a failure no new stage call starts).
+      globalThis.weirTestLog = [];
+      const err = await ctx.rt
+        .iter(0, 100)
+        .map(async (x) => {
+          globalThis.weirTestLog.push(`call ${x}`);
+          await new Promise((resolve) => setImmediate(resolve));
+          if (x === 1) {
+            globalThis.weirTestLog.push('rejected');
+            throw new RangeError('no');
+          }
+          return x;
+        })
+        [kind](4)
+        .collect()
+        .then(() => null, (e) => e);
+      const log = globalThis.weirTestLog;
+      delete globalThis.weirTestLog;
+      assert.ok(err instanceof WeirStageError, String(err));
+      assert.equal(err.item, 1);
+      const at = log.indexOf('rejected');
+      assert.ok(at >= 0);
+      assert.deepEqual(log.slice(at + 1).filter((e) => e.startsWith('call')), [], log.join(', '));
+    });
+  }
+
+  test('results_before_a_rejected_call_are_handed_on_before_the_failure', async () => {
+    globalThis.weirTestSeen = [];
+    const err = await ctx.rt
+      .iter(0, 10)
+      .map(async (x) => {
+        await new Promise((resolve) => setImmediate(resolve));
+        if (x === 1) throw new RangeError('no');
+        return x;
+      })
+      .buffered(4)
+      .forEach(async (x) => {
+        globalThis.weirTestSeen.push(x);
+      })
+      .then(() => null, (e) => e);
+    const seen = globalThis.weirTestSeen;
+    delete globalThis.weirTestSeen;
+    assert.ok(err instanceof WeirStageError, String(err));
+    assert.equal(err.item, 1);
+    assert.deepEqual(seen, [0]);
+  });
+
   test('a_non_async_function_returning_a_promise_runs_on_the_host', async () => {
     const out = await ctx.rt.iter(0, 5).map((x) => Promise.resolve(x * 3)).buffered(2).collect();
     assert.deepEqual(out, [0, 3, 6, 9, 12]);

@@ -450,13 +450,16 @@ export class CallStage {
       this.hostReady = []; // unordered: settled ones
       this.hostIn = 0;
       this.hostPending = null; // input chunk being started
+      this.hostFailed = false; // a call rejected: no new call starts (the run fails with it)
     }
     const out = [];
     let gathered = false;
     for (;;) {
       this.run.check();
-      // Start calls while the window has room.
-      while (this.hostIn < this.window && !this.closed) {
+      // Start calls while the window has room, and no call has failed: a rejection settled
+      // while this pull waited (for the turn's end, below) must stop the calls before the
+      // settle pass throws it.
+      while (this.hostIn < this.window && !this.closed && !this.hostFailed) {
         if (!this.hostPending || this.hostPending.at >= this.hostPending.items.length) {
           this.hostPending = null;
           if (this.hostFetch) break;
@@ -497,17 +500,31 @@ export class CallStage {
             e.settled = true;
             e.ok = false;
             e.value = err;
+            this.hostFailed = true;
             if (!this.ordered) this.hostReady.push(e);
             this.signal();
           },
         );
       }
       this.hooks?.inFlight(this.hostIn);
-      // Hand on what has settled (a run of them, in order, or all that settled).
+      // Hand on what has settled (a run of them, in order, or all that settled). A failed call
+      // behind results not yet handed on waits for the next pull: the results before it go on
+      // first, as when each was handed on alone, and the next pull throws it.
+      let failedNext = false;
       if (this.ordered) {
-        while (this.hostQ.length && this.hostQ[0].settled) this.settleHost(out, this.hostQ.shift());
+        while (this.hostQ.length && this.hostQ[0].settled) {
+          if (!this.hostQ[0].ok && out.length) {
+            failedNext = true;
+            break;
+          }
+          this.settleHost(out, this.hostQ.shift());
+        }
       } else {
         while (this.hostReady.length) {
+          if (!this.hostReady[0].ok && out.length) {
+            failedNext = true;
+            break;
+          }
           const e = this.hostReady.shift();
           this.hostQ.splice(this.hostQ.indexOf(e), 1);
           this.settleHost(out, e);
@@ -519,7 +536,7 @@ export class CallStage {
         // hand them all on together. Handing on each alone cost a pull through every stage and
         // the consumer per item: 100,000 items of one setImmediate hop each under buffered(100)
         // took 2.5 µs an item, against p-map's 1.5. (The window refills meanwhile.)
-        if (!gathered && this.hostQ.length > 0) {
+        if (!gathered && !failedNext && !this.hostFailed && this.hostQ.length > 0) {
           gathered = true;
           await this.run.race(nextTurn());
           continue;

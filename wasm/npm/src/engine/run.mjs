@@ -65,7 +65,10 @@ export class Run {
    * promise: every race would leave a reaction on it for the run's whole life.)
    */
   race(p) {
-    if (this.failure) return Promise.reject(this.failure.error);
+    if (this.failure) {
+      p.then(undefined, () => {}); // its own rejection (often the same failure) is not unhandled
+      return Promise.reject(this.failure.error);
+    }
     return new Promise((resolve, reject) => {
       const onFail = (e) => reject(e);
       this.waiters.add(onFail);
