@@ -32,6 +32,10 @@ export class Skip {
     this.up = up;
     this.left = n;
   }
+  /** Passes items through without calling user code: as free to read ahead as its source. */
+  get readAheadFree() {
+    return this.up.readAheadFree === true;
+  }
   async pull(want) {
     for (;;) {
       const c = await this.up.pull(this.left > 0 ? Math.max(want, this.left) : want);
@@ -88,6 +92,10 @@ export class Enumerate {
   constructor(up) {
     this.up = up;
     this.i = 0;
+  }
+  /** Passes items through without calling user code: as free to read ahead as its source. */
+  get readAheadFree() {
+    return this.up.readAheadFree === true;
   }
   async pull(want) {
     const c = await this.up.pull(want);
