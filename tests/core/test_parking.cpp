@@ -23,6 +23,20 @@ bool spin_until(const std::atomic<bool>& flag, std::chrono::seconds limit) {
     }
     return flag.load();
 }
+
+/// Spawns a task from this worker (so it goes into the worker's LIFO slot, which announces
+/// nothing to parked workers), then stays inside this poll until that task has run elsewhere, or
+/// for 10 s. Returns whether it ran.
+weir::task<bool> spawn_into_the_lifo_slot_and_spin() {
+    std::atomic<bool> flag{false};
+    auto h = weir::spawn([](std::atomic<bool>& f) -> weir::task<void> {
+        f.store(true);
+        co_return;
+    }(flag));
+    bool r = spin_until(flag, 10s);
+    co_await h;
+    co_return r;
+}
 }  // namespace
 
 TEST_CASE("timers_fire_while_the_worker_that_held_the_timer_role_runs_a_long_poll",
@@ -53,14 +67,7 @@ TEST_CASE("a_task_woken_into_the_lifo_slot_of_a_worker_stuck_in_one_poll_runs_el
     weir::runtime rt(workers(2));
     bool ran = rt.block_on(on_worker([]() -> weir::task<bool> {
         co_await weir::sleep(10ms);  // both workers park first
-        std::atomic<bool> flag{false};
-        auto h = weir::spawn([](std::atomic<bool>& flag) -> weir::task<void> {
-            flag.store(true);
-            co_return;
-        }(flag));
-        bool r = spin_until(flag, 10s);
-        co_await h;
-        co_return r;
+        co_return co_await spawn_into_the_lifo_slot_and_spin();
     }()));
     REQUIRE(ran);
     std::uint64_t rescues = 0;
@@ -85,16 +92,7 @@ TEST_CASE("a_task_woken_into_the_lifo_slot_of_a_worker_woken_from_idle_runs_else
         while (!all_parked_once() && std::chrono::steady_clock::now() < until)
             std::this_thread::sleep_for(1ms);
         std::this_thread::sleep_for(50ms);  // and are asleep, not between two parks
-        bool ran = rt.block_on(on_worker([]() -> weir::task<bool> {
-            std::atomic<bool> flag{false};
-            auto h = weir::spawn([](std::atomic<bool>& flag) -> weir::task<void> {
-                flag.store(true);
-                co_return;
-            }(flag));
-            bool r = spin_until(flag, 10s);
-            co_await h;
-            co_return r;
-        }()));
+        bool ran = rt.block_on(on_worker(spawn_into_the_lifo_slot_and_spin()));
         INFO("workers: " << n);
         REQUIRE(ran);
     }
