@@ -3,8 +3,9 @@
 // chunk of at most about `want` items, or null at the end; a chunk may be empty) and close().
 //
 // A synchronous function runs in jobs: chunks of items sent to the runtime, which runs each as
-// a task on a pool worker (threads build) or in a slice on the host (event-loop build). Without
-// buffered, one job runs at a time and a job's size starts at one item and doubles with every
+// a task on a pool worker (threads build) or in a slice on the host (event-loop build). (Runs of
+// map, filter, filterMap and inspect without buffered are not built here but fused: fused.mjs.)
+// Without buffered, one job runs at a time and a job's size starts at one item and doubles with every
 // job whose results were wanted at once, up to a cap (so `take(10)` after a map calls it about
 // ten times, and a long pipeline ends up in large, cheap jobs). With buffered(n) or
 // bufferUnordered(n), jobs keep up to n items in flight, each job at most a share of n that
@@ -15,13 +16,18 @@
 // calling it again. An async function runs on the host from the start: up to n calls at once
 // with buffered(n), one at a time without.
 import { reviveError, stageError } from '../errors.mjs';
+import { Input } from './input.mjs';
 import { BIG_PULL } from './sources.mjs';
 import { isAsyncFunction } from './stages.mjs';
 import { nextTurn } from './turn.mjs';
 import { STAGE, STATUS } from './job_layout.mjs';
 
-/** The most items a job takes (65,536 cheap calls are about a millisecond). */
-const MAX_JOB = 1 << 16;
+/**
+ * The most items a job takes: a chunk of BIG_PULL (sources.mjs says why no more: its arrays
+ * would cost 30 ns an item in V8's large-object space). 8,192 cheap calls take about 50 µs,
+ * against a hop to a worker and back of 10-20.
+ */
+const MAX_JOB = BIG_PULL;
 /**
  * A job whose calls took less than this makes the next one twice as big (up to the cap): the
  * cost of a job (a task, a hop to a worker and back) is then small against its calls, while a
@@ -30,7 +36,7 @@ const MAX_JOB = 1 << 16;
 const GROW_BELOW_MS = 2;
 
 /** What a stage's output is, given its input items and a job's result. */
-function outputOf(kind, items, r) {
+export function outputOf(kind, items, r) {
   switch (kind) {
     case STAGE.MAP:
     case STAGE.FILTER_MAP:
@@ -51,7 +57,7 @@ function outputOf(kind, items, r) {
 }
 
 /** Throws what a failed job means for the run (and fails the run with it). */
-function failJob(run, desc, base, r) {
+export function failJob(run, desc, base, r) {
   if (r.cancelled || r.status === STATUS.STOPPED) {
     run.check(); // the run failed or was aborted: that is the error
     throw new Error('runtime is closed');
@@ -90,9 +96,7 @@ export class CallStage {
     this.state = state;
     this.size = 1;
     this.base = 0; // stage-input index of the next item taken
-    this.leftover = null; // the last upstream chunk, read from leftAt on
-    this.leftAt = 0;
-    this.upDone = false;
+    this.input = new Input(run, up);
     this.finished = false; // takeWhile ended the stream
     this.passThrough = false; // skipWhile stopped skipping
     this.mode = isAsyncFunction(desc.fn) ? 'host' : 'probe';
@@ -110,28 +114,22 @@ export class CallStage {
   close() {
     if (this.closed) return;
     this.closed = true;
-    this.up.close();
+    this.input.close();
   }
 
-  /**
-   * Up to max items of what is left of the last upstream chunk, taken at once (no promise), or
-   * null if nothing is left. The chunk is read through a cursor (leftAt), not sliced down: a
-   * window refilled one item at a time from a 65,536-item chunk copied the rest each time.
-   */
+  /** Up to max items of input taken at once (no promise), or null: { items, base }. */
   takeLeft(max) {
-    const left = this.leftover;
-    if (!left || this.leftAt >= left.length) return null;
-    let items;
-    if (this.leftAt === 0 && left.length <= max) {
-      items = left;
-    } else {
-      items = left.slice(this.leftAt, this.leftAt + max);
-    }
-    this.leftAt += items.length;
-    if (this.leftAt >= left.length) {
-      this.leftover = null;
-      this.leftAt = 0;
-    }
+    const items = this.input.takeLeft(max);
+    return items && this.took(items);
+  }
+
+  /** Up to max items of input (input.mjs): { items, base }, or null at the end. */
+  async takeInput(max) {
+    const items = await this.input.take(max);
+    return items && this.took(items);
+  }
+
+  took(items) {
     const base = this.base;
     this.base += items.length;
     this.hooks?.in(items.length);
@@ -140,33 +138,13 @@ export class CallStage {
 
   /** Puts an item just taken back in front of the input (probe: its call moves to the host). */
   putBack(item, base) {
-    if (this.leftover && this.leftAt > 0) this.leftover[--this.leftAt] = item;
-    else this.leftover = this.leftover ? [item, ...this.leftover.slice(this.leftAt)] : [item];
-    if (this.leftAt === 0 && this.leftover.length === 0) this.leftover = null;
+    this.input.putBack(item);
     this.base = base;
   }
 
-  /**
-   * Up to max items of input: what is left of the last upstream chunk, or the next one. A
-   * source that reading ahead cannot change (an array, a range: `up.readAheadFree`) is asked
-   * for a whole chunk even when few items are wanted, so a window that refills an item at a
-   * time takes it from the chunk without a pull, a promise and a wake each.
-   */
-  async takeInput(max) {
-    while (!this.leftover) {
-      if (this.upDone) return null;
-      const ask = this.up.readAheadFree ? BIG_PULL : Math.max(max, 1);
-      const chunk = await this.run.race(this.up.pull(ask));
-      if (chunk === null) {
-        this.upDone = true;
-        return null;
-      }
-      if (chunk.length) {
-        this.leftover = chunk;
-        this.leftAt = 0;
-      }
-    }
-    return this.takeLeft(max);
+  /** Upstream ended. */
+  get upDone() {
+    return this.input.done;
   }
 
   async pull(want) {

@@ -4,7 +4,8 @@
 // memory is the only thing a worker can read while it runs (it sits in the C++ scheduler and
 // takes no messages). The C++ side (bindings/bindings.cpp) only passes a job's address along.
 //
-// A job is one batch of calls of ONE stage function over a chunk of items:
+// A job is one batch of calls of ONE stage function over a chunk of items (or, fused, of a chain
+// of stages called on each item in turn: CHAIN_PTR):
 //   header (JOB_BYTES, 8-byte aligned), Int32 fields at these word offsets:
 export const J = {
   STAGE: 0, //      address of the stage descriptor
@@ -27,8 +28,13 @@ export const J = {
   ID: 17, //        the host's id of the job (for tracing and debugging)
   BASE: 18, //      Float64 at this word (byte 72): the stage-input index of the first item in
   RUN_MS: 20, //    Float64 at this word (byte 80), by the runner: how long the calls took
+  // A fused job (fused.mjs) calls a chain of stages per item instead of one stage per job:
+  CHAIN_PTR: 22, // 0 for a one-stage job; else CHAIN_LEN stage descriptor addresses, followed
+  //                by CHAIN_LEN Int32 counts the runner writes: the items each stage took in
+  CHAIN_LEN: 23,
+  FAIL_STAGE: 24, // on STATUS.ERROR or THENABLE: the position in the chain of the stage at fault
 };
-export const JOB_WORDS = 22;
+export const JOB_WORDS = 26;
 export const JOB_BYTES = JOB_WORDS * 4;
 
 export const STATUS = {

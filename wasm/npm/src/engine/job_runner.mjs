@@ -10,6 +10,7 @@
 // stages whose output is a subset or the input itself (filter, takeWhile, skipWhile, inspect,
 // forEach, fold), as a mask, a position or nothing, so those items are never sent back.
 import { decodeChunk, encodeChunk, encodeChunkScratch } from '../codec.mjs';
+import { compileFusedLoop } from './fused_loop.mjs';
 import { CHUNK, D, J, STAGE, STATUS } from './job_layout.mjs';
 
 const utf8 = new TextDecoder();
@@ -52,6 +53,7 @@ function isThenable(v) {
  */
 export function makeRunner(env) {
   const cache = new Map(); // stage key -> { fn, ctx, label }; bounded (see remember)
+  const fused = new Map(); // chain of stage keys -> { loop, labels } (fusedOf); bounded
   const stash = new Map();
   let nextStash = 1;
   const CACHE_MAX = 256;
@@ -115,7 +117,7 @@ export function makeRunner(env) {
     return [CHUNK.ANY, ptr, c.bytes.length];
   }
 
-  function writeError(i32, base, error, extra) {
+  function writeError(_i32, base, error, extra) {
     const e = error instanceof Error ? error : null;
     const info = [
       e ? e.name : 'Error',
@@ -127,8 +129,9 @@ export function makeRunner(env) {
     const c = encodeChunk([info]);
     const ptr = env.malloc(Math.max(1, c.bytes.length));
     new Uint8Array(env.memory().buffer).set(c.bytes, ptr);
-    i32[base + J.ERR_PTR] = ptr;
-    i32[base + J.ERR_LEN] = c.bytes.length;
+    const now = new Int32Array(env.memory().buffer); // i32 is stale if the malloc grew memory
+    now[base + J.ERR_PTR] = ptr;
+    now[base + J.ERR_LEN] = c.bytes.length;
   }
 
   function run(job) {
@@ -137,6 +140,10 @@ export function makeRunner(env) {
     const u8 = new Uint8Array(mem.buffer);
     const base = job >> 2;
     const shared = typeof SharedArrayBuffer !== 'undefined' && mem.buffer instanceof SharedArrayBuffer;
+    if (i32[base + J.CHAIN_LEN] > 0) {
+      runFused(job, i32, u8, shared);
+      return;
+    }
     const cancelAt = i32[base + J.CANCEL] >> 2;
     const inKind = i32[base + J.IN_KIND];
     const inline = inKind === CHUNK.STASH;
@@ -291,6 +298,99 @@ export function makeRunner(env) {
         i32[base + J.ERR_PTR] = 0;
         i32[base + J.ERR_LEN] = 0;
       }
+    }
+  }
+
+  /** The compiled loop of a chain (fused_loop.mjs), by the keys of its stages; bounded. */
+  function fusedOf(i32, u8, chainAt, m) {
+    let key = '';
+    for (let k = 0; k < m; k++) key += `${i32[(i32[chainAt + k] >> 2) + D.KEY]},`;
+    let f = fused.get(key);
+    if (f) return f;
+    const stages = [];
+    for (let k = 0; k < m; k++) stages.push(stage(i32, u8, i32[chainAt + k]));
+    const make = compileFusedLoop(stages.map((x) => x.kind));
+    f = { loop: make(stages.map((x) => x.fn), stages.map((x) => x.ctx), thenableAt), labels: stages.map((x) => x.label) };
+    if (fused.size >= CACHE_MAX) fused.delete(fused.keys().next().value);
+    fused.set(key, f);
+    return f;
+  }
+
+  /**
+   * A fused job: the chain's loop over the items, numbers out straight into wasm memory. On a
+   * throw, FAIL_STAGE says which stage; the counts say how far each stage got, so the host
+   * can name the item by that stage's own input index.
+   */
+  function runFused(job, i32, u8, shared) {
+    const base = job >> 2;
+    const chainAt = i32[base + J.CHAIN_PTR] >> 2;
+    const m = i32[base + J.CHAIN_LEN];
+    const inKind = i32[base + J.IN_KIND];
+    const inline = inKind === CHUNK.STASH;
+    const count = i32[base + J.IN_COUNT];
+    const st = { i: 0, o: 0, arr: null, k: 0 };
+    const counts = new Int32Array(m);
+    let outPtr = 0;
+    let phase = 'setup';
+    let f = null;
+    try {
+      f = fusedOf(i32, u8, chainAt, m);
+      let out = null;
+      let arr = [];
+      if (!inline) {
+        outPtr = env.malloc(Math.max(8, count * 8));
+        out = new Float64Array(env.memory().buffer, outPtr, count);
+        arr = null;
+      }
+      const mem = env.memory().buffer; // after the malloc, which may have grown it
+      const inp = inKind === CHUNK.F64
+        ? new Float64Array(mem, i32[base + J.IN_PTR], count)
+        : readItems(i32, u8, inKind, i32[base + J.IN_PTR], i32[base + J.IN_LEN], count);
+      phase = 'call';
+      const t0 = performance.now();
+      f.loop(inp, count, out, arr, new Int32Array(mem), i32[base + J.CANCEL] >> 2, shared, st, counts);
+      const now = new Int32Array(env.memory().buffer);
+      new Float64Array(now.buffer, job + J.RUN_MS * 4, 1)[0] = performance.now() - t0;
+      phase = 'send';
+      if (st.arr === null) {
+        now[base + J.OUT_KIND] = CHUNK.F64;
+        now[base + J.OUT_PTR] = outPtr;
+        now[base + J.OUT_LEN] = st.o * 8;
+      } else {
+        if (outPtr) env.free(outPtr);
+        outPtr = 0;
+        const last = f.labels[m - 1];
+        const [k, ptr, len] = writeItems(st.arr, inline, (j) => `${last} handed on, as item ${j} of a chunk, a value that`);
+        const at = new Int32Array(env.memory().buffer);
+        at[base + J.OUT_KIND] = k;
+        at[base + J.OUT_PTR] = ptr;
+        at[base + J.OUT_LEN] = len;
+      }
+      const end = new Int32Array(env.memory().buffer);
+      end[base + J.OUT_COUNT] = st.o;
+      end[base + J.DONE] = st.i;
+      end[base + J.STATUS] = st.i < count ? STATUS.STOPPED : STATUS.OK;
+    } catch (error) {
+      if (outPtr) env.free(outPtr);
+      const thenable = !!(error && error.weirThenable);
+      if (thenable) lastThenable = error.weirPromise;
+      const end = new Int32Array(env.memory().buffer);
+      end[base + J.OUT_KIND] = CHUNK.NONE;
+      end[base + J.OUT_PTR] = 0;
+      end[base + J.DONE] = st.i;
+      end[base + J.FAIL_STAGE] = st.k;
+      end[base + J.STATUS] = thenable ? STATUS.THENABLE : STATUS.ERROR;
+      try {
+        const refused = !!(error && error.weirRefused);
+        writeError(end, base, refused ? Object.assign(new TypeError(error.message), { name: 'WeirRefused' }) : error,
+          { codec: phase === 'send' || refused, thenable });
+      } catch {
+        end[base + J.ERR_PTR] = 0;
+        end[base + J.ERR_LEN] = 0;
+      }
+    } finally {
+      const end = new Int32Array(env.memory().buffer);
+      for (let k = 0; k < m; k++) end[chainAt + m + k] = counts[k];
     }
   }
 

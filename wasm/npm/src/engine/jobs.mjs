@@ -6,6 +6,7 @@
 // cancelled; the runtime reports each job exactly once, even at shutdown.
 import { decodeChunk, encodeChunkScratch } from '../codec.mjs';
 import { CHUNK, J, JOB_BYTES, STAGE, STATUS } from './job_layout.mjs';
+import { Span } from './sources.mjs';
 
 /** A plain array of a Float64Array's numbers (Array.from walks an iterator: several times slower). */
 export function numbersOf(f64) {
@@ -26,6 +27,8 @@ export class JobResult {
     this.error = null; //  { name, message, stack, codec, thenable } when it failed
     this.cancelled = false; // aborted before it could run (or while the runtime shut down)
     this.runMs = 0; //     how long its calls took (not counting the wait for a worker)
+    this.counts = null; // fused jobs: the items each stage of the chain took in
+    this.failStage = 0; // fused jobs: the stage at fault (ERROR, THENABLE)
   }
 }
 
@@ -44,11 +47,35 @@ export class Jobs {
    */
   start(desc, items, cancelPtr, state, base = 0) {
     const { job, allocs, id } = this.write(desc, items, cancelPtr, state, base, this.inline);
+    return this.submit(job, id, desc.label, { allocs, kind: desc.kind, count: items.length, chain: 0 });
+  }
+
+  /**
+   * Runs one fused job (fused.mjs): the chain of stages `descs` called on each item in turn.
+   * Its JobResult also has counts (the items each stage took in) and failStage.
+   */
+  startFused(descs, items, cancelPtr, base, label) {
+    const { job, allocs, id } = this.write(descs[0], items, cancelPtr, undefined, base, this.inline);
+    const m = descs.length;
+    const chain = this.native.malloc(8 * m);
+    allocs.push(chain);
+    const i32 = this.native.i32();
+    for (let k = 0; k < m; k++) {
+      i32[(chain >> 2) + k] = descs[k].ptr;
+      i32[(chain >> 2) + m + k] = 0;
+    }
+    i32[(job >> 2) + J.CHAIN_PTR] = chain;
+    i32[(job >> 2) + J.CHAIN_LEN] = m;
+    return this.submit(job, id, label, { allocs, kind: STAGE.MAP, count: items.length, chain: m });
+  }
+
+  submit(job, id, label, pending) {
     const promise = new Promise((resolve) => {
-      this.pending.set(job, { resolve, allocs, kind: desc.kind, count: items.length });
+      pending.resolve = resolve;
+      this.pending.set(job, pending);
     });
     if (this.pending.size === 1) this.onBusy?.(true);
-    this.native.submit(id, job, desc.label);
+    this.native.submit(id, job, label);
     return { id, promise };
   }
 
@@ -102,12 +129,17 @@ export class Jobs {
 
   writeItems(items, b, kindAt, ptrAt, lenAt, allocs, desc, inline) {
     const n = this.native;
+    if (items instanceof Span) {
+      if (!inline && this.writeSpan(items, b, kindAt, ptrAt, lenAt, allocs)) return;
+      items = items.toArray();
+    }
     if (inline) {
       const i32 = n.i32();
       i32[b + kindAt] = CHUNK.STASH;
       i32[b + ptrAt] = n.runner.stashPut(items);
       return;
     }
+    if (Array.isArray(items) && this.writeSpan(new Span(items, 0, items.length), b, kindAt, ptrAt, lenAt, allocs)) return;
     // A view of the codec's scratch buffer, copied once into wasm memory below.
     const c = encodeChunkScratch(items, (i) => `${desc.label}: item ${i}`);
     let ptr;
@@ -125,6 +157,36 @@ export class Jobs {
     i32[b + kindAt] = c.kind === 'f64' ? CHUNK.F64 : CHUNK.ANY;
     i32[b + ptrAt] = ptr;
     i32[b + lenAt] = len;
+  }
+
+  /**
+   * Numbers straight into wasm memory, in one pass over the span; false (nothing written) when
+   * an item is not a number, for the codec to take over.
+   */
+  writeSpan(span, b, kindAt, ptrAt, lenAt, allocs) {
+    const { array, at, length } = span;
+    if (length === 0 || typeof array[at] !== 'number') return false;
+    const n = this.native;
+    const ptr = n.malloc(length * 8);
+    const f64 = new Float64Array(n.memory().buffer, ptr, length);
+    if (!Array.isArray(array)) {
+      f64.set(array.subarray(at, at + length)); // a typed array: numbers all
+    } else {
+      for (let k = 0; k < length; k++) {
+        const v = array[at + k];
+        if (typeof v !== 'number') {
+          n.free(ptr);
+          return false;
+        }
+        f64[k] = v;
+      }
+    }
+    allocs.push(ptr);
+    const i32 = n.i32();
+    i32[b + kindAt] = CHUNK.F64;
+    i32[b + ptrAt] = ptr;
+    i32[b + lenAt] = length * 8;
+    return true;
   }
 
   /** From the module (weirHost.jobDone): the job at `job` ended. */
@@ -169,6 +231,11 @@ export class Jobs {
     r.runMs = new Float64Array(n.memory().buffer, job + J.RUN_MS * 4, 1)[0];
     const outKind = i32[b + J.OUT_KIND];
     const outPtr = i32[b + J.OUT_PTR];
+    if (p.chain) {
+      const at = (i32[b + J.CHAIN_PTR] >> 2) + p.chain;
+      r.counts = Array.from(i32.subarray(at, at + p.chain));
+      r.failStage = i32[b + J.FAIL_STAGE];
+    }
     if (r.status === STATUS.PENDING) {
       // The task ran but its runner never wrote a status (it cannot: the runner catches
       // everything). Treat it as cancelled rather than hang.

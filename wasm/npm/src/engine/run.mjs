@@ -93,7 +93,15 @@ export class Run {
 
   /** Starts a job (jobs.mjs) counted as in flight; resolves to its JobResult. */
   job(desc, items, state, base = 0) {
-    const { id, promise } = this.rt.jobs.start(desc, items, this.cancelPtr, state, base);
+    return this.track(this.rt.jobs.start(desc, items, this.cancelPtr, state, base));
+  }
+
+  /** Starts a fused job (fused.mjs) of the chain descs, counted as in flight. */
+  fusedJob(descs, items, base, label) {
+    return this.track(this.rt.jobs.startFused(descs, items, this.cancelPtr, base, label));
+  }
+
+  track({ id, promise }) {
     this.inflight.set(id, true);
     return {
       id,

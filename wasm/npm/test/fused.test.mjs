@@ -1,0 +1,127 @@
+// Fused chains (src/engine/fused.mjs): consecutive synchronous map, filter, filterMap and inspect
+// stages run as one job per chunk. A user must see what the stages one by one give: the same
+// items in order, errors naming the same stage and item, promises found as before, and the jobs
+// spread over the workers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { WeirStageError } from 'weir-runtime';
+import { eachBackend } from './helpers.mjs';
+
+/** What the chain gives in plain JavaScript. */
+function expected(xs, ...fs) {
+  let out = xs;
+  for (const [kind, f] of fs) {
+    if (kind === 'map') out = out.map((x) => f(x));
+    else if (kind === 'filter') out = out.filter((x) => f(x));
+    else out = out.map((x) => f(x)).filter((y) => y !== undefined);
+  }
+  return out;
+}
+
+eachBackend('fused chains', (ctx) => {
+  test('a_fused_chain_gives_what_its_stages_give_one_by_one', async () => {
+    const xs = Array.from({ length: 50_000 }, (_, i) => i);
+    const sq = (x) => x * x;
+    const even = (x) => x % 2 === 0;
+    const half = (x) => (x % 3 === 0 ? undefined : x / 2);
+    const got = await ctx.rt.iter(xs).map(sq).filter(even).filterMap(half).inspect((x) => x).collect();
+    assert.deepEqual(got, expected(xs, ['map', sq], ['filter', even], ['filterMap', half]));
+  });
+
+  test('a_fused_chain_carries_items_that_are_not_numbers', async () => {
+    // Numbers first (the Float64Array path), then strings and objects part way through a job.
+    const xs = Array.from({ length: 20_000 }, (_, i) => (i < 15_000 ? i : `s${i}`));
+    const got = await ctx.rt
+      .iter(xs)
+      .map((x) => (typeof x === 'number' && x > 12_000 ? { n: x } : x))
+      .filter((x) => typeof x !== 'number' || x % 5 === 0)
+      .collect();
+    const want = xs.map((x) => (typeof x === 'number' && x > 12_000 ? { n: x } : x)).filter((x) => typeof x !== 'number' || x % 5 === 0);
+    assert.deepEqual(got, want);
+  });
+
+  test('a_typed_array_source_feeds_a_fused_chain', async () => {
+    const xs = Int32Array.from({ length: 30_000 }, (_, i) => i - 15_000);
+    const got = await ctx.rt.iter(xs).map((x) => x * 3).filter((x) => x > 0).collect();
+    assert.deepEqual(got, Array.from(xs, (x) => x * 3).filter((x) => x > 0));
+  });
+
+  test('a_throw_late_in_a_fused_chain_names_its_stage_and_that_stage_s_own_input_index', async () => {
+    const err = await ctx.rt
+      .iter(0, 100_000)
+      .filter((x) => x % 4 === 0)
+      .map((x) => {
+        if (x === 80_000) throw new RangeError('eighty thousand');
+        return x;
+      })
+      .collect()
+      .then(() => null, (e) => e);
+    assert.ok(err instanceof WeirStageError, String(err));
+    assert.match(err.stage, /^stage 2 \(map: /);
+    assert.equal(err.item, 20_000); // the map's input: the filter kept every fourth item
+    assert.equal(err.cause.message, 'eighty thousand');
+    const again = await ctx.rt.iter(0, 10).map((x) => x + 1).filter((x) => x > 5).collect();
+    assert.deepEqual(again, [6, 7, 8, 9, 10]);
+  });
+
+  test('a_function_returned_inside_a_fused_chain_is_a_TypeError_naming_its_stage_and_item', async () => {
+    const err = await ctx.rt
+      .iter(0, 50_000)
+      .filter((x) => x % 2 === 1)
+      .map((x) => (x === 30_001 ? () => x : x))
+      .filter(() => true)
+      .collect()
+      .then(() => null, (e) => e);
+    assert.ok(err instanceof TypeError, String(err));
+    assert.match(err.message, /stage 2 \(map: /);
+    assert.match(err.message, /item 15000/);
+  });
+
+  test('a_stage_of_a_chain_that_returns_promises_is_awaited_on_the_host', async () => {
+    // Not declared async: the chain learns it from the first call, and goes on unfused.
+    const got = await ctx.rt
+      .iter(0, 200)
+      .filter((x) => x >= 3) // drops the first items, so the next stage's first call comes later
+      .map((x) => Promise.resolve(x * 2))
+      .map((x) => x + 1)
+      .collect();
+    assert.deepEqual(got, Array.from({ length: 197 }, (_, i) => (i + 3) * 2 + 1));
+  });
+
+  test('a_stage_of_a_chain_returning_a_promise_after_plain_values_is_a_TypeError', async () => {
+    const err = await ctx.rt
+      .iter(0, 20_000)
+      .map((x) => x + 1)
+      .map((x) => (x > 10_000 ? Promise.resolve(x) : x))
+      .collect()
+      .then(() => null, (e) => e);
+    assert.ok(err instanceof TypeError, String(err));
+    assert.match(err.message, /stage 2 \(map: /);
+    assert.match(err.message, /declare it async/);
+  });
+
+  test('take_after_a_fused_chain_calls_it_about_as_often_as_it_takes', async () => {
+    // Each worker counts its own calls in its context (a copy per worker): the sum of the
+    // counts seen is an upper bound of the calls made.
+    const seen = await ctx.rt
+      .iter(0, 1_000_000)
+      .map((x, c) => (c.calls = (c.calls ?? 0) + 1), { context: {} })
+      .take(10)
+      .collect();
+    assert.equal(seen.length, 10);
+    assert.ok(Math.max(...seen) <= 10, `a worker made ${Math.max(...seen)} calls for 10 items`);
+  });
+
+  test('a_fused_chain_that_is_wanted_whole_keeps_several_jobs_in_flight', async () => {
+    // count() wants everything: jobs of at most 8,192 items, two per worker, are in flight at
+    // once (its stage_in_flight events count their items), so every worker has the next job
+    // when it ends one.
+    ctx.rt.trace.start();
+    const n = await ctx.rt.iter(0, 400_000).stage('spread', (s) => s.map((x) => x * x).filter((x) => x % 3 !== 0)).count();
+    const t = ctx.rt.trace.stop();
+    assert.equal(n, 266_666);
+    const inFlight = t.events.filter((e) => e.kind === 'stage_in_flight' && e.stage === 'spread');
+    const most = Math.max(0, ...inFlight.map((e) => e.count));
+    assert.ok(most > 8192, `at most ${most} items in flight`);
+  });
+});
