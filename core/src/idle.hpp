@@ -52,15 +52,19 @@ public:
     /// state_ below are a store-then-load pair against a parking searcher's state_ update then
     /// queue load (notify_if_work_pending): without a full fence on both sides, x86 lets each
     /// load pass the other's store and both miss (a task left in the inject queue with every
-    /// worker asleep; seen under ASan). So the fence is there unless `pusher_runs`: the work
-    /// went to the local queue of the worker calling, which runs it itself if nobody steals it
-    /// (it looks at its queue before it parks), so a miss there costs parallelism, never a
-    /// task. The timer owner's watch (parking.cpp) wakes a worker for a busy worker's queue
-    /// within lifo_watch_interval: an owner that parked while all slept is woken to cap its
-    /// sleep when a worker leaves park (docs/architecture.md, "Parking and timers").
-    /// That path is every spawn and every displaced wake on a busy worker.
-    std::ptrdiff_t worker_to_notify(bool pusher_runs = false) {
-        if (!pusher_runs) std::atomic_thread_fence(std::memory_order_seq_cst);  // one, no write
+    /// worker asleep; seen under ASan). So the fence is there unless `fenced`:
+    ///   * the work went into the inject queue, whose length update is a seq_cst read-modify-
+    ///     write (inject_queue.hpp): in C++'s single order of seq_cst operations it precedes
+    ///     our seq_cst load, and the parker's fence then sees it, or we see the parker;
+    ///   * the work went to the local queue of the worker calling, which runs it itself if
+    ///     nobody steals it (it looks at its queue before it parks), so a miss there costs
+    ///     parallelism, never a task. The timer owner's watch (parking.cpp) wakes a worker for
+    ///     a busy worker's queue within lifo_watch_interval: an owner that parked while all
+    ///     slept is woken to cap its sleep when a worker leaves park (docs/architecture.md,
+    ///     "Parking and timers").
+    /// That path is every spawn and every wake.
+    std::ptrdiff_t worker_to_notify(bool fenced = false) {
+        if (!fenced) std::atomic_thread_fence(std::memory_order_seq_cst);  // one, no write
         if (!should_wakeup()) return -1;
         std::lock_guard<std::mutex> lk(m_);
         if (!should_wakeup() || sleepers_.empty()) return -1;

@@ -283,9 +283,10 @@ private:
     void watch_lifo_slots(worker& w) noexcept;
     void forget_lifo_watch(worker& w) noexcept;
     void push_local(worker& w, task_header* t) noexcept;
-    /// Wakes a parked worker for new work, if none is searching. pusher_runs: the work is in the
-    /// calling worker's own queue (idle::worker_to_notify says what that spares).
-    void notify_parked(bool pusher_runs = false) noexcept;
+    /// Wakes a parked worker for new work, if none is searching. fenced: the work is in the
+    /// calling worker's own queue, or went into the inject queue (whose seq_cst length update
+    /// orders it): idle::worker_to_notify says why neither needs its fence.
+    void notify_parked(bool fenced = false) noexcept;
     void unpark_worker(std::size_t i) noexcept;
     void notify_if_work_pending() noexcept;
     void shutdown_tasks() noexcept;

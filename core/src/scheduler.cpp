@@ -326,7 +326,7 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
         return;
     }
     if (!inject_.push(t)) return;  // shutting down: the task is about to be destroyed
-    notify_parked();
+    notify_parked(true);  // the push's seq_cst length update orders it (idle.hpp)
 }
 
 void runtime_core::push_local(worker& w, task_header* t) noexcept {
@@ -338,12 +338,12 @@ void runtime_core::push_local(worker& w, task_header* t) noexcept {
     }
 }
 
-void runtime_core::notify_parked(bool pusher_runs) noexcept {
+void runtime_core::notify_parked(bool fenced) noexcept {
     if (event_loop_) {  // the driver runs a slice soon, unless one is running
         driver_->unpark();
         return;
     }
-    std::ptrdiff_t i = idle_.worker_to_notify(pusher_runs);
+    std::ptrdiff_t i = idle_.worker_to_notify(fenced);
     if (i >= 0) unpark_worker(static_cast<std::size_t>(i));
 }
 
