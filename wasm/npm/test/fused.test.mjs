@@ -124,4 +124,107 @@ eachBackend('fused chains', (ctx) => {
     const most = Math.max(0, ...inFlight.map((e) => e.count));
     assert.ok(most > 8192, `at most ${most} items in flight`);
   });
+
+  test('a_chain_whose_later_stage_has_not_been_called_yet_still_answers_an_abort', async () => {
+    // The filter drops every item of an endless source, so the map never makes its first call:
+    // the chain must keep running as it would unfused (yielding, seeing the signal), not probe
+    // item after item on the host for ever.
+    const guard = setTimeout(() => assert.fail('the pipeline ignored its abort for 20 s'), 20_000);
+    try {
+      const err = await ctx.rt
+        .iter(0, Infinity)
+        .filter((x) => x < 0)
+        .map((x) => x + 1)
+        .first({ signal: AbortSignal.timeout(50) })
+        .then(() => null, (e) => e);
+      assert.equal(err?.name, 'TimeoutError', String(err));
+    } finally {
+      clearTimeout(guard);
+    }
+  });
+
+  test('a_stage_returning_a_promise_after_a_plain_first_call_fails_before_a_later_stage_is_called', async () => {
+    // The map's first call (item 0) gives a plain value, which the filter drops, so the last
+    // stage has made no call yet when the map returns a promise for item 1.
+    const err = await ctx.rt
+      .iter(0, 10)
+      .map((x) => (x === 1 ? Promise.resolve(x * 10) : x * 10))
+      .filter((x) => x !== 0)
+      .map((x) => x + 1)
+      .collect()
+      .then(() => null, (e) => e);
+    assert.ok(err instanceof TypeError, String(err));
+    assert.match(err.message, /stage 1 \(map: /);
+    assert.match(err.message, /for item 1 /);
+    assert.match(err.message, /declare it async/);
+  });
+
+  test('a_value_refused_on_its_way_back_names_the_stage_that_made_it_and_its_own_item', async () => {
+    const run = () => ctx.rt
+      .iter(0, 50_000)
+      .filter((x) => x % 2 === 0)
+      .map((x) => (x === 30_000 ? { f: () => 1 } : x))
+      .filter((x) => x !== 2)
+      .collect();
+    if (ctx.backend === 'event-loop') {
+      // One thread: items are never encoded, so a function inside an object travels.
+      const out = await run();
+      assert.equal(out.length, 24_999);
+      return;
+    }
+    const err = await run().then(() => null, (e) => e);
+    assert.ok(err instanceof TypeError, String(err));
+    assert.match(err.message, /^stage 2 \(map: /);
+    assert.match(err.message, /for item 15000, a value that: \.f is a function/);
+  });
+
+  test('source_items_pass_through_filter_and_inspect_as_they_do_unfused', async () => {
+    const f = () => 2;
+    const run = () => ctx.rt.iter([1, f, 3]).filter(() => true).inspect(() => 0).collect();
+    if (ctx.backend === 'event-loop') {
+      assert.deepEqual(await run(), [1, f, 3]); // one thread: nothing is encoded
+      return;
+    }
+    const err = await run().then(() => null, (e) => e);
+    assert.ok(err instanceof TypeError, String(err));
+    assert.match(err.message, /item 1 is a function/);
+  });
+
+  test('a_refused_source_item_leaves_the_wasm_heap_flat', async () => {
+    let deep = {};
+    for (let i = 0; i < 300; i++) deep = { deep };
+    const xs = Array.from({ length: 30_000 }, (_, i) => (i === 20_000 ? deep : i));
+    const run = () => ctx.rt.iter(xs).map((x) => x).collect().catch(() => 0);
+    // Jobs still in flight when a run fails free their memory when they report: settle first.
+    const settled = async () => {
+      await new Promise((r) => setTimeout(r, 100));
+      return ctx.rt.engine.native.heapUsed();
+    };
+    for (let i = 0; i < 10; i++) await run();
+    const before = await settled();
+    for (let i = 0; i < 200; i++) await run();
+    const grew = (await settled()) - before;
+    // Each refusal used to keep its job's header (104 bytes): 20,800 bytes over 200 runs.
+    assert.ok(grew < 8192, `the wasm heap grew by ${grew} bytes over 200 refused runs`);
+  });
+
+  test('zip_pairs_every_item_when_a_side_ends_with_items_still_buffered', async () => {
+    const pairs = await ctx.rt
+      .iter(0, 9000)
+      .zip(ctx.rt.iter(0, 18_000).filter((x) => x % 2 === 0))
+      .collect();
+    assert.equal(pairs.length, 9000);
+    assert.deepEqual(pairs[8999], [8999, 17_998]);
+  });
+
+  test('a_stage_that_moves_to_the_host_counts_each_item_in_once', async () => {
+    // Its first call returned a promise: that item goes back in front of the input for the
+    // host, and was counted in twice (201 of 200).
+    ctx.rt.trace.start();
+    const n = await ctx.rt.iter(0, 200).stage('p', (s) => s.map((x) => Promise.resolve(x))).count();
+    const t = ctx.rt.trace.stop();
+    assert.equal(n, 200);
+    const ins = t.events.filter((e) => e.kind === 'stage_in' && e.stage === 'p').map((e) => e.count);
+    assert.equal(Math.max(...ins), 200);
+  });
 });

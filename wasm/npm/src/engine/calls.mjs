@@ -97,6 +97,7 @@ export class CallStage {
     this.size = 1;
     this.base = 0; // stage-input index of the next item taken
     this.input = new Input(run, up);
+    this.putBackCount = 0; // items put back in front of the input, already counted in
     this.finished = false; // takeWhile ended the stream
     this.passThrough = false; // skipWhile stopped skipping
     this.mode = isAsyncFunction(desc.fn) ? 'host' : 'probe';
@@ -132,7 +133,10 @@ export class CallStage {
   took(items) {
     const base = this.base;
     this.base += items.length;
-    this.hooks?.in(items.length);
+    // An item put back was counted in when first taken: not again.
+    const counted = Math.min(this.putBackCount, items.length);
+    this.putBackCount -= counted;
+    if (items.length > counted) this.hooks?.in(items.length - counted);
     return { items, base };
   }
 
@@ -140,6 +144,7 @@ export class CallStage {
   putBack(item, base) {
     this.input.putBack(item);
     this.base = base;
+    this.putBackCount++;
   }
 
   /** Upstream ended. */

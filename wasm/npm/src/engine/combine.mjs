@@ -7,6 +7,7 @@ export class Zip {
   constructor(a, b) {
     this.sides = [a, b];
     this.buf = [[], []];
+    this.done = [false, false]; // the side gave its last item (its buffer may still hold some)
     this.ended = false;
   }
   async pull(want) {
@@ -15,9 +16,9 @@ export class Zip {
     // Pull both sides at once, each for what it lacks.
     await Promise.all(
       this.sides.map(async (s, i) => {
-        if (this.buf[i].length >= need) return;
+        if (this.done[i] || this.buf[i].length >= need) return;
         const c = await s.pull(need - this.buf[i].length);
-        if (c === null) this.ended = true;
+        if (c === null) this.done[i] = true;
         else for (const x of c) this.buf[i].push(x);
       }),
     );
@@ -26,7 +27,12 @@ export class Zip {
     for (let k = 0; k < n; k++) out[k] = [this.buf[0][k], this.buf[1][k]];
     this.buf[0] = this.buf[0].slice(n);
     this.buf[1] = this.buf[1].slice(n);
-    if (this.ended) this.close();
+    // The zip ends when a side that ended has nothing left to pair; before, it ended as soon as
+    // a side did, dropping what the other side had yet to give for that side's buffered items.
+    if ((this.done[0] && this.buf[0].length === 0) || (this.done[1] && this.buf[1].length === 0)) {
+      this.ended = true;
+      this.close();
+    }
     return n || !this.ended ? out : null;
   }
   close() {

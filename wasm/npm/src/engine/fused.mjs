@@ -4,16 +4,18 @@
 // every worker at once. What a user sees is what the stages one by one give: the same items in
 // the same order, the same errors naming the same stage and item, the same trace counts.
 //
-// The first call of each stage runs on the host, one item at a time, as a lone stage's does
-// (calls.mjs): one that returns a promise belongs on the host. Then the chain falls back to one
-// CallStage per stage, in the state the calls so far left it, and goes on as if never fused.
+// Until every stage of the chain has made its first call, the chain runs as one CallStage per
+// stage (calls.mjs), each finding out as a lone stage does whether its function returns promises
+// (then it runs on the host, and the chain is never fused). Once all run on workers, the chain
+// fuses: it takes over the first stage's input and each stage's count of items taken, and the
+// items the CallStages had taken from their upstream but not yet called go first, each through
+// the rest of the chain (a job of the chain's suffix).
 //
 // Jobs: up to one per worker in flight (two when the consumer wants everything), handed on in
 // input order. Together they take no more input than the consumer wants (take(10) after a fused
 // map calls it about ten times), each at most its share of that, and a job's size grows from one
 // item as in calls.mjs.
 import { CallStage, failJob, outputOf } from './calls.mjs';
-import { Input } from './input.mjs';
 import { STATUS } from './job_layout.mjs';
 import { BIG_PULL } from './sources.mjs';
 
@@ -29,13 +31,13 @@ export class FusedStage {
     this.descs = stages.map((s) => s.desc);
     // The jobs' task name in traces: the stages' labels (one stage() name for a chain inside it).
     this.label = [...new Set(this.descs.map((d) => d.label))].join(' + ');
-    this.input = new Input(run, up);
-    this.bases = stages.map(() => 0); // per stage: the stage-input index of its next item
-    this.called = stages.map(() => false); // per stage: its first call (on the host) was made
-    this.probing = true;
-    this.fallback = null; // the CallStage chain, once a stage returned a promise
-    this.queue = []; // jobs in flight, in input order: { count, promise }
-    this.queued = 0; // input items in those jobs
+    let op = up;
+    this.calls = stages.map((s) => (op = new CallStage(run, op, s.desc, { hooks: s.hooks })));
+    this.fused = false;
+    this.input = null; // once fused: the first stage's input
+    this.bases = null; // once fused, per stage: the stage-input index of its next item
+    this.queue = []; // jobs in flight, in input order: { count, promise, from }
+    this.queued = 0; // items of the chain's input in those jobs
     this.size = 1;
     this.closed = false;
     run.closers.add(() => this.close());
@@ -44,71 +46,33 @@ export class FusedStage {
   close() {
     if (this.closed) return;
     this.closed = true;
-    this.input.close();
+    this.calls[this.calls.length - 1].close(); // closes the chain up to its source
   }
 
   async pull(want) {
     this.run.check();
-    if (this.fallback) return this.fallback.pull(want);
     if (this.closed) return null;
-    if (this.probing) {
-      const out = await this.probe(want);
-      if (out !== undefined) return out;
+    if (!this.fused) {
+      if (!this.calls.every((c) => c.mode === 'worker')) return this.calls[this.calls.length - 1].pull(want);
+      this.fuse();
     }
     return this.pullJobs(want);
   }
 
   /**
-   * Items one at a time through the chain on the host until every stage made its first call.
-   * Returns a chunk (or null at the end) when an item got through, or undefined when the
-   * probing is over and jobs take on.
+   * From CallStages to fused jobs. A CallStage after the first may hold items it took from the
+   * one before but has not called yet: those go through the rest of the chain first, the last
+   * stage's first (they are the furthest along, so the earliest in the stream's order).
    */
-  async probe(want) {
-    const jobs = this.run.rt.jobs;
-    for (;;) {
-      const items = await this.input.take(1);
-      if (!items) return null;
-      let chunk = items;
-      for (let k = 0; k < this.stages.length && chunk.length; k++) {
-        const desc = this.descs[k];
-        const base = this.bases[k];
-        const r = jobs.runHere(desc, chunk, this.run.cancelPtr, undefined, base);
-        if (r.status === STATUS.THENABLE) return this.fallBack(k, chunk[0]).pull(want);
-        this.stages[k].hooks?.in(1);
-        this.bases[k]++;
-        if (r.cancelled || r.status !== STATUS.OK) failJob(this.run, desc, base, r);
-        chunk = outputOf(desc.kind, chunk, r);
-        this.stages[k].hooks?.out(chunk.length);
-        this.called[k] = true;
-      }
-      if (this.called.every(Boolean)) this.probing = false;
-      if (chunk.length) return chunk;
-      if (!this.probing) return undefined;
+  fuse() {
+    this.fused = true;
+    this.input = this.calls[0].input;
+    this.bases = this.calls.map((c) => c.base);
+    this.size = Math.max(1, ...this.calls.map((c) => c.size));
+    for (let k = this.calls.length - 1; k >= 1; k--) {
+      const left = this.calls[k].input.takeLeft(Infinity);
+      if (left) this.start(left, k);
     }
-  }
-
-  /**
-   * Stage k returned a promise for item (its first call): the chain goes on as CallStages.
-   * Those before k made their first call (they run on workers); k runs on the host, starting
-   * with the promise just returned; those after k have not been called yet.
-   */
-  fallBack(k, item) {
-    const promise = this.run.rt.native.runner.takeThenable();
-    let op = null;
-    for (let j = 0; j < this.stages.length; j++) {
-      const s = new CallStage(this.run, op ?? this.input.up, this.descs[j], { hooks: this.stages[j].hooks });
-      if (j === 0) s.input = this.input; // what is left of the chunk being read
-      s.base = this.bases[j];
-      if (this.called[j]) s.mode = 'worker';
-      if (j === k) {
-        s.mode = 'host';
-        s.firstHost = { item, base: this.bases[j], promise };
-        s.putBack(item, this.bases[j]);
-      }
-      op = s;
-    }
-    this.fallback = op;
-    return op;
   }
 
   /**
@@ -136,8 +100,8 @@ export class FusedStage {
       this.queue.shift();
       this.queued -= head.count;
       this.stages[0].hooks?.inFlight(this.queued);
-      this.grow(head.count, r);
-      const out = this.finish(r);
+      if (head.from === 0) this.grow(head.count, r);
+      const out = this.finish(r, head.from);
       if (out.length) return out;
       if (this.closed) return null;
     }
@@ -155,32 +119,34 @@ export class FusedStage {
     this.size = Math.min(MAX_JOB, Math.max(this.size * 2, fits));
   }
 
-  start(items) {
-    const job = this.run.fusedJob(this.descs, items, this.bases[0] + this.queued, this.label);
-    this.queue.push({ count: items.length, promise: job.promise });
-    this.queued += items.length;
+  /** A job of the chain from stage `from` on (0: the whole chain) over items. */
+  start(items, from = 0) {
+    const descs = from === 0 ? this.descs : this.descs.slice(from);
+    const job = this.run.fusedJob(descs, items, from === 0 ? this.bases[0] + this.queued : this.bases[from], this.label);
+    this.queue.push({ count: from === 0 ? items.length : 0, promise: job.promise, from });
+    if (from === 0) this.queued += items.length;
     this.stages[0].hooks?.inFlight(this.queued);
   }
 
-  /** A job's items out, its counts added to every stage's; or the failure it means. */
-  finish(r) {
+  /** A job's items out, its counts added to its stages'; or the failure it means. */
+  finish(r, from) {
     if (!r.cancelled && (r.status === STATUS.ERROR || r.status === STATUS.THENABLE)) {
-      const k = r.failStage;
-      const item = this.bases[k] + r.counts[k] - 1;
+      const k = from + r.failStage;
+      const item = this.bases[k] + r.counts[r.failStage] - 1;
       if (r.error.name === 'WeirRefused') {
-        r.error.message = `${this.descs[k].label} returned, for item ${item}, a value that ${r.error.message}`;
+        r.error.message = `${this.descs[k].label} returned, for item ${item}, a value that${r.error.message}`;
       }
-      failJob(this.run, this.descs[k], this.bases[k], { ...r, done: r.counts[k] - 1 });
+      failJob(this.run, this.descs[k], this.bases[k], { ...r, done: r.counts[r.failStage] - 1 });
     }
-    if (r.cancelled || r.status !== STATUS.OK) failJob(this.run, this.descs[0], this.bases[0], r);
+    if (r.cancelled || r.status !== STATUS.OK) failJob(this.run, this.descs[from], this.bases[from], r);
     const m = this.stages.length;
-    for (let k = 0; k < m; k++) {
+    for (let k = from; k < m; k++) {
       const hooks = this.stages[k].hooks;
-      const taken = r.counts[k];
+      const taken = r.counts[k - from];
       this.bases[k] += taken;
       if (hooks) {
         hooks.in(taken);
-        hooks.out(k + 1 < m ? r.counts[k + 1] : r.items.length);
+        hooks.out(k + 1 < m ? r.counts[k + 1 - from] : r.items.length);
       }
     }
     return r.items;

@@ -17,7 +17,7 @@ function makeCheck(thenableAt) {
       throw thenableAt(k, y);
     }
     if ((kind === STAGE.MAP || kind === STAGE.FILTER_MAP) && (typeof y === 'function' || typeof y === 'symbol')) {
-      const e = new TypeError(`is a ${typeof y}`);
+      const e = new TypeError(` is a ${typeof y}`); // the host puts the stage and item first
       e.weirRefused = true;
       throw e;
     }
@@ -52,8 +52,10 @@ function stageSource(k, kind) {
  * Compiles the loop of a chain of stage kinds. Returns make(fns, ctxs, thenableAt) -> loop, where
  * loop(inp, n, out, arr, i32, cancelAt, shared, st, counts) runs items 0..n-1 of inp, writes the
  * items out to out (a Float64Array, while arr is null) or arr, and leaves in st: i (items of inp
- * it got through), o (items out), arr, k (the stage it was in when it stopped or threw); and in
- * counts[k] the items stage k took in.
+ * it got through), o (items out), arr, k (the stage it was in when it stopped or threw), and at:
+ * for each item of arr, its input index at the chain's last stage that makes values (map,
+ * filterMap), or -1 (so a value the codec then refuses is blamed on the stage that made it,
+ * with that stage's own item index); and in counts[k] the items stage k took in.
  */
 export function compileFusedLoop(kinds) {
   const m = kinds.length;
@@ -62,10 +64,16 @@ export function compileFusedLoop(kinds) {
   const counters = kinds.map((_, k) => `n${k} = 0`).join(', ');
   const stages = kinds.map((kind, k) => stageSource(k, kind)).join('\n        ');
   const saves = kinds.map((_, k) => `counts[${k}] = n${k};`).join(' ');
+  let maker = -1;
+  kinds.forEach((kind, k) => {
+    if (kind === STAGE.MAP || kind === STAGE.FILTER_MAP) maker = k;
+  });
+  const made = maker < 0 ? '-1' : `n${maker} - 1`;
   const source = `(function (fns, ctxs, check, spill) {
   const ${names.join(', ')};
   return function fused(inp, n, out, arr, i32, cancelAt, shared, st, counts) {
     let i = 0, o = 0, k = 0, x, y, ${counters};
+    let at = arr === null ? null : [];
     try {
       for (; i < n; i++) {
         if ((shared ? Atomics.load(i32, cancelAt) : i32[cancelAt]) !== 0) break;
@@ -74,12 +82,14 @@ export function compileFusedLoop(kinds) {
         if (arr === null) {
           if (typeof x === 'number') { out[o++] = x; continue; }
           arr = spill(out, o);
+          at = new Array(o).fill(-1);
         }
         arr.push(x);
+        at.push(${made});
         o++;
       }
     } finally {
-      st.i = i; st.o = o; st.arr = arr; st.k = k;
+      st.i = i; st.o = o; st.arr = arr; st.at = at; st.k = k; st.maker = ${maker};
       ${saves}
     }
   };

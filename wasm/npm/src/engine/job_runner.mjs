@@ -359,8 +359,10 @@ export function makeRunner(env) {
       } else {
         if (outPtr) env.free(outPtr);
         outPtr = 0;
-        const last = f.labels[m - 1];
-        const [k, ptr, len] = writeItems(st.arr, inline, (j) => `${last} handed on, as item ${j} of a chunk, a value that`);
+        // The event-loop build hands the array over as it is: its map and filterMap values were
+        // checked in the loop (functions and symbols refused), and what came from the source
+        // through filter or inspect passes as it does through those stages alone.
+        const [k, ptr, len] = inline ? [CHUNK.STASH, stashPut(st.arr), 0] : writeFusedOut(st, counts);
         const at = new Int32Array(env.memory().buffer);
         at[base + J.OUT_KIND] = k;
         at[base + J.OUT_PTR] = ptr;
@@ -391,6 +393,25 @@ export function makeRunner(env) {
     } finally {
       const end = new Int32Array(env.memory().buffer);
       for (let k = 0; k < m; k++) end[chainAt + m + k] = counts[k];
+    }
+  }
+
+  /**
+   * The items out of a fused job as codec bytes; a value the codec refuses is blamed on the
+   * chain's last stage that makes values (st.maker), at its own input index (st.at), as the
+   * WeirRefused the host words (fused.mjs).
+   */
+  function writeFusedOut(st, counts) {
+    try {
+      return writeItems(st.arr, false, () => '\u0000');
+    } catch (e) {
+      if (!(e instanceof TypeError) || typeof e.itemIndex !== 'number' || st.maker < 0) throw e;
+      const rest = e.message.startsWith('\u0000') ? e.message.slice(1) : ` (${e.message})`;
+      st.k = st.maker;
+      counts[st.maker] = st.at[e.itemIndex] + 1;
+      const refused = new TypeError(rest);
+      refused.weirRefused = true;
+      throw refused;
     }
   }
 

@@ -115,10 +115,18 @@ export class Jobs {
     i32[b + J.STAGE] = desc.ptr;
     i32[b + J.CANCEL] = cancelPtr;
     new Float64Array(n.memory().buffer, job + J.BASE * 4, 1)[0] = base;
-    this.writeItems(items, b, J.IN_KIND, J.IN_PTR, J.IN_LEN, allocs, desc, inline);
-    i32[b + J.IN_COUNT] = items.length;
-    if (desc.kind === STAGE.SCAN || desc.kind === STAGE.FOLD) {
-      this.writeItems([state], b, J.STATE_KIND, J.STATE_PTR, J.STATE_LEN, allocs, desc, inline);
+    try {
+      this.writeItems(items, b, J.IN_KIND, J.IN_PTR, J.IN_LEN, allocs, desc, inline, base);
+      n.i32()[b + J.IN_COUNT] = items.length;
+      if (desc.kind === STAGE.SCAN || desc.kind === STAGE.FOLD) {
+        this.writeItems([state], b, J.STATE_KIND, J.STATE_PTR, J.STATE_LEN, allocs, desc, inline);
+      }
+    } catch (e) {
+      // Items the codec refused: the job never starts, so what it holds goes now.
+      const now = n.i32();
+      if (now[b + J.IN_KIND] === CHUNK.STASH && now[b + J.IN_PTR]) n.runner.stashDrop(now[b + J.IN_PTR]);
+      for (const a of allocs) n.free(a);
+      throw e;
     }
     return { job, allocs, id };
   }
@@ -127,7 +135,7 @@ export class Jobs {
     this.native.abort(id);
   }
 
-  writeItems(items, b, kindAt, ptrAt, lenAt, allocs, desc, inline) {
+  writeItems(items, b, kindAt, ptrAt, lenAt, allocs, desc, inline, base = 0) {
     const n = this.native;
     if (items instanceof Span) {
       if (!inline && this.writeSpan(items, b, kindAt, ptrAt, lenAt, allocs)) return;
@@ -141,7 +149,7 @@ export class Jobs {
     }
     if (Array.isArray(items) && this.writeSpan(new Span(items, 0, items.length), b, kindAt, ptrAt, lenAt, allocs)) return;
     // A view of the codec's scratch buffer, copied once into wasm memory below.
-    const c = encodeChunkScratch(items, (i) => `${desc.label}: item ${i}`);
+    const c = encodeChunkScratch(items, (i) => `${desc.label}: item ${base + i}`); // the stage's own index
     let ptr;
     let len;
     if (c.kind === 'f64') {
