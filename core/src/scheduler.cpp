@@ -326,7 +326,7 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
         return;
     }
     if (!inject_.push(t)) return;  // shutting down: the task is about to be destroyed
-    notify_parked(true);  // the push's seq_cst length update orders it (idle.hpp)
+    notify_parked(true);           // the push's seq_cst length update orders it (idle.hpp)
 }
 
 void runtime_core::push_local(worker& w, task_header* t) noexcept {
