@@ -27,7 +27,7 @@ import { STAGE, STATUS } from './job_layout.mjs';
  * would cost 30 ns an item in V8's large-object space). 8,192 cheap calls take about 50 µs,
  * against a hop to a worker and back of 10-20.
  */
-const MAX_JOB = BIG_PULL;
+export const MAX_JOB = BIG_PULL;
 /**
  * A job whose calls took less than this makes the next one twice as big (up to the cap): the
  * cost of a job (a task, a hop to a worker and back) is then small against its calls, while a
@@ -35,8 +35,23 @@ const MAX_JOB = BIG_PULL;
  */
 const GROW_BELOW_MS = 2;
 
+/**
+ * The job size after a job of `count` items whose calls took runMs: unchanged after a slow job;
+ * after a quick one (full or not: after a filter the chunks a stage gets are smaller than it
+ * asked for, and a size that grew only on full jobs would stay at one item and pull its upstream
+ * one item at a time too), twice as big, or at once the size whose calls would take half of
+ * GROW_BELOW_MS at this job's pace. The size only bounds jobs: a consumer that wants few items
+ * still gets jobs of what it wants, so take(10) after a map stays about ten calls.
+ */
+export function grownSize(size, count, runMs) {
+  if (runMs >= GROW_BELOW_MS) return size;
+  const pace = runMs / Math.max(1, count); // ms an item
+  const fits = pace > 0 ? Math.floor(GROW_BELOW_MS / 2 / pace) : MAX_JOB;
+  return Math.min(MAX_JOB, Math.max(size * 2, fits));
+}
+
 /** What a stage's output is, given its input items and a job's result. */
-export function outputOf(kind, items, r) {
+function outputOf(kind, items, r) {
   switch (kind) {
     case STAGE.MAP:
     case STAGE.FILTER_MAP:
@@ -87,7 +102,6 @@ export class CallStage {
    */
   constructor(run, up, desc, { window = null, ordered = true, hooks = null, state } = {}) {
     this.run = run;
-    this.up = up;
     this.desc = desc;
     this.kind = desc.kind;
     this.window = window;
@@ -223,13 +237,8 @@ export class CallStage {
     }
   }
 
-  /**
-   * Doubles the job size after a job whose calls were quick, full or not: after a filter the
-   * chunks a stage gets are smaller than it asked for, and a size that grew only on full jobs
-   * would stay at one item and pull its upstream one item at a time too.
-   */
   grow(c, r) {
-    if (r.runMs < GROW_BELOW_MS) this.size = Math.min(this.size * 2, MAX_JOB);
+    this.size = grownSize(this.size, c.items.length, r.runMs);
   }
 
   // ---- up to `window` items in flight ----

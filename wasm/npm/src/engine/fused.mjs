@@ -15,13 +15,9 @@
 // input order. Together they take no more input than the consumer wants (take(10) after a fused
 // map calls it about ten times), each at most its share of that, and a job's size grows from one
 // item as in calls.mjs.
-import { CallStage, failJob, outputOf } from './calls.mjs';
+import { CallStage, failJob, grownSize, MAX_JOB } from './calls.mjs';
 import { STATUS } from './job_layout.mjs';
 import { BIG_PULL } from './sources.mjs';
-
-/** The most items a job takes (calls.mjs says why), and the run time below which it doubles. */
-const MAX_JOB = BIG_PULL;
-const GROW_BELOW_MS = 2;
 
 export class FusedStage {
   /** stages: [{ desc, hooks }], in pipeline order; up: the operator before the chain. */
@@ -100,23 +96,11 @@ export class FusedStage {
       this.queue.shift();
       this.queued -= head.count;
       this.stages[0].hooks?.inFlight(this.queued);
-      if (head.from === 0) this.grow(head.count, r);
+      if (head.from === 0) this.size = grownSize(this.size, head.count, r.runMs);
       const out = this.finish(r, head.from);
       if (out.length) return out;
       if (this.closed) return null;
     }
-  }
-
-  /**
-   * After a job whose calls were quick: twice the size, or at once the size whose calls would
-   * take half of GROW_BELOW_MS at this job's pace (the size only bounds jobs: a consumer that
-   * wants few items still gets jobs of its share, so take(10) after a map stays about ten calls).
-   */
-  grow(count, r) {
-    if (r.runMs >= GROW_BELOW_MS) return;
-    const pace = r.runMs / Math.max(1, count); // ms an item
-    const fits = pace > 0 ? Math.floor(GROW_BELOW_MS / 2 / pace) : MAX_JOB;
-    this.size = Math.min(MAX_JOB, Math.max(this.size * 2, fits));
   }
 
   /** A job of the chain from stage `from` on (0: the whole chain) over items. */
