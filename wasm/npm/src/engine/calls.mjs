@@ -4,10 +4,11 @@
 //
 // A synchronous function runs in jobs: chunks of items sent to the runtime, which runs each as
 // a task on a pool worker (threads build) or in a slice on the host (event-loop build). (Runs of
-// map, filter, filterMap and inspect without buffered are not built here but fused: fused.mjs.)
-// Without buffered, one job runs at a time and a job's size starts at one item and doubles with every
-// job whose results were wanted at once, up to a cap (so `take(10)` after a map calls it about
-// ten times, and a long pipeline ends up in large, cheap jobs). With buffered(n) or
+// map, filter, filterMap and inspect without buffered start here, one CallStage per stage, and
+// fuse once every stage made its first call: fused.mjs.) Without buffered, one job runs at a
+// time; a job's size starts at one item and grows after every quick job (grownSize), up to a cap,
+// but never past what the consumer wants (so `take(10)` after a map calls it about ten times,
+// and a long pipeline ends up in large, cheap jobs). With buffered(n) or
 // bufferUnordered(n), jobs keep up to n items in flight, each job at most a share of n that
 // keeps every worker busy; buffered hands results on in input order, bufferUnordered as jobs end.
 //
