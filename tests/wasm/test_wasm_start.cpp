@@ -133,3 +133,77 @@ TEST_CASE("wasm_post_to_host_runs_callbacks_in_order_on_the_host_thread", "[wasm
     CHECK(all_on_host.load());
     CHECK(order == std::vector<int>{0, 1, 2, 3, 4});
 }
+
+TEST_CASE("wasm_post_to_host_with_next_waits_for_a_post_that_wakes_the_host", "[wasm]") {
+    weir::runtime rt(workers(1));
+    std::vector<int> order;
+    std::atomic<bool> quiet_ran{false}, done{false};
+    weir::wasm::post_to_host(
+        [&] {
+            order.push_back(1);
+            quiet_ran = true;
+        },
+        weir::wasm::wake::with_next);
+    rt.block_on(weir::sleep(50ms));
+    // In the threads build this thread is not the host: nothing has woken the host since. (On
+    // the host thread itself, as in the event-loop build, every post schedules its drain.)
+    if (!weir::wasm::on_host_thread()) CHECK_FALSE(quiet_ran.load());
+    weir::wasm::post_to_host([&] {
+        order.push_back(2);
+        done = true;
+    });
+    wait_for(rt, done);
+    REQUIRE(done.load());
+    CHECK(order == std::vector<int>{1, 2});
+}
+
+TEST_CASE("wasm_post_to_host_with_next_wakes_the_host_at_the_16th_in_a_row", "[wasm]") {
+    weir::runtime rt(workers(1));
+    std::atomic<int> ran{0};
+    std::atomic<bool> done{false};
+    for (int i = 0; i < 16; ++i)
+        weir::wasm::post_to_host(
+            [&] {
+                if (++ran == 16) done = true;
+            },
+            weir::wasm::wake::with_next);
+    // No post with wake::now follows: the 16th deferred callback brings the drain by itself.
+    wait_for(rt, done);
+    REQUIRE(done.load());
+    CHECK(ran.load() == 16);
+}
+
+TEST_CASE("wasm_start_named_asks_its_wake_policy_once_per_task_even_when_cancelled", "[wasm]") {
+    std::atomic<int> asked{0}, delivered{0};
+    auto decide = [](void* ctx) noexcept {
+        ++*static_cast<std::atomic<int>*>(ctx);
+        return weir::wasm::wake::now;
+    };
+    const weir::wasm::wake_policy policy{decide, &asked};
+    {
+        weir::runtime rt(workers(2));
+        for (int i = 0; i < 3; ++i)
+            weir::wasm::start_named(
+                rt, "quick", []() -> weir::task<int> { co_return 7; }(),
+                [&](weir::wasm::outcome<int>&& o) {
+                    CHECK(o.take() == 7);
+                    ++delivered;
+                },
+                policy);
+        weir::wasm::start_named(
+            rt, "sleeper", []() -> weir::task<void> { co_await weir::sleep(30s); }(),
+            [&](weir::wasm::outcome<void>&& o) {
+                CHECK_FALSE(o.has_value());
+                ++delivered;
+            },
+            policy);
+        rt.block_on(weir::sleep(5ms));
+    }  // the sleeper is cancelled by the shutdown: its outcome still goes through the policy
+    weir::runtime other(workers(1));
+    for (int i = 0; i < 10000 && delivered.load() < 4; ++i) {
+        if (weir::wasm::on_host_thread()) weir::wasm::run_host_callbacks();
+        other.block_on(weir::sleep(1ms));
+    }
+    CHECK(delivered.load() == 4);
+    CHECK(asked.load() == 4);
+}

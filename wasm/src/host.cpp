@@ -2,7 +2,9 @@
 // "drain" at a time. The first post after a drain schedules the next: a microtask when the poster
 // is the host thread itself (the event-loop build always; its slices run there), else a call
 // proxied to the host thread (Emscripten's proxying queue, or its legacy main-thread call before
-// 3.1.10), which the host runs from its event loop. A burst of completions costs one hop.
+// 3.1.10), which the host runs from its event loop. A burst of completions costs one hop. A post
+// with wake::with_next from another thread only queues (host.hpp says when that is right); at
+// most max_quiet of them wait in a row before one schedules the drain anyway.
 #include "weir/wasm/host.hpp"
 
 #include <emscripten/em_js.h>
@@ -40,7 +42,10 @@ struct inbox {
     std::mutex m;
     std::vector<entry> queue;  // under m
     bool scheduled = false;    // under m: a drain is on its way
+    int quiet = 0;             // under m: wake::with_next entries queued since the last drain
 };
+
+constexpr int max_quiet = 16;
 
 inbox& the_inbox() {
     static inbox* b = new inbox;  // never destroyed: posts may come during static destruction
@@ -68,12 +73,15 @@ void schedule_drain() {
 
 }  // namespace
 
-void post_to_host(void (*fn)(void*) noexcept, void* arg) {
+void post_to_host(void (*fn)(void*) noexcept, void* arg, wake w) {
+    // Asked on the poster's thread, before the lock: the host thread always schedules its drain.
+    const bool quiet = w == wake::with_next && !on_host_thread();
     inbox& b = the_inbox();
     bool first;
     {
         std::lock_guard<std::mutex> g(b.m);
         b.queue.push_back(entry{fn, arg});
+        if (quiet && !b.scheduled && ++b.quiet < max_quiet) return;
         first = !b.scheduled;
         b.scheduled = true;
     }
@@ -92,6 +100,7 @@ std::size_t run_host_callbacks() {
                 return n;
             }
             batch.swap(b.queue);
+            b.quiet = 0;
         }
         for (const entry& e : batch) e.fn(e.arg);
         n += batch.size();

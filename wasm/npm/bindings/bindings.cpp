@@ -17,6 +17,7 @@
 
 #include <malloc.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <exception>
@@ -52,7 +53,24 @@ namespace {
 // every unfinished job as cancelled).
 struct in_flight {
     std::unordered_map<int, weir::join_handle<void>> jobs, timers;
+    // Batched jobs (weir_npm_job_submit) submitted and not yet ended, and the worker count
+    // they are compared with. Any thread.
+    std::atomic<int> batched{0};
+    int workers = 1;
 };
+
+// A batched job ended (on the thread where it ended; once per job, even when it was cancelled
+// before it ran). Its completion waits for the host's next drain while more batched jobs are
+// outstanding than there are workers: at most one runs on each worker, so one of the others has
+// not started yet, and the completion of that one, or of one after it, wakes the host (the last
+// one always does). For the host this halves the wakes under buffered(n), which keeps two jobs
+// per worker in flight: the first of two jobs that end together waits for the second. On two
+// cores kept busy by the workers, each wake also takes a worker's core for a while.
+weir::wasm::wake batched_job_ended(void* ctx) noexcept {
+    auto* f = static_cast<in_flight*>(ctx);
+    const int left = f->batched.fetch_sub(1, std::memory_order_relaxed) - 1;
+    return left > f->workers ? weir::wasm::wake::with_next : weir::wasm::wake::now;
+}
 
 struct npm_runtime {
     std::shared_ptr<in_flight> open = std::make_shared<in_flight>();
@@ -65,7 +83,9 @@ struct npm_runtime {
     std::string json;
     bool tracing = false;
 
-    explicit npm_runtime(const weir::runtime::options& o) : rt(o) {}
+    explicit npm_runtime(const weir::runtime::options& o) : rt(o) {
+        open->workers = static_cast<int>(rt.worker_count());
+    }
 };
 
 weir::task<void> run_job(void* job) {
@@ -131,15 +151,22 @@ EMSCRIPTEN_KEEPALIVE const char* weir_npm_backend() {
 }
 
 /// Starts a job (see the file comment) as a task named `name`. The job reports through
-/// weirHost.jobDone exactly once.
-EMSCRIPTEN_KEEPALIVE void weir_npm_job_submit(npm_runtime* r, int id, void* job, const char* name) {
+/// weirHost.jobDone exactly once. A batched job (nonzero `batched`: one of several that a stage
+/// keeps in flight and takes in input order) may report with the next one (batched_job_ended).
+EMSCRIPTEN_KEEPALIVE void weir_npm_job_submit(npm_runtime* r, int id, void* job, const char* name,
+                                              int batched) {
     auto done = [open = r->open, id, job](weir::wasm::outcome<void>&& o) {
         open->jobs.erase(id);
         weir_npm_js_job_done(job, o.has_value() ? 0 : 1);
     };
+    weir::wasm::wake_policy policy;
+    if (batched) {
+        r->open->batched.fetch_add(1, std::memory_order_relaxed);
+        policy = {batched_job_ended, r->open.get()};  // `done` keeps r->open alive
+    }
     // No spawn location: this file's would say nothing to a JavaScript user; the name says it.
-    r->open->jobs.emplace(
-        id, weir::wasm::start_named(r->rt, name, run_job(job), std::move(done), nullptr, 0));
+    r->open->jobs.emplace(id, weir::wasm::start_named(r->rt, name, run_job(job), std::move(done),
+                                                      policy, nullptr, 0));
 }
 
 /// Cancels a job: if it has not started it never runs; either way it reports cancelled.

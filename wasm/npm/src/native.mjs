@@ -88,8 +88,9 @@ export class Native {
     return p;
   }
 
-  submit(id, job, label) {
-    this.M._weir_npm_job_submit(this.rt, id, job, this.cstring(label));
+  /** batched: one of several jobs a stage keeps in flight (bindings.cpp: batched_job_ended). */
+  submit(id, job, label, batched = false) {
+    this.M._weir_npm_job_submit(this.rt, id, job, this.cstring(label), batched ? 1 : 0);
   }
   abort(id) {
     this.M._weir_npm_job_abort(this.rt, id);

@@ -53,6 +53,14 @@ private:
     std::exception_ptr error_;
 };
 
+/// Decides, on the thread where a started task ended and once per task, whether its outcome
+/// wakes the host thread now or waits for the next drain (host.hpp: wake). decide(ctx) must be
+/// safe to call from any thread; null decides wake::now.
+struct wake_policy {
+    wake (*decide)(void* ctx) noexcept = nullptr;
+    void* ctx = nullptr;
+};
+
 namespace detail {
 
 /// Delivers the outcome exactly once: at the end of the wrapper task, or, if its frame is
@@ -61,13 +69,14 @@ namespace detail {
 template <class T, class F>
 struct delivery {
     F done;
+    wake_policy policy;
     bool delivered = false;
 
-    explicit delivery(F&& f) : done(std::move(f)) {}
+    delivery(F&& f, wake_policy p) : done(std::move(f)), policy(p) {}
     // A parameter of the wrapper coroutine, so that it lives in the frame from the start (an
     // abort before the first run destroys the frame without running its body).
     delivery(delivery&& o) noexcept(std::is_nothrow_move_constructible_v<F>)
-        : done(std::move(o.done)) {
+        : done(std::move(o.done)), policy(o.policy) {
         o.delivered = true;
     }
     delivery(const delivery&) = delete;
@@ -76,8 +85,9 @@ struct delivery {
     }
     void send(outcome<T>&& o) noexcept {
         delivered = true;
+        const wake w = policy.decide ? policy.decide(policy.ctx) : wake::now;
         try {
-            post_to_host([f = std::move(done), o = std::move(o)]() mutable { f(std::move(o)); });
+            post_to_host([f = std::move(done), o = std::move(o)]() mutable { f(std::move(o)); }, w);
         } catch (...) {
             // Out of memory for the box: the outcome is lost, as an exception in a detached task.
         }
@@ -113,9 +123,25 @@ join_handle<void> start(runtime& rt, task<T> t, F done, const char* file = __bui
     static_assert(std::is_invocable_v<F&, outcome<T>&&>,
                   "weir::wasm::start: done must be callable with weir::wasm::outcome<T>");
     if (!t.valid()) throw std::invalid_argument("weir::wasm::start: the task is empty");
-    return rt.spawn(
-        detail::run_and_deliver<T, F>(std::move(t), detail::delivery<T, F>(std::move(done))),
-        file, line);
+    return rt.spawn(detail::run_and_deliver<T, F>(
+                        std::move(t), detail::delivery<T, F>(std::move(done), wake_policy{})),
+                    file, line);
+}
+
+/// start with a name for the task (shown in traces, stall reports and task dumps), whose outcome
+/// wakes the host as `policy` decides (wake_policy): for many tasks whose outcomes the host may
+/// take in batches.
+template <class T, class F>
+join_handle<void> start_named(runtime& rt, std::string_view name, task<T> t, F done,
+                              wake_policy policy, const char* file = __builtin_FILE(),
+                              unsigned line = __builtin_LINE()) {
+    static_assert(std::is_invocable_v<F&, outcome<T>&&>,
+                  "weir::wasm::start_named: done must be callable with weir::wasm::outcome<T>");
+    if (!t.valid()) throw std::invalid_argument("weir::wasm::start_named: the task is empty");
+    return rt.spawn_named(name,
+                          detail::run_and_deliver<T, F>(
+                              std::move(t), detail::delivery<T, F>(std::move(done), policy)),
+                          file, line);
 }
 
 /// start with a name for the task, shown in traces, stall reports and task dumps.
@@ -123,13 +149,7 @@ template <class T, class F>
 join_handle<void> start_named(runtime& rt, std::string_view name, task<T> t, F done,
                               const char* file = __builtin_FILE(),
                               unsigned line = __builtin_LINE()) {
-    static_assert(std::is_invocable_v<F&, outcome<T>&&>,
-                  "weir::wasm::start_named: done must be callable with weir::wasm::outcome<T>");
-    if (!t.valid()) throw std::invalid_argument("weir::wasm::start_named: the task is empty");
-    return rt.spawn_named(
-        name,
-        detail::run_and_deliver<T, F>(std::move(t), detail::delivery<T, F>(std::move(done))),
-        file, line);
+    return start_named(rt, name, std::move(t), std::move(done), wake_policy{}, file, line);
 }
 
 }  // namespace weir::wasm

@@ -299,7 +299,7 @@ export class CallStage {
     const entry = { items: c.items, base: c.base, result: null, done: false };
     this.inFlight += c.items.length;
     this.hooks?.inFlight(this.inFlight);
-    const job = this.run.job(this.desc, c.items, undefined, c.base);
+    const job = this.run.job(this.desc, c.items, undefined, c.base, true);
     entry.id = job.id;
     job.promise.then((r) => {
       entry.result = r;

@@ -66,8 +66,10 @@ export const D = {
   LABEL_PTR: 6, // UTF-8 label used in errors ("stage 2 (map: x => x * x)")
   LABEL_LEN: 7,
   ARITY: 8, //    call: the number of items that are arguments
+  BEST_NS: 9, //  the least time per item (ns) any worker measured for a job of it; 0: none yet
+  //              (written by the runners: jit_guard.mjs)
 };
-export const DESC_WORDS = 9;
+export const DESC_WORDS = 10;
 export const DESC_BYTES = DESC_WORDS * 4 + 4;
 
 export const STAGE = {

@@ -11,6 +11,7 @@
 // forEach, fold), as a mask, a position or nothing, so those items are never sent back.
 import { decodeChunk, encodeChunk, encodeChunkScratch } from '../codec.mjs';
 import { compileFusedLoop } from './fused_loop.mjs';
+import { slowerThanTheBest } from './jit_guard.mjs';
 import { CHUNK, D, J, STAGE, STATUS } from './job_layout.mjs';
 
 const utf8 = new TextDecoder();
@@ -74,7 +75,7 @@ export function makeRunner(env) {
     const ctx = ctxLen
       ? decodeChunk({ kind: 'any', bytes: u8.subarray(i32[d + D.CTX_PTR], i32[d + D.CTX_PTR] + ctxLen), length: 1 })[0]
       : undefined;
-    s = { fn: compileStage(source), ctx, label, kind: i32[d + D.KIND] };
+    s = { fn: compileStage(source), source, ctx, label, kind: i32[d + D.KIND], slowJobs: 0, recompiles: 0 };
     remember(key, s);
     return s;
   }
@@ -254,7 +255,12 @@ export function makeRunner(env) {
         default:
           throw new Error(`weir: unknown stage kind ${kind}`);
       }
-      new Float64Array(mem.buffer, job + J.RUN_MS * 4, 1)[0] = performance.now() - t0;
+      const runMs = performance.now() - t0;
+      new Float64Array(mem.buffer, job + J.RUN_MS * 4, 1)[0] = runMs;
+      // Workers that share memory compare their pace (jit_guard.mjs says why).
+      if (shared && slowerThanTheBest(s, i32, i32[base + J.STAGE] >> 2, runMs, i)) {
+        s.fn = compileStage(`${s.source}\n// weir: compiled again (${s.recompiles})`);
+      }
       const stopped = sawCancel || (i < n && kind !== STAGE.TAKE_WHILE && kind !== STAGE.SKIP_WHILE);
       phase = 'send';
       if (out && outKind !== CHUNK.MASK) {

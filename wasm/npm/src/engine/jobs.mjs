@@ -43,16 +43,20 @@ export class Jobs {
 
   /**
    * Runs one job of stage `desc` (a StageDesc) over items; `cancelPtr` is the pipeline's flag.
-   * state: the accumulator in (scan, fold). Returns { id, promise } (promise of a JobResult).
+   * state: the accumulator in (scan, fold); batched: one of several jobs the stage keeps in
+   * flight (its completion may come with the next one's: native.mjs submit). Returns
+   * { id, promise } (promise of a JobResult).
    */
-  start(desc, items, cancelPtr, state, base = 0) {
+  start(desc, items, cancelPtr, state, base = 0, batched = false) {
     const { job, allocs, id } = this.write(desc, items, cancelPtr, state, base, this.inline);
-    return this.submit(job, id, desc.label, { allocs, kind: desc.kind, count: items.length, chain: 0 });
+    const pending = { allocs, kind: desc.kind, count: items.length, chain: 0 };
+    return this.submit(job, id, desc.label, pending, batched);
   }
 
   /**
    * Runs one fused job (fused.mjs): the chain of stages `descs` called on each item in turn.
-   * Its JobResult also has counts (the items each stage took in) and failStage.
+   * Its JobResult also has counts (the items each stage took in) and failStage. Always batched
+   * (start): a fused chain keeps several jobs in flight when its consumer wants everything.
    */
   startFused(descs, items, cancelPtr, base, label) {
     const { job, allocs, id } = this.write(descs[0], items, cancelPtr, undefined, base, this.inline);
@@ -66,16 +70,16 @@ export class Jobs {
     }
     i32[(job >> 2) + J.CHAIN_PTR] = chain;
     i32[(job >> 2) + J.CHAIN_LEN] = m;
-    return this.submit(job, id, label, { allocs, kind: STAGE.MAP, count: items.length, chain: m });
+    return this.submit(job, id, label, { allocs, kind: STAGE.MAP, count: items.length, chain: m }, true);
   }
 
-  submit(job, id, label, pending) {
+  submit(job, id, label, pending, batched = false) {
     const promise = new Promise((resolve) => {
       pending.resolve = resolve;
       this.pending.set(job, pending);
     });
     if (this.pending.size === 1) this.onBusy?.(true);
-    this.native.submit(id, job, label);
+    this.native.submit(id, job, label, batched);
     return { id, promise };
   }
 

@@ -91,9 +91,9 @@ export class Run {
     return d;
   }
 
-  /** Starts a job (jobs.mjs) counted as in flight; resolves to its JobResult. */
-  job(desc, items, state, base = 0) {
-    return this.track(this.rt.jobs.start(desc, items, this.cancelPtr, state, base));
+  /** Starts a job (jobs.mjs: start) counted as in flight; resolves to its JobResult. */
+  job(desc, items, state, base = 0, batched = false) {
+    return this.track(this.rt.jobs.start(desc, items, this.cancelPtr, state, base, batched));
   }
 
   /** Starts a fused job (fused.mjs) of the chain descs, counted as in flight. */

@@ -102,6 +102,7 @@ export class StageRegistry {
     i32[b + D.CTX_LEN] = ctxBytes ? ctxBytes.length : 0;
     i32[b + D.LABEL_PTR] = labPtr;
     i32[b + D.LABEL_LEN] = lab.length;
+    i32[b + D.BEST_NS] = 0;
     return ptr;
   }
 
