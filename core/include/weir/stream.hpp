@@ -17,15 +17,20 @@
 // adapters
 #include "stream/buffer_unordered.hpp"
 #include "stream/buffered.hpp"
+#include "stream/chain.hpp"
 #include "stream/chunks.hpp"
+#include "stream/enumerate.hpp"
 #include "stream/filter.hpp"
 #include "stream/filter_map.hpp"
+#include "stream/flat_map.hpp"
 #include "stream/flatten.hpp"
 #include "stream/inspect.hpp"
 #include "stream/map.hpp"
 #include "stream/merge.hpp"
 #include "stream/scan.hpp"
+#include "stream/select_all.hpp"
 #include "stream/skip.hpp"
+#include "stream/skip_while.hpp"
 #include "stream/spawn_buffered.hpp"
 #include "stream/stage.hpp"
 #include "stream/take.hpp"
@@ -36,6 +41,7 @@
 #include "stream/zip.hpp"
 
 // consumers
+#include "stream/any_all.hpp"
 #include "stream/collect.hpp"
 #include "stream/count.hpp"
 #include "stream/fold.hpp"

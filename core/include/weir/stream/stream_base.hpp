@@ -21,6 +21,7 @@
 #include <optional>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "../task.hpp"
@@ -117,16 +118,29 @@ public:
     /// Items while p(x) holds (p returns bool or weir::task<bool>); ends at the first that fails.
     template <class P>
     generator<T> take_while(P p) &&;
+    /// Drops items while p(x) holds (p returns bool or weir::task<bool>); from the first that
+    /// fails on, passes every item without calling p again.
+    template <class P>
+    generator<T> skip_while(P p) &&;
+    /// Each item with its position from 0: std::pair<std::size_t, T>.
+    generator<std::pair<std::size_t, T>> enumerate() &&;
     /// Items until token is cancelled; the pending pull is then cancelled and the stream ends.
     generator<T> take_until(cancellation_token token) &&;
-    /// Pairs items of this stream and other: std::tuple<T, U>; ends with the shorter.
+    /// Pairs items of this stream and other: std::tuple<T, U>; ends with the shorter. Both
+    /// sides are pulled at the same time.
     template <stream_like S2>
     generator<std::tuple<T, item_t<S2>>> zip(S2 other) &&;
     /// Items of both streams as they come; ends when both have ended.
     template <stream_like S2>
     generator<T> merge(S2 other) &&;
+    /// This stream's items, then (once it has ended) those of other: same item type.
+    template <stream_like S2>
+    generator<T> chain(S2 other) &&;
     /// For a stream of streams or ranges: their items, one inner stream after another.
     auto flatten() &&;
+    /// map(f).flatten(): f(x) gives a stream or a range for each item.
+    template <class F>
+    auto flat_map(F f) &&;
     /// Carries state: f(state&, x) returns std::optional<U> (or a task of it); nullopt ends.
     template <class St, class F>
     auto scan(St init, F f) &&;
@@ -163,6 +177,12 @@ public:
     task<std::size_t> count() &&;
     /// T{} + every item.
     task<T> sum() &&;
+    /// Whether p(x) holds for some item; stops at the first that does (false when empty).
+    template <class P>
+    task<bool> any(P p) &&;
+    /// Whether p(x) holds for every item; stops at the first that does not (true when empty).
+    template <class P>
+    task<bool> all(P p) &&;
 
 protected:
     Derived& self() noexcept { return static_cast<Derived&>(*this); }
