@@ -227,3 +227,57 @@ TEST_CASE("stream_zip_ends_with_the_shorter_side_and_cancels_the_other", "[strea
     };
     REQUIRE_THROWS_WITH(rt.block_on(ticking(0, 100, 1ms).zip(bad()).collect()), "right failed");
 }
+
+TEST_CASE("stream_peekable_peek_leaves_the_item_for_the_next_pull", "[stream]") {
+    weir::runtime rt{workers(1)};
+    auto got = rt.block_on([]() -> weir::task<std::vector<std::string>> {
+        auto s = ws::iter(std::vector<std::string>{"a", "b"}).peekable();
+        std::vector<std::string> out;
+        std::string* p = co_await s.peek();
+        REQUIRE(p);
+        out.push_back("peek " + *p);
+        std::string* again = co_await s.peek();  // the same item: no second pull
+        REQUIRE(again == p);
+        while (auto v = co_await s.next()) out.push_back(*v);
+        out.push_back((co_await s.peek()) ? "more" : "end");  // null once ended
+        co_return out;
+    }());
+    CHECK(got == std::vector<std::string>{"peek a", "a", "b", "end"});
+}
+
+TEST_CASE("stream_peekable_is_a_stream_and_peeks_across_a_waiting_upstream", "[stream]") {
+    weir::runtime rt{workers(1)};
+    // Group runs of equal tens (0-9, 10-19, ...) by peeking at the next item.
+    auto got = rt.block_on([]() -> weir::task<std::vector<int>> {
+        auto s = ticking(5, 20, 1ms).peekable();
+        std::vector<int> sizes;
+        while (int* first = co_await s.peek()) {
+            const int tens = *first / 10;
+            int n = 0;
+            for (int* p = first; p && *p / 10 == tens; p = co_await s.peek()) {
+                (void)co_await s.next();
+                ++n;
+            }
+            sizes.push_back(n);
+        }
+        co_return sizes;
+    }());
+    CHECK(got == std::vector<int>{5, 10, 5});
+    // Adapters chain on it.
+    CHECK(collect_on(rt, ws::iter(0, 4).peekable().map([](int x) { return x * 2; })) ==
+          std::vector<int>{0, 2, 4, 6});
+}
+
+TEST_CASE("stream_throttle_spaces_items_at_least_d_apart", "[stream]") {
+    weir::runtime rt{workers(1)};
+    std::vector<weir::clock::time_point> at;
+    auto got = collect_on(
+        rt, ws::iter(0, 4).throttle(10ms).inspect([&](int) { at.push_back(weir::clock::now()); }));
+    CHECK(got == std::vector<int>{0, 1, 2, 3});
+    REQUIRE(at.size() == 4);
+    // A lower bound only (a loaded machine fires timers late, never early); 1 ms below d for the
+    // timer's tick and the moments inspect sees, a little after each item passes. Unthrottled,
+    // the gaps are microseconds.
+    for (std::size_t i = 1; i < at.size(); ++i) CHECK(at[i] - at[i - 1] >= 9ms);
+    REQUIRE_THROWS_AS(ws::iter(0, 1).throttle(0ms), std::invalid_argument);
+}

@@ -27,6 +27,7 @@
 #include "stream/inspect.hpp"
 #include "stream/map.hpp"
 #include "stream/merge.hpp"
+#include "stream/peekable.hpp"
 #include "stream/scan.hpp"
 #include "stream/select_all.hpp"
 #include "stream/skip.hpp"
@@ -37,6 +38,7 @@
 #include "stream/take_until.hpp"
 #include "stream/take_while.hpp"
 #include "stream/then.hpp"
+#include "stream/throttle.hpp"
 #include "stream/timeout.hpp"
 #include "stream/zip.hpp"
 

@@ -154,6 +154,11 @@ public:
     /// Each item must arrive within d of being pulled, else the stream ends with weir::timed_out.
     template <class Rep, class Period>
     generator<T> timeout(std::chrono::duration<Rep, Period> d) &&;
+    /// The same items, at least d apart (the first at once); the upstream waits meanwhile.
+    template <class Rep, class Period>
+    generator<T> throttle(std::chrono::duration<Rep, Period> d) &&;
+    /// A stream with peek(): the next item without taking it (peekable.hpp).
+    auto peekable() &&;
     /// Erases the stream's type: boxed<T>, for streams that cross an API.
     ::weir::stream::boxed<T> boxed() &&;
 
