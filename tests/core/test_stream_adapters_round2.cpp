@@ -1,5 +1,6 @@
 // Stream adapters of issue 17 (what a futures::stream user reaches for): enumerate, skip_while,
 // chain, flat_map, any, all, select_all, and zip pulling both sides at the same time.
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -280,4 +281,66 @@ TEST_CASE("stream_throttle_spaces_items_at_least_d_apart", "[stream]") {
     // the gaps are microseconds.
     for (std::size_t i = 1; i < at.size(); ++i) CHECK(at[i] - at[i - 1] >= 9ms);
     REQUIRE_THROWS_AS(ws::iter(0, 1).throttle(0ms), std::invalid_argument);
+}
+
+TEST_CASE("stream_chunks_timeout_hands_on_full_chunks_and_late_partial_ones", "[stream]") {
+    weir::runtime rt{workers(1)};
+    // Ready items: full chunks, then the short tail at the end.
+    CHECK(collect_on(rt, ws::iter(0, 7).chunks_timeout(3, 1s)) ==
+          std::vector<std::vector<int>>{{0, 1, 2}, {3, 4, 5}, {6}});
+    // A burst of 2, then a pause far longer than d, then 2 more: the deadline cuts each burst
+    // into its own chunk, although neither fills the chunk of 10.
+    auto bursts = []() -> ws::generator<int> {
+        co_yield 0;
+        co_yield 1;
+        co_await weir::sleep(300ms);
+        co_yield 2;
+        co_yield 3;
+    };
+    CHECK(collect_on(rt, bursts().chunks_timeout(10, 20ms)) ==
+          std::vector<std::vector<int>>{{0, 1}, {2, 3}});
+    REQUIRE_THROWS_AS(ws::iter(0, 1).chunks_timeout(0, 1s), std::invalid_argument);
+    REQUIRE_THROWS_AS(ws::iter(0, 1).chunks_timeout(2, 0ms), std::invalid_argument);
+}
+
+TEST_CASE("stream_chunks_timeout_dropped_while_waiting_cancels_its_timer_and_pull", "[stream]") {
+    weir::runtime rt{workers(1)};
+    // take(1) drops the stage while its timer and the upstream's pull are both pending.
+    auto got = collect_on(rt, ticking(0, 1000, 5ms).chunks_timeout(100, 12ms).take(1));
+    REQUIRE(got.size() == 1);
+    CHECK_FALSE(got[0].empty());
+    CHECK(got[0].size() < 100);
+}
+
+TEST_CASE("stream_flatten_unordered_runs_up_to_n_inner_streams_at_once", "[stream]") {
+    weir::runtime rt{workers(1)};
+    // Three inner streams of 4 timed items each; with n = 3 all run together, so the first three
+    // items come one from each (their first ticks), not all from the first stream.
+    auto inners = ws::iter(0, 3).map([](int k) { return ticking(100 * k, 4, 2ms); });
+    auto got = collect_on(rt, std::move(inners).flatten_unordered(3));
+    REQUIRE(got.size() == 12);
+    std::vector<int> firsts(got.begin(), got.begin() + 3);
+    std::sort(firsts.begin(), firsts.end());
+    CHECK(firsts == std::vector<int>{0, 100, 200});
+    std::vector<int> per[3];
+    for (int x : got) per[x / 100].push_back(x);
+    for (int k = 0; k < 3; ++k)  // each inner stream keeps its order
+        CHECK(per[k] == std::vector<int>{100 * k, 100 * k + 1, 100 * k + 2, 100 * k + 3});
+    // n = 1 is flatten: one inner stream after another.
+    auto one = ws::iter(0, 3).map([](int k) { return ticking(100 * k, 2, 1ms); });
+    CHECK(collect_on(rt, std::move(one).flatten_unordered(1)) ==
+          std::vector<int>{0, 1, 100, 101, 200, 201});
+    REQUIRE_THROWS_AS(ws::iter(0, 1).map([](int) { return ws::iter(0, 1); }).flatten_unordered(0),
+                      std::invalid_argument);
+}
+
+TEST_CASE("stream_flatten_unordered_error_in_an_inner_stream_ends_it", "[stream]") {
+    weir::runtime rt{workers(1)};
+    auto inners = ws::iter(0, 3).map([](int k) -> ws::generator<int> {
+        co_await weir::sleep(1ms);
+        if (k == 1) throw std::runtime_error("inner failed");
+        co_yield k;
+    });
+    REQUIRE_THROWS_WITH(rt.block_on(std::move(inners).flatten_unordered(2).collect()),
+                        "inner failed");
 }

@@ -111,6 +111,11 @@ public:
     auto spawn_buffered(std::size_t n) &&;
     /// Groups items into std::vector<T> of n (the last may be shorter).
     generator<std::vector<T>> chunks(std::size_t n) &&;
+    /// Groups items into std::vector<T> of at most n, handed on when full or when d has passed
+    /// since the chunk's first item, whichever is first.
+    template <class Rep, class Period>
+    generator<std::vector<T>> chunks_timeout(std::size_t n,
+                                             std::chrono::duration<Rep, Period> d) &&;
     /// The first n items.
     auto take(std::size_t n) &&;
     /// Everything after the first n items.
@@ -138,6 +143,8 @@ public:
     generator<T> chain(S2 other) &&;
     /// For a stream of streams or ranges: their items, one inner stream after another.
     auto flatten() &&;
+    /// For a stream of streams: the items of up to n inner streams at once, as they come.
+    auto flatten_unordered(std::size_t n) &&;
     /// map(f).flatten(): f(x) gives a stream or a range for each item.
     template <class F>
     auto flat_map(F f) &&;
