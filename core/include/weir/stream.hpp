@@ -5,6 +5,7 @@
 #pragma once
 
 #include "stream/boxed.hpp"
+#include "stream/fallible.hpp"
 #include "stream/generator.hpp"
 #include "stream/stream_base.hpp"
 
@@ -42,6 +43,8 @@
 #include "stream/then.hpp"
 #include "stream/throttle.hpp"
 #include "stream/timeout.hpp"
+#include "stream/try_buffered.hpp"
+#include "stream/try_chunks.hpp"
 #include "stream/zip.hpp"
 
 // consumers
@@ -53,3 +56,5 @@
 #include "stream/for_each_concurrent.hpp"
 #include "stream/next.hpp"
 #include "stream/sum.hpp"
+#include "stream/try_collect.hpp"
+#include "stream/try_for_each.hpp"

@@ -4,6 +4,7 @@
 
 #include "cancellation_token.hpp"
 #include "errors.hpp"
+#include "expected.hpp"
 #include "fs/file.hpp"
 #include "join.hpp"
 #include "join_all.hpp"

@@ -1,13 +1,18 @@
 // chunks(n): groups items into std::vector<T> of n; the last chunk holds what is left (it may be
-// shorter, never empty). n must be at least 1.
+// shorter, never empty). n must be at least 1. When the upstream throws, the items of the chunk
+// being filled are handed back first, as a shorter chunk, and the next pull rethrows: no item the
+// stage took is lost to the error. A cancellation is rethrown at once (the consumer is going
+// away). For streams of fallible items, try_chunks does the same with error items.
 #pragma once
 
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
 
+#include "../errors.hpp"
 #include "generator.hpp"
 
 namespace weir::stream {
@@ -20,8 +25,18 @@ generator<std::vector<item_t<S>>> chunks_gen(S up, std::size_t n) {
     for (;;) {
         std::vector<T> chunk;
         chunk.reserve(n);
+        std::exception_ptr failed;
         while (chunk.size() < n) {
-            std::optional<T> v = co_await up.pull();
+            std::optional<T> v;
+            try {
+                v = co_await up.pull();
+            } catch (const operation_cancelled&) {
+                throw;  // the consumer is going away: nothing to hand back to
+            } catch (...) {
+                if (chunk.empty()) throw;
+                failed = std::current_exception();
+                break;
+            }
             if (!v) break;
             chunk.push_back(std::move(*v));
         }
@@ -29,6 +44,7 @@ generator<std::vector<item_t<S>>> chunks_gen(S up, std::size_t n) {
         bool short_tail = chunk.size() < n;
         out.emplace(std::move(chunk));
         co_yield yield_slot<std::vector<T>>{&out};
+        if (failed) std::rethrow_exception(failed);
         if (short_tail) co_return;
     }
 }

@@ -164,6 +164,12 @@ public:
     /// The same items, at least d apart (the first at once); the upstream waits meanwhile.
     template <class Rep, class Period>
     generator<T> throttle(std::chrono::duration<Rep, Period> d) &&;
+    /// For tasks returning fallible results (weir::expected, std::expected): buffered(n) whose
+    /// first error comes out as soon as it happens, ahead of earlier tasks, and ends the stream.
+    auto try_buffered(std::size_t n) &&;
+    /// For fallible items: their values in results holding std::vector of n; an error item ends
+    /// the chunk, which comes out first (shorter), then the error; the stream goes on after it.
+    auto try_chunks(std::size_t n) &&;
     /// A stream with peek(): the next item without taking it (peekable.hpp).
     auto peekable() &&;
     /// Erases the stream's type: boxed<T>, for streams that cross an API.
@@ -195,6 +201,13 @@ public:
     /// Whether p(x) holds for every item; stops at the first that does not (true when empty).
     template <class P>
     task<bool> all(P p) &&;
+
+    /// For fallible items: every value in a std::vector, or the first error (a result of either).
+    auto try_collect() &&;
+    /// For fallible items: f(value) for each, one at a time; stops at the first error, from an
+    /// item or returned by f (f returns void, a fallible result or a task of either).
+    template <class F>
+    auto try_for_each(F f) &&;
 
 protected:
     Derived& self() noexcept { return static_cast<Derived&>(*this); }
