@@ -18,13 +18,13 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <exception>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
 
+#include "detail/index_ring.hpp"
 #include "detail/owned_item_task.hpp"
 #include "detail/stage_name.hpp"
 #include "detail/task_window.hpp"
@@ -39,7 +39,7 @@ namespace detail {
 template <class U, bool OwnItems, class S, class Make>
 generator<U> buffered_gen(S up, Make make, std::size_t n, const char* name) {
     task_window<S, U, OwnItems> w(std::move(up), n, false, name);
-    std::deque<std::size_t> order;  // slots in input order
+    index_ring order;  // slots in input order
     auto in_order = [&order](std::size_t i) { order.push_back(i); };
     for (;;) {
         w.fill(make, in_order);

@@ -12,7 +12,6 @@
 #pragma once
 
 #include <cstddef>
-#include <deque>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -29,7 +28,7 @@ generator<U> try_buffered_gen(S up, Make make, std::size_t n, const char* name) 
     std::optional<U> failed;
     {  // the window's scope: leaving it cancels the tasks in flight and drains them
         task_window<S, U, OwnItems> w(std::move(up), n, true, name);  // track finishes: errors
-        std::deque<std::size_t> order;                                // slots in input order
+        index_ring order;                                             // slots in input order
         auto in_order = [&order](std::size_t i) { order.push_back(i); };
         while (!failed) {
             w.fill(make, in_order);
