@@ -13,11 +13,27 @@
 namespace weir::detail {
 
 namespace {
+#if WEIR_TRACE_TSC
 std::uint64_t ns_since(std::chrono::steady_clock::time_point start) noexcept {
     return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                           std::chrono::steady_clock::now() - start)
                                           .count());
 }
+/// A (stamp, ns since start) pair for the stamps' rate: steady_clock read on both sides of the
+/// stamp, again while the two reads are far apart (the thread lost its core between them).
+/// False if no try was close enough (the pair is then the last one read).
+bool clock_pair(std::chrono::steady_clock::time_point start, std::uint64_t& tick,
+                std::uint64_t& ns) noexcept {
+    for (int i = 0; i < 16; ++i) {
+        std::uint64_t before = ns_since(start);
+        tick = tracer::stamp();
+        std::uint64_t after = ns_since(start);
+        ns = before + (after - before) / 2;
+        if (after - before <= 2000) return true;
+    }
+    return false;
+}
+#endif
 }  // namespace
 
 tracer::tracer(std::size_t workers, std::chrono::steady_clock::time_point start)
@@ -39,15 +55,25 @@ void tracer::prepare(std::size_t events_per_ring) {
         while (cap < events_per_ring && cap < (std::size_t(1) << 26)) cap <<= 1;
         for (std::size_t i = 0; i <= workers_; ++i)
             rings_.push_back(std::make_unique<trace_ring>(cap));
+#if WEIR_TRACE_TSC
         // A first rate for the stamps: 2 ms of both clocks (refined at every take).
-        tick0_ = stamp();
-        ns0_ = ns_since(start_);
+        clock_pair(start_, tick0_, ns0_);
         auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
         while (std::chrono::steady_clock::now() < until) {
         }
-        std::uint64_t t1 = stamp(), n1 = ns_since(start_);
+        std::uint64_t t1 = 0, n1 = 0;
+        clock_pair(start_, t1, n1);
         ns_per_tick_ = t1 > tick0_ ? double(n1 - ns0_) / double(t1 - tick0_) : 1.0;
         short_ticks_ = static_cast<std::uint64_t>(1000.0 / ns_per_tick_);
+#else
+        // Stamps are steady_clock's ns: only the origin moves (ns since start_), no rate.
+        tick0_ = static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(start_.time_since_epoch())
+                .count());
+        ns0_ = 0;
+        ns_per_tick_ = 1.0;
+        short_ticks_ = 1000;
+#endif
     }
 }
 
@@ -158,7 +184,9 @@ void tracer::fill_unstamped(std::vector<raw_event>& raw, std::vector<raw_event>&
 }
 
 std::uint64_t tracer::to_ns(std::uint64_t ticks) const noexcept {
-    double d = (double(ticks) - double(tick0_)) * ns_per_tick_;
+    // The difference first, exactly: stamps can be large (ns since 1970 under Emscripten), and
+    // as doubles they were 256 ns apart.
+    double d = double(static_cast<std::int64_t>(ticks - tick0_)) * ns_per_tick_;
     double ns = double(ns0_) + d;
     return ns > 0 ? static_cast<std::uint64_t>(ns) : 0;
 }
@@ -183,10 +211,13 @@ void tracer::take(trace::log& out) {
     out.workers = workers_;
     out.names.emplace_back();
     if (rings_.empty()) return;
+#if WEIR_TRACE_TSC
     {  // refine the rate over everything since the first start
-        std::uint64_t t1 = stamp(), n1 = ns_since(start_);
-        if (t1 > tick0_ + 1000000) ns_per_tick_ = double(n1 - ns0_) / double(t1 - tick0_);
+        std::uint64_t t1 = 0, n1 = 0;
+        if (clock_pair(start_, t1, n1) && t1 > tick0_ + 1000000)
+            ns_per_tick_ = double(n1 - ns0_) / double(t1 - tick0_);
     }
+#endif
     std::unordered_map<const char*, std::uint32_t> name_ix;
     std::unordered_map<std::string, std::uint32_t> loc_ix;
     auto name_of = [&](const char* p) -> std::uint32_t {
@@ -249,7 +280,9 @@ void tracer::take(trace::log& out) {
                 continue;
             }
             trace::event e;
-            e.ts_ns = last_ns_[r] = to_ns(x.ts);
+            // Never before the ring's last event, whatever the rate did since the last take: a
+            // ring is in time order (the merge below and the slices of to_chrome_json need it).
+            e.ts_ns = last_ns_[r] = std::max(to_ns(x.ts), last_ns_[r]);
             e.task = x.task;
             e.a = x.a;
             e.b = x.b();

@@ -10,7 +10,10 @@
 //     and events of threads outside the workers read the clock; other events of a worker (spawn,
 //     wake, finish, I/O, stream stages) take the time of the poll they happen in. The clock is
 //     the CPU's time-stamp counter where there is one (x86-64), converted to ns when the trace
-//     is taken, from two (counter, steady_clock) pairs;
+//     is taken, from two (counter, steady_clock) pairs, each read with steady_clock on both
+//     sides of the counter (a pair read across a preemption of the taking thread gives a rate
+//     wrong by the preemption over the span measured, which moved the events of a whole take
+//     past later ones); elsewhere (WebAssembly, arm64) it is steady_clock's ns, used as they are;
 //   * sparse stamping: reading the counter costs about 9 ns here, a quarter of a short poll (a
 //     yield is about 35 ns). So while a worker's polls are short (a mean under 1 µs since its
 //     last stamp), only every 16th poll reads the clock; the polls between are recorded without
@@ -36,6 +39,12 @@
 #include "weir/detail/trace_hooks.hpp"
 #include "weir/trace.hpp"
 
+#if (defined(__x86_64__) || defined(__i386__)) && !defined(__EMSCRIPTEN__)
+#define WEIR_TRACE_TSC 1  // stamps are the time-stamp counter, converted at take
+#else
+#define WEIR_TRACE_TSC 0  // stamps are steady_clock's ns
+#endif
+
 namespace weir::detail {
 
 /// While a worker's polls are short, one poll in this many reads the clock (see above).
@@ -59,11 +68,12 @@ public:
 
     /// A clock reading in ticks (see the file comment).
     static std::uint64_t stamp() noexcept {
-#if (defined(__x86_64__) || defined(__i386__)) && !defined(__EMSCRIPTEN__)
+#if WEIR_TRACE_TSC
         return __builtin_ia32_rdtsc();
 #else
-        return static_cast<std::uint64_t>(
-            std::chrono::steady_clock::now().time_since_epoch().count());
+        return static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                              std::chrono::steady_clock::now().time_since_epoch())
+                                              .count());
 #endif
     }
 
