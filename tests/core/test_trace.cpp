@@ -491,7 +491,12 @@ TEST_CASE("trace_short_polls_share_the_stamps_around_them_and_a_long_poll_stays_
     CHECK(total >= 32'000'000);
     CHECK(longest >= 32'000'000 / 16);
     CHECK(over_1ms >= 1);
-    CHECK(over_1ms <= 16);
+    // The 32 ms spin shares its time with at most the 16 polls of its stretch. On a loaded
+    // machine a yield's poll can itself be preempted for over 1 ms (a fresh-clone run of the
+    // wasm suite counted 17 while other builds ran): a long poll of its own, in its own stretch,
+    // so each may add up to 16 more. Twice the stretch leaves room for one such without letting
+    // the long poll's time spread over the whole run (401 polls).
+    CHECK(over_1ms <= 32);
 }
 
 TEST_CASE("trace_poll_begin_marks_self_wakes_and_warnings_flag_a_task_that_mostly_wakes_itself",
