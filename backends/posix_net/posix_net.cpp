@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "weir/detail/io.hpp"
 #include "weir/detail/net_sys.hpp"
@@ -33,10 +34,6 @@ std::intptr_t sys_socket(const net::socket_address& like, socket_kind kind) {
 void sys_bind(std::intptr_t fd, const net::socket_address& addr, int backlog, const char* what) {
     int s = static_cast<int>(fd);
     bool listener = backlog != no_listen;
-    if (listener) {
-        int one = 1;
-        ::setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    }
     if (addr.is_ipv6()) {
         int one = 1;  // [::]:port means IPv6 only; IPv4 has its own addresses
         ::setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
@@ -72,6 +69,79 @@ void sys_set_nodelay(std::intptr_t fd, bool on, const char* what) {
     int v = on ? 1 : 0;
     if (::setsockopt(static_cast<int>(fd), IPPROTO_TCP, TCP_NODELAY, &v, sizeof v) < 0)
         throw_errno(what);
+}
+
+namespace {
+/// The level and name of option o on socket s.
+std::pair<int, int> option_key(int s, sock_option o, const char* what) {
+    switch (o) {
+        case sock_option::nodelay:
+            return {IPPROTO_TCP, TCP_NODELAY};
+        case sock_option::keepalive:
+            return {SOL_SOCKET, SO_KEEPALIVE};
+        case sock_option::linger_seconds:
+            return {SOL_SOCKET, SO_LINGER};
+        case sock_option::recv_buffer:
+            return {SOL_SOCKET, SO_RCVBUF};
+        case sock_option::send_buffer:
+            return {SOL_SOCKET, SO_SNDBUF};
+        case sock_option::reuse_address:
+            return {SOL_SOCKET, SO_REUSEADDR};
+        case sock_option::broadcast:
+            return {SOL_SOCKET, SO_BROADCAST};
+        case sock_option::reuse_port:
+#ifdef SO_REUSEPORT
+            return {SOL_SOCKET, SO_REUSEPORT};
+#else
+            throw std::system_error(std::make_error_code(std::errc::not_supported), what);
+#endif
+        case sock_option::ttl: {
+            sockaddr_buf buf;
+            socklen_t len = sizeof buf.bytes;
+            if (::getsockname(s, reinterpret_cast<sockaddr*>(buf.bytes), &len) < 0)
+                throw_errno(what);
+            if (reinterpret_cast<sockaddr*>(buf.bytes)->sa_family == AF_INET6)
+                return {IPPROTO_IPV6, IPV6_UNICAST_HOPS};
+            return {IPPROTO_IP, IP_TTL};
+        }
+    }
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument), what);
+}
+}  // namespace
+
+void sys_set_option(std::intptr_t fd, sock_option o, int value, const char* what) {
+    int s = static_cast<int>(fd);
+    auto [level, name] = option_key(s, o, what);
+    int r;
+    if (o == sock_option::linger_seconds) {
+        ::linger l{};
+        l.l_onoff = value >= 0 ? 1 : 0;
+        l.l_linger = value >= 0 ? value : 0;
+        r = ::setsockopt(s, level, name, &l, sizeof l);
+    } else {
+        r = ::setsockopt(s, level, name, &value, sizeof value);
+    }
+    if (r < 0) throw_errno(what);
+}
+
+int sys_get_option(std::intptr_t fd, sock_option o, const char* what) {
+    int s = static_cast<int>(fd);
+    auto [level, name] = option_key(s, o, what);
+    if (o == sock_option::linger_seconds) {
+        ::linger l{};
+        socklen_t len = sizeof l;
+        if (::getsockopt(s, level, name, &l, &len) < 0) throw_errno(what);
+        return l.l_onoff ? l.l_linger : -1;
+    }
+    int v = 0;
+    socklen_t len = sizeof v;
+    if (::getsockopt(s, level, name, &v, &len) < 0) throw_errno(what);
+    return v;
+}
+
+void sys_shutdown(std::intptr_t fd, shutdown_dir d, const char* what) {
+    int how = d == shutdown_dir::read ? SHUT_RD : d == shutdown_dir::write ? SHUT_WR : SHUT_RDWR;
+    if (::shutdown(static_cast<int>(fd), how) < 0) throw_errno(what);
 }
 
 void sys_shutdown_write(std::intptr_t fd, const char* what) {

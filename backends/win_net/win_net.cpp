@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 #include <system_error>
+#include <utility>
 
 #include "weir/detail/io.hpp"
 #include "weir/detail/net_sys.hpp"
@@ -76,6 +77,81 @@ void sys_set_nodelay(std::intptr_t h, bool on, const char* what) {
     if (::setsockopt(sock(h), IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&v),
                      sizeof v) != 0)
         throw_last(what);
+}
+
+namespace {
+/// The level and name of option o on socket s; {0, 0} for reuse_address, which Windows does not
+/// need (a listener may always bind over connections in TIME_WAIT; its SO_REUSEADDR would let
+/// another socket take the port).
+std::pair<int, int> option_key(SOCKET s, sock_option o, const char* what) {
+    switch (o) {
+        case sock_option::nodelay:
+            return {IPPROTO_TCP, TCP_NODELAY};
+        case sock_option::keepalive:
+            return {SOL_SOCKET, SO_KEEPALIVE};
+        case sock_option::linger_seconds:
+            return {SOL_SOCKET, SO_LINGER};
+        case sock_option::recv_buffer:
+            return {SOL_SOCKET, SO_RCVBUF};
+        case sock_option::send_buffer:
+            return {SOL_SOCKET, SO_SNDBUF};
+        case sock_option::broadcast:
+            return {SOL_SOCKET, SO_BROADCAST};
+        case sock_option::reuse_address:
+            return {0, 0};
+        case sock_option::reuse_port:
+            throw std::system_error(std::make_error_code(std::errc::not_supported),
+                                    std::string(what) + ": Windows has no SO_REUSEPORT");
+        case sock_option::ttl: {
+            sockaddr_buf buf;
+            int len = sizeof buf.bytes;
+            if (::getsockname(s, reinterpret_cast<sockaddr*>(buf.bytes), &len) != 0)
+                throw_last(what);
+            if (reinterpret_cast<sockaddr*>(buf.bytes)->sa_family == AF_INET6)
+                return {IPPROTO_IPV6, IPV6_UNICAST_HOPS};
+            return {IPPROTO_IP, IP_TTL};
+        }
+    }
+    throw std::system_error(std::make_error_code(std::errc::invalid_argument), what);
+}
+}  // namespace
+
+void sys_set_option(std::intptr_t h, sock_option o, int value, const char* what) {
+    SOCKET s = sock(h);
+    auto [level, name] = option_key(s, o, what);
+    if (level == 0 && name == 0) return;
+    int r;
+    if (o == sock_option::linger_seconds) {
+        ::linger l{};
+        l.l_onoff = value >= 0 ? 1 : 0;
+        l.l_linger = static_cast<u_short>(value >= 0 ? value : 0);
+        r = ::setsockopt(s, level, name, reinterpret_cast<const char*>(&l), sizeof l);
+    } else {
+        DWORD v = static_cast<DWORD>(value);
+        r = ::setsockopt(s, level, name, reinterpret_cast<const char*>(&v), sizeof v);
+    }
+    if (r != 0) throw_last(what);
+}
+
+int sys_get_option(std::intptr_t h, sock_option o, const char* what) {
+    SOCKET s = sock(h);
+    auto [level, name] = option_key(s, o, what);
+    if (level == 0 && name == 0) return 1;  // reuse_address: in effect, see option_key
+    if (o == sock_option::linger_seconds) {
+        ::linger l{};
+        int len = sizeof l;
+        if (::getsockopt(s, level, name, reinterpret_cast<char*>(&l), &len) != 0) throw_last(what);
+        return l.l_onoff ? l.l_linger : -1;
+    }
+    DWORD v = 0;
+    int len = sizeof v;
+    if (::getsockopt(s, level, name, reinterpret_cast<char*>(&v), &len) != 0) throw_last(what);
+    return static_cast<int>(v);
+}
+
+void sys_shutdown(std::intptr_t h, shutdown_dir d, const char* what) {
+    int how = d == shutdown_dir::read ? SD_RECEIVE : d == shutdown_dir::write ? SD_SEND : SD_BOTH;
+    if (::shutdown(sock(h), how) != 0) throw_last(what);
 }
 
 void sys_shutdown_write(std::intptr_t h, const char* what) {

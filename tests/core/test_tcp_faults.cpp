@@ -32,16 +32,9 @@ using weir_test::have_io;
 using weir_test::workers;
 
 namespace {
-/// Makes closing s send a reset (RST) instead of an orderly FIN.
-void linger_zero(const tcp_stream& s) {
-    linger lg{1, 0};
-#ifdef _WIN32
-    ::setsockopt(static_cast<SOCKET>(s.native_handle()), SOL_SOCKET, SO_LINGER,
-                 reinterpret_cast<const char*>(&lg), sizeof lg);
-#else
-    ::setsockopt(static_cast<int>(s.native_handle()), SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-#endif
-}
+/// Makes closing s send a reset (RST) instead of an orderly FIN: SO_LINGER of 0 s, through
+/// weir's own option (socket_options.hpp).
+void linger_zero(tcp_stream& s) { s.set_linger(std::chrono::seconds(0)); }
 
 /// True when this Windows program runs under Wine (whose ntdll exports wine_get_version).
 bool under_wine() {

@@ -12,6 +12,7 @@
 #include "mpsc.hpp"
 #include "mutex.hpp"
 #include "net/socket_address.hpp"
+#include "net/socket_options.hpp"
 #include "net/tcp.hpp"
 #include "net/udp.hpp"
 #include "notify.hpp"

@@ -23,12 +23,29 @@ enum class socket_kind : std::uint8_t { stream, datagram };
 std::intptr_t sys_socket(const net::socket_address& like, socket_kind kind);
 /// sys_bind's backlog for a socket that does not listen (datagrams).
 constexpr int no_listen = -1;
-/// bind, then listen(backlog) unless backlog is no_listen (a listener also gets SO_REUSEADDR on
-/// POSIX). backlog 0 is a valid listen backlog. Closes fd on failure.
+/// bind, then listen(backlog) unless backlog is no_listen. backlog 0 is a valid listen backlog.
+/// Closes fd on failure. (Options such as SO_REUSEADDR are set before, with sys_set_option.)
 void sys_bind(std::intptr_t fd, const net::socket_address& addr, int backlog, const char* what);
 net::socket_address sys_local_address(std::intptr_t fd, const char* what);
 net::socket_address sys_peer_address(std::intptr_t fd, const char* what);
 void sys_set_nodelay(std::intptr_t fd, bool on, const char* what);
+/// The socket options weir::net offers, named once for every platform (socket_options.hpp says
+/// what each means to a user).
+enum class sock_option : std::uint8_t {
+    nodelay,         // TCP_NODELAY, 0 or 1
+    keepalive,       // SO_KEEPALIVE, 0 or 1
+    linger_seconds,  // SO_LINGER: -1 off, else seconds
+    recv_buffer,     // SO_RCVBUF, bytes
+    send_buffer,     // SO_SNDBUF, bytes
+    ttl,             // IP_TTL, or IPV6_UNICAST_HOPS on an IPv6 socket
+    reuse_address,   // SO_REUSEADDR (no effect on Windows, which always allows it for listeners)
+    reuse_port,      // SO_REUSEPORT (std::errc::not_supported where there is none)
+    broadcast,       // SO_BROADCAST, 0 or 1
+};
+void sys_set_option(std::intptr_t fd, sock_option o, int value, const char* what);
+int sys_get_option(std::intptr_t fd, sock_option o, const char* what);
+enum class shutdown_dir : std::uint8_t { read, write, both };
+void sys_shutdown(std::intptr_t fd, shutdown_dir d, const char* what);
 /// Shuts down the sending side (the peer reads end of stream).
 void sys_shutdown_write(std::intptr_t fd, const char* what);
 void sys_close(std::intptr_t fd) noexcept;

@@ -7,9 +7,11 @@
 // the OS error code. Sockets are move-only; the destructor closes.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -21,6 +23,7 @@
 #include "../detail/net_sys.hpp"
 #include "../task.hpp"
 #include "socket_address.hpp"
+#include "socket_options.hpp"
 
 namespace weir::net {
 
@@ -51,6 +54,8 @@ public:
     socket_handle(const socket_handle&) = delete;
     ~socket_handle() { weir::detail::sys_close(fd_); }
     std::intptr_t get() const noexcept { return fd_; }
+    /// Gives up ownership: the caller closes.
+    std::intptr_t release() noexcept { return std::exchange(fd_, -1); }
     std::intptr_t require(const char* what) const {
         if (fd_ < 0)
             throw std::logic_error(std::string(what) + ": the socket is closed or moved from");
@@ -109,6 +114,7 @@ public:
         auto op =
             detail::make_op(weir::detail::io_kind::recv, h_.require("weir::net::tcp_stream::read"),
                             buf.data(), buf.size());
+        if (read_shut_) co_return 0;
         if (kept_ && !kept_->empty()) co_return kept_->take(buf);
         std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_bytes, this};
         co_return static_cast<std::size_t>(
@@ -149,10 +155,85 @@ public:
         weir::detail::sys_shutdown_write(h_.require("weir::net::tcp_stream::shutdown"),
                                          "weir::net::tcp_stream::shutdown");
     }
+    /// Ends one direction, or both (socket_options.hpp): after shutdown_how::read, reads give 0
+    /// (end of stream) at once on every platform, and bytes the stream kept from a read that
+    /// lost a race are dropped; shutdown_how::write is shutdown().
+    void shutdown(shutdown_how how) {
+        weir::detail::sys_shutdown(h_.require("weir::net::tcp_stream::shutdown"),
+                                   how == shutdown_how::read    ? weir::detail::shutdown_dir::read
+                                   : how == shutdown_how::write ? weir::detail::shutdown_dir::write
+                                                                : weir::detail::shutdown_dir::both,
+                                   "weir::net::tcp_stream::shutdown");
+        if (how != shutdown_how::write) {
+            read_shut_ = true;
+            kept_.reset();
+        }
+    }
     /// Disables (true) or enables Nagle's algorithm.
     void set_nodelay(bool on) {
         weir::detail::sys_set_nodelay(h_.require("weir::net::tcp_stream::set_nodelay"), on,
                                       "weir::net::tcp_stream::set_nodelay");
+    }
+    /// Whether Nagle's algorithm is disabled.
+    bool nodelay() const {
+        return detail::get_bool(h_.require("weir::net::tcp_stream::nodelay"),
+                                detail::sock_option::nodelay, "weir::net::tcp_stream::nodelay");
+    }
+    /// SO_KEEPALIVE: the OS probes a connection that has been idle (for about 2 hours by default
+    /// on Linux and Windows) and ends it when the peer no longer answers.
+    void set_keepalive(bool on) {
+        detail::set_bool(h_.require("weir::net::tcp_stream::set_keepalive"),
+                         detail::sock_option::keepalive, on,
+                         "weir::net::tcp_stream::set_keepalive");
+    }
+    bool keepalive() const {
+        return detail::get_bool(h_.require("weir::net::tcp_stream::keepalive"),
+                                detail::sock_option::keepalive, "weir::net::tcp_stream::keepalive");
+    }
+    /// SO_LINGER. nullopt (the default): closing returns at once and the OS sends what is left
+    /// in the background. A duration d: the OS keeps trying to send what is left for up to d
+    /// after the close; 0 s: the close resets the connection (the peer sees ECONNRESET) and
+    /// unsent data is dropped. weir closes on the I/O driver, so no worker waits meanwhile.
+    /// std::invalid_argument outside [0 s, 65535 s].
+    void set_linger(std::optional<std::chrono::seconds> d) {
+        detail::set_linger(h_.require("weir::net::tcp_stream::set_linger"), d,
+                           "weir::net::tcp_stream::set_linger");
+    }
+    std::optional<std::chrono::seconds> linger() const {
+        return detail::get_linger(h_.require("weir::net::tcp_stream::linger"),
+                                  "weir::net::tcp_stream::linger");
+    }
+    /// SO_RCVBUF, in bytes: how much the kernel buffers for reads. The OS may round the value or,
+    /// as Linux does, double it for its bookkeeping: recv_buffer_size() reports what it uses.
+    void set_recv_buffer_size(std::size_t bytes) {
+        detail::set_size(h_.require("weir::net::tcp_stream::set_recv_buffer_size"),
+                         detail::sock_option::recv_buffer, bytes,
+                         "weir::net::tcp_stream::set_recv_buffer_size");
+    }
+    std::size_t recv_buffer_size() const {
+        return detail::get_size(h_.require("weir::net::tcp_stream::recv_buffer_size"),
+                                detail::sock_option::recv_buffer,
+                                "weir::net::tcp_stream::recv_buffer_size");
+    }
+    /// SO_SNDBUF, in bytes, as set_recv_buffer_size.
+    void set_send_buffer_size(std::size_t bytes) {
+        detail::set_size(h_.require("weir::net::tcp_stream::set_send_buffer_size"),
+                         detail::sock_option::send_buffer, bytes,
+                         "weir::net::tcp_stream::set_send_buffer_size");
+    }
+    std::size_t send_buffer_size() const {
+        return detail::get_size(h_.require("weir::net::tcp_stream::send_buffer_size"),
+                                detail::sock_option::send_buffer,
+                                "weir::net::tcp_stream::send_buffer_size");
+    }
+    /// The IP time to live (hop limit on IPv6) of outgoing packets, 1 to 255.
+    void set_ttl(std::uint32_t ttl) {
+        detail::set_ttl(h_.require("weir::net::tcp_stream::set_ttl"), ttl,
+                        "weir::net::tcp_stream::set_ttl");
+    }
+    std::uint32_t ttl() const {
+        return detail::get_ttl(h_.require("weir::net::tcp_stream::ttl"),
+                               "weir::net::tcp_stream::ttl");
     }
     socket_address local_address() const {
         return weir::detail::sys_local_address(h_.require("weir::net::tcp_stream::local_address"),
@@ -179,6 +260,7 @@ private:
 
     detail::socket_handle h_;
     std::unique_ptr<weir::detail::kept_bytes> kept_;  // made when a read first loses a race
+    bool read_shut_ = false;                          // shutdown(read or both) was called
 };
 
 class tcp_listener {
@@ -189,10 +271,21 @@ public:
     /// backlog: the length of the queue of connections not yet accepted, as for listen(2) (0 is
     /// valid: the OS's minimum); std::invalid_argument if negative.
     static tcp_listener bind(const socket_address& addr, int backlog = 1024) {
-        if (backlog < 0)
-            throw std::invalid_argument("weir::net::tcp_listener::bind: negative backlog");
-        std::intptr_t fd = weir::detail::sys_socket(addr, weir::detail::socket_kind::stream);
-        weir::detail::sys_bind(fd, addr, backlog, "weir::net::tcp_listener::bind");  // or closes
+        listen_options o;
+        o.backlog = backlog;
+        return bind(addr, o);
+    }
+    /// Binds and listens with the options o (socket_options.hpp: backlog, reuse_address,
+    /// reuse_port).
+    static tcp_listener bind(const socket_address& addr, const listen_options& o) {
+        const char* what = "weir::net::tcp_listener::bind";
+        if (o.backlog < 0) throw std::invalid_argument(std::string(what) + ": negative backlog");
+        detail::socket_handle h(weir::detail::sys_socket(addr, weir::detail::socket_kind::stream));
+        if (o.reuse_address)
+            detail::set_bool(h.get(), detail::sock_option::reuse_address, true, what);
+        if (o.reuse_port) detail::set_bool(h.get(), detail::sock_option::reuse_port, true, what);
+        std::intptr_t fd = h.release();
+        weir::detail::sys_bind(fd, addr, o.backlog, what);  // or closes
         tcp_listener l;
         l.h_ = detail::socket_handle(fd);
         l.kept_ = std::make_unique<weir::detail::kept_queue<detail::socket_handle>>();
@@ -210,6 +303,22 @@ public:
         co_return tcp_stream(weir::detail::check_io(r, "weir::net::tcp_listener::accept"));
     }
 
+    /// The IP time to live (hop limit on IPv6) of the listener's packets, 1 to 255; accepted
+    /// streams have their own (tcp_stream::set_ttl).
+    void set_ttl(std::uint32_t ttl) {
+        detail::set_ttl(h_.require("weir::net::tcp_listener::set_ttl"), ttl,
+                        "weir::net::tcp_listener::set_ttl");
+    }
+    std::uint32_t ttl() const {
+        return detail::get_ttl(h_.require("weir::net::tcp_listener::ttl"),
+                               "weir::net::tcp_listener::ttl");
+    }
+    /// Whether the listener was bound with reuse_port (listen_options).
+    bool reuse_port() const {
+        return detail::get_bool(h_.require("weir::net::tcp_listener::reuse_port"),
+                                detail::sock_option::reuse_port,
+                                "weir::net::tcp_listener::reuse_port");
+    }
     socket_address local_address() const {
         return weir::detail::sys_local_address(h_.require("weir::net::tcp_listener::local_address"),
                                                "weir::net::tcp_listener::local_address");

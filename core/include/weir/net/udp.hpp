@@ -19,6 +19,7 @@
 #include "../detail/net_sys.hpp"
 #include "../task.hpp"
 #include "socket_address.hpp"
+#include "socket_options.hpp"
 #include "tcp.hpp"
 
 namespace weir::net {
@@ -79,6 +80,49 @@ public:
         co_return std::pair{n, weir::detail::sys_from_sockaddr(sa)};
     }
 
+    /// SO_BROADCAST: whether send_to may send to a broadcast address (255.255.255.255, a
+    /// subnet's broadcast address); without it such a send fails with EACCES.
+    void set_broadcast(bool on) {
+        detail::set_bool(h_.require("weir::net::udp_socket::set_broadcast"),
+                         detail::sock_option::broadcast, on,
+                         "weir::net::udp_socket::set_broadcast");
+    }
+    bool broadcast() const {
+        return detail::get_bool(h_.require("weir::net::udp_socket::broadcast"),
+                                detail::sock_option::broadcast, "weir::net::udp_socket::broadcast");
+    }
+    /// The IP time to live (hop limit on IPv6) of outgoing datagrams, 1 to 255.
+    void set_ttl(std::uint32_t ttl) {
+        detail::set_ttl(h_.require("weir::net::udp_socket::set_ttl"), ttl,
+                        "weir::net::udp_socket::set_ttl");
+    }
+    std::uint32_t ttl() const {
+        return detail::get_ttl(h_.require("weir::net::udp_socket::ttl"),
+                               "weir::net::udp_socket::ttl");
+    }
+    /// SO_RCVBUF, in bytes: how many datagrams can wait for recv_from before the kernel drops
+    /// new ones. The OS may round or (Linux) double the value; recv_buffer_size() reports it.
+    void set_recv_buffer_size(std::size_t bytes) {
+        detail::set_size(h_.require("weir::net::udp_socket::set_recv_buffer_size"),
+                         detail::sock_option::recv_buffer, bytes,
+                         "weir::net::udp_socket::set_recv_buffer_size");
+    }
+    std::size_t recv_buffer_size() const {
+        return detail::get_size(h_.require("weir::net::udp_socket::recv_buffer_size"),
+                                detail::sock_option::recv_buffer,
+                                "weir::net::udp_socket::recv_buffer_size");
+    }
+    /// SO_SNDBUF, in bytes, as set_recv_buffer_size.
+    void set_send_buffer_size(std::size_t bytes) {
+        detail::set_size(h_.require("weir::net::udp_socket::set_send_buffer_size"),
+                         detail::sock_option::send_buffer, bytes,
+                         "weir::net::udp_socket::set_send_buffer_size");
+    }
+    std::size_t send_buffer_size() const {
+        return detail::get_size(h_.require("weir::net::udp_socket::send_buffer_size"),
+                                detail::sock_option::send_buffer,
+                                "weir::net::udp_socket::send_buffer_size");
+    }
     socket_address local_address() const {
         return weir::detail::sys_local_address(h_.require("weir::net::udp_socket::local_address"),
                                                "weir::net::udp_socket::local_address");
