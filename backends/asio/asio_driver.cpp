@@ -396,22 +396,35 @@ private:
                 return;
             }
             case io_kind::recv: {
+                auto on_done = handler_slot(slot, [this, op](const error_code& ec, std::size_t n) {
+                    complete(op, datagram_result(op, ec, n));
+                });
+                if (op->flags & io_flag_datagram) {
+                    auto* s = object<dgram_proto::socket>(op, err);
+                    if (!s) break;
+                    s->async_receive(asio::buffer(op->buf, op->len), recv_flags(op),
+                                     std::move(on_done));
+                    return;
+                }
                 auto* s = object<stream_proto::socket>(op, err);
                 if (!s) break;
-                s->async_receive(
-                    asio::buffer(op->buf, op->len),
-                    handler_slot(slot, [this, op](const error_code& ec, std::size_t n) {
-                        complete(op, to_result(ec, n));
-                    }));
+                s->async_receive(asio::buffer(op->buf, op->len), recv_flags(op),
+                                 std::move(on_done));
                 return;
             }
             case io_kind::send: {
+                auto on_done = handler_slot(slot, [this, op](const error_code& ec, std::size_t n) {
+                    complete(op, to_result(ec, n));
+                });
+                if (op->flags & io_flag_datagram) {
+                    auto* s = object<dgram_proto::socket>(op, err);
+                    if (!s) break;
+                    s->async_send(asio::buffer(op->buf, op->len), std::move(on_done));
+                    return;
+                }
                 auto* s = object<stream_proto::socket>(op, err);
                 if (!s) break;
-                s->async_send(asio::buffer(op->buf, op->len),
-                              handler_slot(slot, [this, op](const error_code& ec, std::size_t n) {
-                                  complete(op, to_result(ec, n));
-                              }));
+                s->async_send(asio::buffer(op->buf, op->len), std::move(on_done));
                 return;
             }
             case io_kind::send_to: {
@@ -431,16 +444,16 @@ private:
                 // The sender's address must stay put until the completion: one allocation.
                 auto from = std::make_unique<dgram_proto::endpoint>();
                 dgram_proto::endpoint& ref = *from;
-                s->async_receive_from(asio::buffer(op->buf, op->len), ref,
+                s->async_receive_from(asio::buffer(op->buf, op->len), ref, recv_flags(op),
                                       handler_slot(slot, [this, op, from = std::move(from)](
                                                              const error_code& ec, std::size_t n) {
-                                          if (!ec) {
+                                          if (!ec || ec == asio::error::message_size) {
                                               std::size_t len =
                                                   std::min<std::size_t>(from->size(), *op->addrlen);
                                               std::memcpy(op->addr, from->data(), len);
                                               *op->addrlen = static_cast<std::uint32_t>(len);
                                           }
-                                          complete(op, to_result(ec, n));
+                                          complete(op, datagram_result(op, ec, n));
                                       }));
                 return;
             }
@@ -449,6 +462,24 @@ private:
                 break;
         }
         post_result(op, -err);
+    }
+
+    /// MSG_PEEK when asked; on Linux also MSG_TRUNC for a datagram receive, so that the result
+    /// is the datagram's full size even when it did not fit (io.hpp). Windows has no MSG_TRUNC
+    /// for receives: IOCP reports a cut datagram as WSAEMSGSIZE instead (datagram_result).
+    static asio::socket_base::message_flags recv_flags(const io_op* op) noexcept {
+        int f = (op->flags & io_flag_peek) ? asio::socket_base::message_peek : 0;
+#ifndef _WIN32
+        if (op->kind == io_kind::recv_from || (op->flags & io_flag_datagram)) f |= MSG_TRUNC;
+#endif
+        return f;
+    }
+    /// A receive's result; a datagram cut to the buffer (IOCP's WSAEMSGSIZE) is len + 1, "more
+    /// than fitted" (io.hpp).
+    static std::int64_t datagram_result(const io_op* op, const error_code& ec,
+                                        std::size_t n) noexcept {
+        if (ec == asio::error::message_size) return static_cast<std::int64_t>(op->len) + 1;
+        return to_result(ec, n);
     }
 
     /// The Asio object for op's handle, made on first use. Under table_lock_. On failure sets

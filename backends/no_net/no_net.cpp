@@ -27,7 +27,11 @@ void sys_shutdown_write(std::intptr_t, const char* what) { unsupported(what); }
 void sys_set_option(std::intptr_t, sock_option, int, const char* what) { unsupported(what); }
 int sys_get_option(std::intptr_t, sock_option, const char* what) { unsupported(what); }
 void sys_shutdown(std::intptr_t, shutdown_dir, const char* what) { unsupported(what); }
+void sys_connect_datagram(std::intptr_t, const net::socket_address&, const char* what) {
+    unsupported(what);
+}
 void sys_close(std::intptr_t) noexcept {}
+std::uint32_t sys_interface_index(const std::string&) noexcept { return 0; }
 std::uint32_t sys_to_sockaddr(const net::socket_address&, sockaddr_buf&) noexcept { return 0; }
 net::socket_address sys_from_sockaddr(const sockaddr_buf&) noexcept { return {}; }
 

@@ -34,10 +34,6 @@ std::intptr_t sys_socket(const net::socket_address& like, socket_kind kind) {
 void sys_bind(std::intptr_t fd, const net::socket_address& addr, int backlog, const char* what) {
     int s = static_cast<int>(fd);
     bool listener = backlog != no_listen;
-    if (addr.is_ipv6()) {
-        int one = 1;  // [::]:port means IPv6 only; IPv4 has its own addresses
-        ::setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
-    }
     sockaddr_buf buf;
     socklen_t len = sys_to_sockaddr(addr, buf);
     if (::bind(s, reinterpret_cast<sockaddr*>(buf.bytes), len) < 0 ||
@@ -89,6 +85,8 @@ std::pair<int, int> option_key(int s, sock_option o, const char* what) {
             return {SOL_SOCKET, SO_REUSEADDR};
         case sock_option::broadcast:
             return {SOL_SOCKET, SO_BROADCAST};
+        case sock_option::only_v6:
+            return {IPPROTO_IPV6, IPV6_V6ONLY};
         case sock_option::reuse_port:
 #ifdef SO_REUSEPORT
             return {SOL_SOCKET, SO_REUSEPORT};
@@ -146,6 +144,14 @@ void sys_shutdown(std::intptr_t fd, shutdown_dir d, const char* what) {
 
 void sys_shutdown_write(std::intptr_t fd, const char* what) {
     if (::shutdown(static_cast<int>(fd), SHUT_WR) < 0) throw_errno(what);
+}
+
+void sys_connect_datagram(std::intptr_t fd, const net::socket_address& addr, const char* what) {
+    sockaddr_buf buf;
+    socklen_t len = sys_to_sockaddr(addr, buf);
+    if (::connect(static_cast<int>(fd), reinterpret_cast<sockaddr*>(buf.bytes), len) < 0)
+        throw std::system_error(errno, std::system_category(),
+                                std::string(what) + " " + addr.to_string());
 }
 
 void sys_close(std::intptr_t fd) noexcept {

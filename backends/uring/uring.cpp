@@ -234,6 +234,14 @@ public:
     }
 
 private:
+    /// MSG_PEEK when asked; MSG_TRUNC on a datagram receive, so that the result is the
+    /// datagram's full size even when it did not fit (io.hpp).
+    static unsigned recv_flags(const io_op* op) noexcept {
+        unsigned f = (op->flags & io_flag_peek) ? MSG_PEEK : 0;
+        if (op->kind == io_kind::recv_from || (op->flags & io_flag_datagram)) f |= MSG_TRUNC;
+        return f;
+    }
+
     static void prep(io_uring_sqe* sqe, io_op* op, op_room* room) noexcept {
         int fd = static_cast<int>(op->handle);
         op->len = std::min(op->len, max_io);  // a shorter transfer, which callers handle
@@ -249,7 +257,7 @@ private:
                 io_uring_prep_write(sqe, fd, op->buf, len, op->offset);
                 break;
             case io_kind::recv:
-                io_uring_prep_recv(sqe, fd, op->buf, op->len, 0);
+                io_uring_prep_recv(sqe, fd, op->buf, op->len, recv_flags(op));
                 break;
             case io_kind::send:
                 io_uring_prep_send(sqe, fd, op->buf, op->len, MSG_NOSIGNAL);
@@ -281,7 +289,7 @@ private:
                 if (op->kind == io_kind::send_to)
                     io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
                 else
-                    io_uring_prep_recvmsg(sqe, fd, msg, 0);
+                    io_uring_prep_recvmsg(sqe, fd, msg, recv_flags(op));
                 break;
             }
         }

@@ -43,10 +43,6 @@ std::intptr_t sys_socket(const net::socket_address& like, socket_kind kind) {
 
 void sys_bind(std::intptr_t h, const net::socket_address& addr, int backlog, const char* what) {
     SOCKET s = sock(h);
-    if (addr.is_ipv6()) {
-        DWORD one = 1;  // [::]:port means IPv6 only, as on Linux
-        ::setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, reinterpret_cast<const char*>(&one), sizeof one);
-    }
     // No SO_REUSEADDR: on Windows it would let another socket take the port.
     sockaddr_buf buf;
     int len = static_cast<int>(sys_to_sockaddr(addr, buf));
@@ -97,6 +93,8 @@ std::pair<int, int> option_key(SOCKET s, sock_option o, const char* what) {
             return {SOL_SOCKET, SO_SNDBUF};
         case sock_option::broadcast:
             return {SOL_SOCKET, SO_BROADCAST};
+        case sock_option::only_v6:
+            return {IPPROTO_IPV6, IPV6_V6ONLY};
         case sock_option::reuse_address:
             return {0, 0};
         case sock_option::reuse_port:
@@ -156,6 +154,13 @@ void sys_shutdown(std::intptr_t h, shutdown_dir d, const char* what) {
 
 void sys_shutdown_write(std::intptr_t h, const char* what) {
     if (::shutdown(sock(h), SD_SEND) != 0) throw_last(what);
+}
+
+void sys_connect_datagram(std::intptr_t h, const net::socket_address& addr, const char* what) {
+    sockaddr_buf buf;
+    int len = static_cast<int>(sys_to_sockaddr(addr, buf));
+    if (::connect(sock(h), reinterpret_cast<sockaddr*>(buf.bytes), len) != 0)
+        throw_windows_error(::WSAGetLastError(), std::string(what) + " " + addr.to_string());
 }
 
 void sys_close(std::intptr_t h) noexcept {

@@ -82,3 +82,16 @@ TEST_CASE("socket_address_with_port_changes_only_the_port", "[net]") {
     auto a = socket_address::parse("[::1]:0").with_port(9);
     REQUIRE(a.to_string() == "[::1]:9");
 }
+
+TEST_CASE("socket_address_parses_an_ipv6_scope_id_and_formats_it_as_an_index", "[net]") {
+    auto a = socket_address::parse("[fe80::1%3]:80");
+    CHECK(a.scope_id() == 3);
+    CHECK(a.to_string() == "[fe80::1%3]:80");
+    CHECK(a != socket_address::parse("[fe80::1]:80"));  // another interface, another address
+    CHECK(a.with_scope_id(0) == socket_address::parse("[fe80::1]:80"));
+    CHECK(socket_address::parse("[fe80::1%4294967295]:1").scope_id() == 4294967295u);
+    CHECK(socket_address::parse("127.0.0.1:1").with_scope_id(5).scope_id() == 0);  // IPv4: none
+    for (const char* bad : {"[fe80::1%]:80", "[fe80::1%4294967296]:80", "[fe80::1%99999999999]:80",
+                            "[fe80::1%no-such-interface-0]:80"})
+        CHECK_THROWS_AS(socket_address::parse(bad), std::invalid_argument);
+}

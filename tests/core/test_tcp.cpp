@@ -247,3 +247,63 @@ TEST_CASE("tcp_ipv6_loopback_round_trip", "[net]") {
     }(std::move(l)));
     REQUIRE(got == "v6 from ::1");
 }
+
+TEST_CASE("tcp_peek_leaves_the_bytes_for_the_next_read", "[net]") {
+    weir::runtime rt{workers(1)};
+    if (!have_io(rt)) return;
+    rt.block_on([]() -> weir::task<void> {
+        auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
+        tcp_stream c = co_await weir::timeout(std::chrono::seconds(5),
+                                              tcp_stream::connect(l.local_address()));
+        tcp_stream s = co_await weir::timeout(std::chrono::seconds(5), l.accept());
+        co_await c.write_all(bytes_of("peekaboo"));
+        c.shutdown();
+        std::vector<std::byte> buf(4);
+        std::size_t p = co_await weir::timeout(std::chrono::seconds(5), s.peek(buf));
+        CHECK(std::string(reinterpret_cast<const char*>(buf.data()), p) ==
+              std::string("peek").substr(0, p));
+        std::vector<std::byte> all(8);
+        co_await weir::timeout(std::chrono::seconds(5), s.read_exact(all));
+        CHECK(std::string(reinterpret_cast<const char*>(all.data()), 8) == "peekaboo");
+        std::size_t end = co_await weir::timeout(std::chrono::seconds(5), s.peek(buf));
+        CHECK(end == 0);  // end of stream
+    }());
+}
+
+TEST_CASE("tcp_dual_stack_listener_accepts_ipv4_connections", "[net]") {
+    weir::runtime rt{workers(1)};
+    if (!have_io(rt)) return;
+    weir::net::listen_options o;
+    o.only_v6 = false;
+    tcp_listener l;
+    try {
+        l = tcp_listener::bind(socket_address::parse("[::]:0"), o);
+    } catch (const std::system_error& e) {
+        WARN("no IPv6 here: " << e.what());
+        return;
+    }
+    CHECK_FALSE(l.only_v6());
+    auto peer = rt.block_on([](tcp_listener& l) -> weir::task<std::string> {
+        auto v4 = socket_address::parse("127.0.0.1:0").with_port(l.local_address().port());
+        tcp_stream c = co_await weir::timeout(std::chrono::seconds(5), tcp_stream::connect(v4));
+        tcp_stream s = co_await weir::timeout(std::chrono::seconds(5), l.accept());
+        co_return s.peer_address().to_string();
+    }(l));
+    CHECK(peer.rfind("[::ffff:127.0.0.1]:", 0) == 0);  // an IPv4-mapped IPv6 address
+}
+
+TEST_CASE("tcp_ipv6_listener_takes_only_ipv6_by_default", "[net]") {
+    weir::runtime rt{workers(1)};
+    if (!have_io(rt)) return;
+    tcp_listener l6;
+    try {
+        l6 = tcp_listener::bind(socket_address::parse("[::]:0"));
+    } catch (const std::system_error& e) {
+        WARN("no IPv6 here: " << e.what());
+        return;
+    }
+    CHECK(l6.only_v6());
+    // The same port is still free for IPv4: a second listener binds it.
+    auto v4 = socket_address::parse("127.0.0.1:0").with_port(l6.local_address().port());
+    CHECK_NOTHROW(tcp_listener::bind(v4));
+}

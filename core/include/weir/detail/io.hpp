@@ -23,6 +23,9 @@ enum class io_kind : std::uint8_t {
     send_to,    // send buf to addr (datagram sockets)
     recv_from,  // receive into buf; the sender's address goes to addr (its size in *addrlen)
 };
+// A datagram receive (recv_from, or recv with io_flag_datagram) reports the datagram's full
+// size, which exceeds len when the datagram did not fit (only len bytes are then in buf); a
+// driver that cannot learn the full size (IOCP) reports len + 1 for a cut datagram.
 
 /// io_op::flags.
 enum : std::uint8_t {
@@ -30,6 +33,11 @@ enum : std::uint8_t {
     /// looks for work elsewhere or parks: the driver may queue the operation and hand it to the
     /// kernel with others in one call.
     io_flag_deferrable = 1,
+    /// recv / recv_from: look at the data without taking it (MSG_PEEK): the next receive gets it
+    /// again.
+    io_flag_peek = 2,
+    /// recv / send on a connected datagram socket (udp_socket::connect), not a stream.
+    io_flag_datagram = 4,
 };
 
 /// One operation. The caller fills the request, the driver fills `result` and calls complete.

@@ -41,6 +41,12 @@ public:
         auto* b = static_cast<const std::byte*>(p);
         data_.insert(data_.begin(), b, b + n);
     }
+    /// Copies up to out.size() kept bytes into out, keeping them (a peek); gives how many.
+    std::size_t copy(std::span<std::byte> out) const noexcept {
+        std::size_t n = std::min(out.size(), data_.size() - head_);
+        if (n) std::memcpy(out.data(), data_.data() + head_, n);
+        return n;
+    }
     /// Moves up to out.size() kept bytes into out; gives how many.
     std::size_t take(std::span<std::byte> out) noexcept {
         std::size_t n = std::min(out.size(), data_.size() - head_);
@@ -84,6 +90,17 @@ public:
         out = std::move(items_.front());
         items_.pop_front();
         any_.store(!items_.empty(), std::memory_order_release);
+        return true;
+    }
+
+    /// Calls f(const T&) on the oldest item, leaving it queued (a peek); false if there is none.
+    /// f runs under the queue's spin lock: it must be short and must not throw.
+    template <class F>
+    bool peek(F&& f) {
+        if (!any_.load(std::memory_order_acquire)) return false;
+        std::lock_guard<spin_lock> g(lock_);
+        if (items_.empty()) return false;
+        f(static_cast<const T&>(items_.front()));
         return true;
     }
 

@@ -24,7 +24,8 @@ std::intptr_t sys_socket(const net::socket_address& like, socket_kind kind);
 /// sys_bind's backlog for a socket that does not listen (datagrams).
 constexpr int no_listen = -1;
 /// bind, then listen(backlog) unless backlog is no_listen. backlog 0 is a valid listen backlog.
-/// Closes fd on failure. (Options such as SO_REUSEADDR are set before, with sys_set_option.)
+/// Closes fd on failure. (Options such as SO_REUSEADDR and IPV6_V6ONLY are set before, with
+/// sys_set_option.)
 void sys_bind(std::intptr_t fd, const net::socket_address& addr, int backlog, const char* what);
 net::socket_address sys_local_address(std::intptr_t fd, const char* what);
 net::socket_address sys_peer_address(std::intptr_t fd, const char* what);
@@ -41,6 +42,7 @@ enum class sock_option : std::uint8_t {
     reuse_address,   // SO_REUSEADDR (no effect on Windows, which always allows it for listeners)
     reuse_port,      // SO_REUSEPORT (std::errc::not_supported where there is none)
     broadcast,       // SO_BROADCAST, 0 or 1
+    only_v6,         // IPV6_V6ONLY, 0 or 1 (IPv6 sockets only)
 };
 void sys_set_option(std::intptr_t fd, sock_option o, int value, const char* what);
 int sys_get_option(std::intptr_t fd, sock_option o, const char* what);
@@ -48,6 +50,9 @@ enum class shutdown_dir : std::uint8_t { read, write, both };
 void sys_shutdown(std::intptr_t fd, shutdown_dir d, const char* what);
 /// Shuts down the sending side (the peer reads end of stream).
 void sys_shutdown_write(std::intptr_t fd, const char* what);
+/// connect(2) on a datagram socket: no handshake, it only sets the default peer (and filters
+/// what the socket receives to datagrams from it), so it is a plain synchronous call.
+void sys_connect_datagram(std::intptr_t fd, const net::socket_address& addr, const char* what);
 void sys_close(std::intptr_t fd) noexcept;
 /// Converts to the platform's sockaddr in buf; returns its length.
 std::uint32_t sys_to_sockaddr(const net::socket_address& addr, sockaddr_buf& buf) noexcept;

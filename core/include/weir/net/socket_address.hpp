@@ -3,7 +3,11 @@
 // so they behave the same natively and in WebAssembly; the I/O backends convert to sockaddr.
 // Text forms: IPv4 dotted quad (decimal, no leading zeros); IPv6 in brackets with "::"
 // compression and an optional dotted IPv4 tail; the port is required (0..65535; 0 asks bind for
-// any free port). to_string() gives the canonical form (RFC 5952 for IPv6).
+// any free port). to_string() gives the canonical form (RFC 5952 for IPv6). An IPv6 address may
+// carry a scope (zone) id, which link-local addresses (fe80::/10) need to say which interface
+// they are on: "[fe80::1%2]:80" by index, or "[fe80::1%eth0]:80" by interface name (looked up
+// in the OS by the backends: the one part of parsing that is not done here); to_string()
+// writes the index.
 #pragma once
 
 #include <array>
@@ -11,6 +15,12 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+
+namespace weir::detail {
+/// The index of the network interface called name (if_nametoindex), 0 if there is none (or no
+/// networking on this platform). In backends/sockaddr and backends/no_net.
+std::uint32_t sys_interface_index(const std::string& name) noexcept;
+}  // namespace weir::detail
 
 namespace weir::net {
 
@@ -26,18 +36,21 @@ public:
         s.port_ = port;
         return s;
     }
-    /// An IPv6 address from its 16 bytes (network order) and a port.
-    static socket_address ipv6(const std::array<std::uint8_t, 16>& bytes,
-                               std::uint16_t port) noexcept {
+    /// An IPv6 address from its 16 bytes (network order), a port, and a scope (zone) id: the
+    /// index of the interface a link-local address is on (0: none).
+    static socket_address ipv6(const std::array<std::uint8_t, 16>& bytes, std::uint16_t port,
+                               std::uint32_t scope_id = 0) noexcept {
         socket_address s;
         s.bytes_ = bytes;
         s.port_ = port;
         s.v6_ = true;
+        s.scope_id_ = scope_id;
         return s;
     }
 
-    /// Parses "a.b.c.d:port" or "[ipv6]:port"; throws std::invalid_argument (naming the text and
-    /// what is wrong with it) on anything else.
+    /// Parses "a.b.c.d:port", "[ipv6]:port" or "[ipv6%zone]:port" (zone: an interface index or
+    /// name); throws std::invalid_argument (naming the text and what is wrong with it) on
+    /// anything else, including an interface name the OS does not know.
     static socket_address parse(std::string_view text) {
         socket_address s;
         std::string_view host, port;
@@ -48,6 +61,10 @@ public:
             std::string_view rest = text.substr(close + 1);
             if (rest.empty() || rest.front() != ':') fail(text, "missing ':port' after ']'");
             port = rest.substr(1);
+            if (std::size_t pct = host.find('%'); pct != std::string_view::npos) {
+                s.scope_id_ = parse_zone(text, host.substr(pct + 1));
+                host = host.substr(0, pct);
+            }
             if (!parse_v6(host, s.bytes_)) fail(text, "not a valid IPv6 address");
             s.v6_ = true;
         } else {
@@ -68,6 +85,15 @@ public:
     std::uint16_t port() const noexcept { return port_; }
     bool is_ipv6() const noexcept { return v6_; }
     bool is_ipv4() const noexcept { return !v6_; }
+    /// The IPv6 scope (zone) id: the index of the interface a link-local address is on; 0 for
+    /// none, and always 0 for IPv4.
+    std::uint32_t scope_id() const noexcept { return scope_id_; }
+    /// The same address with another scope id (ignored for IPv4).
+    socket_address with_scope_id(std::uint32_t id) const noexcept {
+        socket_address s = *this;
+        if (v6_) s.scope_id_ = id;
+        return s;
+    }
     /// The address bytes in network order: 4 for IPv4 (the rest are 0), 16 for IPv6.
     const std::array<std::uint8_t, 16>& bytes() const noexcept { return bytes_; }
     /// The same address with another port.
@@ -83,6 +109,10 @@ public:
         if (v6_) {
             out += '[';
             format_v6(out);
+            if (scope_id_) {
+                out += '%';
+                out += std::to_string(scope_id_);
+            }
             out += ']';
         } else {
             format_v4(out, bytes_.data());
@@ -120,6 +150,22 @@ private:
             s = i < 3 ? s.substr(dot + 1) : std::string_view{};
         }
         return true;
+    }
+    /// A zone: decimal digits are an interface index, anything else an interface name.
+    static std::uint32_t parse_zone(std::string_view text, std::string_view zone) {
+        if (zone.empty()) fail(text, "empty zone after '%'");
+        bool digits = true;
+        for (char c : zone) digits = digits && c >= '0' && c <= '9';
+        if (digits) {
+            if (zone.size() > 10) fail(text, "the zone index is too large");
+            unsigned long long v = 0;
+            for (char c : zone) v = v * 10 + static_cast<unsigned>(c - '0');
+            if (v > 0xffffffffull) fail(text, "the zone index is too large");
+            return static_cast<std::uint32_t>(v);
+        }
+        std::uint32_t index = weir::detail::sys_interface_index(std::string(zone));
+        if (index == 0) fail(text, "no network interface of that name");
+        return index;
     }
     static int hex(char c) noexcept {
         if (c >= '0' && c <= '9') return c - '0';
@@ -229,6 +275,7 @@ private:
     std::array<std::uint8_t, 16> bytes_{};
     std::uint16_t port_ = 0;
     bool v6_ = false;
+    std::uint32_t scope_id_ = 0;  // IPv6 only
 };
 
 }  // namespace weir::net

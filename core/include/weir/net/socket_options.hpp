@@ -37,6 +37,11 @@ struct listen_options {
     /// SO_REUSEPORT: several listeners on one port, the kernel spreading connections over them
     /// (Linux, BSD). Every listener on the port must set it. std::errc::not_supported on Windows.
     bool reuse_port = false;
+    /// IPV6_V6ONLY, for an IPv6 address: true (the default, on every OS) takes only IPv6
+    /// connections, so "[::]:port" and "0.0.0.0:port" can be two listeners; false makes a
+    /// dual-stack listener that also takes IPv4 connections, whose peers then show as
+    /// IPv4-mapped IPv6 addresses ([::ffff:a.b.c.d]:port). Ignored for an IPv4 address.
+    bool only_v6 = true;
 };
 
 namespace detail {

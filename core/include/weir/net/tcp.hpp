@@ -77,6 +77,9 @@ inline weir::detail::io_op make_op(weir::detail::io_kind k, std::intptr_t fd, vo
 }
 }  // namespace detail
 
+class tcp_read_half;
+class tcp_write_half;
+
 class tcp_stream {
 public:
     /// An unconnected (empty) stream; connect() or tcp_listener::accept() give real ones.
@@ -119,6 +122,20 @@ public:
         std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_bytes, this};
         co_return static_cast<std::size_t>(
             weir::detail::check_io(r, "weir::net::tcp_stream::read"));
+    }
+    /// Copies what is available (at least 1 byte, waiting if needed) into buf without taking it:
+    /// the next read or peek gets the same bytes again. 0 at end of stream.
+    /// Cancel safe: a cancelled peek takes nothing, so nothing needs keeping.
+    task<std::size_t> peek(std::span<std::byte> buf) {
+        auto op =
+            detail::make_op(weir::detail::io_kind::recv, h_.require("weir::net::tcp_stream::peek"),
+                            buf.data(), buf.size());
+        op.flags = weir::detail::io_flag_peek;
+        if (read_shut_) co_return 0;
+        if (kept_ && !kept_->empty()) co_return kept_->copy(buf);
+        std::int64_t r = co_await weir::detail::io_awaiter{op};
+        co_return static_cast<std::size_t>(
+            weir::detail::check_io(r, "weir::net::tcp_stream::peek"));
     }
     /// Fills buf completely; throws end_of_stream if the peer closes first.
     /// Cancel safe: when cancelled, the bytes already read into buf go back to the stream (in
@@ -235,6 +252,10 @@ public:
         return detail::get_ttl(h_.require("weir::net::tcp_stream::ttl"),
                                "weir::net::tcp_stream::ttl");
     }
+    /// Splits the stream into a read half and a write half that two tasks may use at once
+    /// (tcp_split.hpp); the stream is left empty. std::logic_error on an empty stream.
+    std::pair<tcp_read_half, tcp_write_half> into_split() &&;
+
     socket_address local_address() const {
         return weir::detail::sys_local_address(h_.require("weir::net::tcp_stream::local_address"),
                                                "weir::net::tcp_stream::local_address");
@@ -284,6 +305,7 @@ public:
         if (o.reuse_address)
             detail::set_bool(h.get(), detail::sock_option::reuse_address, true, what);
         if (o.reuse_port) detail::set_bool(h.get(), detail::sock_option::reuse_port, true, what);
+        if (addr.is_ipv6()) detail::set_bool(h.get(), detail::sock_option::only_v6, o.only_v6, what);
         std::intptr_t fd = h.release();
         weir::detail::sys_bind(fd, addr, o.backlog, what);  // or closes
         tcp_listener l;
@@ -313,6 +335,11 @@ public:
         return detail::get_ttl(h_.require("weir::net::tcp_listener::ttl"),
                                "weir::net::tcp_listener::ttl");
     }
+    /// Whether an IPv6 listener takes only IPv6 connections (listen_options::only_v6).
+    bool only_v6() const {
+        return detail::get_bool(h_.require("weir::net::tcp_listener::only_v6"),
+                                detail::sock_option::only_v6, "weir::net::tcp_listener::only_v6");
+    }
     /// Whether the listener was bound with reuse_port (listen_options).
     bool reuse_port() const {
         return detail::get_bool(h_.require("weir::net::tcp_listener::reuse_port"),
@@ -337,3 +364,5 @@ private:
 };
 
 }  // namespace weir::net
+
+#include "tcp_split.hpp"  // the halves, and into_split's definition
