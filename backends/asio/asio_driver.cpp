@@ -500,10 +500,12 @@ private:
         }
         T obj(ctx_);
         error_code ec;
+        // IP sockets name their protocol; a Unix-domain socket has none (0).
+        bool ip = family == AF_INET || family == AF_INET6;
         if constexpr (std::is_same_v<T, dgram_proto::socket>)
-            obj.assign(dgram_proto(family, IPPROTO_UDP), native(op->handle), ec);
+            obj.assign(dgram_proto(family, ip ? IPPROTO_UDP : 0), native(op->handle), ec);
         else
-            obj.assign(stream_proto(family, IPPROTO_TCP), native(op->handle), ec);
+            obj.assign(stream_proto(family, ip ? IPPROTO_TCP : 0), native(op->handle), ec);
         if (ec) {
             err = static_cast<int>(-to_result(ec, 0));
             return nullptr;

@@ -31,6 +31,12 @@ void sys_connect_datagram(std::intptr_t, const net::socket_address&, const char*
     unsupported(what);
 }
 void sys_close(std::intptr_t) noexcept {}
+std::intptr_t sys_unix_socket(const char* what) { unsupported(what); }
+std::uint32_t sys_unix_sockaddr(const std::string&, sockaddr_buf&, const char* what) {
+    unsupported(what);
+}
+void sys_bind_unix(std::intptr_t, const std::string&, int, const char* what) { unsupported(what); }
+std::string sys_unix_path(std::intptr_t, bool, const char* what) { unsupported(what); }
 std::uint32_t sys_interface_index(const std::string&) noexcept { return 0; }
 std::uint32_t sys_to_sockaddr(const net::socket_address&, sockaddr_buf&) noexcept { return 0; }
 net::socket_address sys_from_sockaddr(const sockaddr_buf&) noexcept { return {}; }

@@ -5,10 +5,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -152,6 +155,61 @@ void sys_connect_datagram(std::intptr_t fd, const net::socket_address& addr, con
     if (::connect(static_cast<int>(fd), reinterpret_cast<sockaddr*>(buf.bytes), len) < 0)
         throw std::system_error(errno, std::system_category(),
                                 std::string(what) + " " + addr.to_string());
+}
+
+std::intptr_t sys_unix_socket(const char* what) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw_errno(what);
+    return fd;
+}
+
+std::uint32_t sys_unix_sockaddr(const std::string& path, sockaddr_buf& buf, const char* what) {
+    sockaddr_un a{};
+    static_assert(sizeof a <= sizeof buf.bytes);
+    if (path.empty() || path.size() >= sizeof a.sun_path + (path[0] == '\0' ? 1 : 0))
+        throw std::invalid_argument(std::string(what) + ": a Unix socket path must have 1 to " +
+                                    std::to_string(sizeof a.sun_path - 1) + " bytes, not " +
+                                    std::to_string(path.size()));
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path, path.data(), path.size());
+    std::memset(buf.bytes, 0, sizeof buf.bytes);
+    std::memcpy(buf.bytes, &a, sizeof a);
+    // An abstract name is exactly its bytes; a path is NUL-terminated.
+    return static_cast<std::uint32_t>(offsetof(sockaddr_un, sun_path) + path.size() +
+                                      (path[0] == '\0' ? 0 : 1));
+}
+
+void sys_bind_unix(std::intptr_t fd, const std::string& path, int backlog, const char* what) {
+    sockaddr_buf buf;
+    socklen_t len;
+    try {
+        len = sys_unix_sockaddr(path, buf, what);
+    } catch (...) {
+        ::close(static_cast<int>(fd));
+        throw;
+    }
+    int s = static_cast<int>(fd);
+    if (::bind(s, reinterpret_cast<sockaddr*>(buf.bytes), len) < 0 || ::listen(s, backlog) < 0) {
+        int err = errno;
+        ::close(s);
+        std::string shown = path;
+        if (shown[0] == '\0') shown[0] = '@';  // an abstract name
+        throw std::system_error(err, std::system_category(), std::string(what) + " " + shown);
+    }
+}
+
+std::string sys_unix_path(std::intptr_t fd, bool peer, const char* what) {
+    sockaddr_un a{};
+    socklen_t len = sizeof a;
+    auto* sa = reinterpret_cast<sockaddr*>(&a);
+    int r = peer ? ::getpeername(static_cast<int>(fd), sa, &len)
+                 : ::getsockname(static_cast<int>(fd), sa, &len);
+    if (r < 0) throw_errno(what);
+    std::size_t off = offsetof(sockaddr_un, sun_path);
+    if (len <= off) return "";  // unnamed (a connecting socket, or socketpair)
+    std::size_t n = len - off;
+    if (a.sun_path[0] != '\0') n = ::strnlen(a.sun_path, n);  // a path: up to its NUL
+    return std::string(a.sun_path, n);
 }
 
 void sys_close(std::intptr_t fd) noexcept {

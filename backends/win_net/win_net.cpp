@@ -3,8 +3,12 @@
 // on first use.
 #include <winsock2.h>
 #include <ws2tcpip.h>
+#include <afunix.h>  // AF_UNIX (Windows 10 1803 and later)
 
+#include <cstddef>
+#include <cstring>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <utility>
@@ -161,6 +165,57 @@ void sys_connect_datagram(std::intptr_t h, const net::socket_address& addr, cons
     int len = static_cast<int>(sys_to_sockaddr(addr, buf));
     if (::connect(sock(h), reinterpret_cast<sockaddr*>(buf.bytes), len) != 0)
         throw_windows_error(::WSAGetLastError(), std::string(what) + " " + addr.to_string());
+}
+
+std::intptr_t sys_unix_socket(const char* what) {
+    start_winsock();
+    SOCKET s = ::WSASocketW(AF_UNIX, SOCK_STREAM, 0, nullptr, 0,
+                            WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT);
+    if (s == INVALID_SOCKET) throw_last(what);
+    return static_cast<std::intptr_t>(s);
+}
+
+std::uint32_t sys_unix_sockaddr(const std::string& path, sockaddr_buf& buf, const char* what) {
+    sockaddr_un a{};
+    static_assert(sizeof a <= sizeof buf.bytes);
+    if (path.empty() || path[0] == '\0' || path.size() >= sizeof a.sun_path)
+        throw std::invalid_argument(std::string(what) + ": a Unix socket path must have 1 to " +
+                                    std::to_string(sizeof a.sun_path - 1) +
+                                    " bytes (no abstract names on Windows), not " +
+                                    std::to_string(path.size()));
+    a.sun_family = AF_UNIX;
+    std::memcpy(a.sun_path, path.data(), path.size());
+    std::memset(buf.bytes, 0, sizeof buf.bytes);
+    std::memcpy(buf.bytes, &a, sizeof a);
+    return static_cast<std::uint32_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+}
+
+void sys_bind_unix(std::intptr_t h, const std::string& path, int backlog, const char* what) {
+    SOCKET s = sock(h);
+    sockaddr_buf buf;
+    int len;
+    try {
+        len = static_cast<int>(sys_unix_sockaddr(path, buf, what));
+    } catch (...) {
+        ::closesocket(s);
+        throw;
+    }
+    if (::bind(s, reinterpret_cast<sockaddr*>(buf.bytes), len) != 0 || ::listen(s, backlog) != 0) {
+        int err = ::WSAGetLastError();
+        ::closesocket(s);
+        throw_windows_error(err, std::string(what) + " " + path);
+    }
+}
+
+std::string sys_unix_path(std::intptr_t h, bool peer, const char* what) {
+    sockaddr_un a{};
+    int len = sizeof a;
+    auto* sa = reinterpret_cast<sockaddr*>(&a);
+    int r = peer ? ::getpeername(sock(h), sa, &len) : ::getsockname(sock(h), sa, &len);
+    if (r != 0) throw_last(what);
+    std::size_t off = offsetof(sockaddr_un, sun_path);
+    if (static_cast<std::size_t>(len) <= off) return "";
+    return std::string(a.sun_path, ::strnlen(a.sun_path, static_cast<std::size_t>(len) - off));
 }
 
 void sys_close(std::intptr_t h) noexcept {

@@ -15,6 +15,7 @@
 #include "net/socket_options.hpp"
 #include "net/tcp.hpp"
 #include "net/udp.hpp"
+#include "net/unix.hpp"
 #include "notify.hpp"
 #include "oneshot.hpp"
 #include "runtime.hpp"

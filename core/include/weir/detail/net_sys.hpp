@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "../net/socket_address.hpp"
 
@@ -54,6 +55,18 @@ void sys_shutdown_write(std::intptr_t fd, const char* what);
 /// what the socket receives to datagrams from it), so it is a plain synchronous call.
 void sys_connect_datagram(std::intptr_t fd, const net::socket_address& addr, const char* what);
 void sys_close(std::intptr_t fd) noexcept;
+
+// Unix-domain stream sockets (weir::net::unix_stream). A path starting with '\0' names a Linux
+// abstract socket (no file). std::invalid_argument for an empty path or one longer than the
+// platform's sun_path holds.
+/// A new non-inheritable AF_UNIX stream socket.
+std::intptr_t sys_unix_socket(const char* what);
+/// path as a sockaddr_un in buf; returns its length.
+std::uint32_t sys_unix_sockaddr(const std::string& path, sockaddr_buf& buf, const char* what);
+/// bind to path, then listen(backlog). Closes fd on failure.
+void sys_bind_unix(std::intptr_t fd, const std::string& path, int backlog, const char* what);
+/// The path a Unix socket is bound to (local) or connected to (peer); "" if it has none.
+std::string sys_unix_path(std::intptr_t fd, bool peer, const char* what);
 /// Converts to the platform's sockaddr in buf; returns its length.
 std::uint32_t sys_to_sockaddr(const net::socket_address& addr, sockaddr_buf& buf) noexcept;
 net::socket_address sys_from_sockaddr(const sockaddr_buf& buf) noexcept;

@@ -24,69 +24,33 @@
 #include "../task.hpp"
 #include "socket_address.hpp"
 #include "socket_options.hpp"
+#include "stream_socket.hpp"
 
 namespace weir::net {
 
-/// Thrown by read_exact when the peer ends the stream before the buffer is full.
-class end_of_stream : public std::system_error {
-public:
-    end_of_stream(std::size_t got, std::size_t wanted)
-        : std::system_error(std::make_error_code(std::errc::no_message_available),
-                            "weir::net::tcp_stream::read_exact: the peer closed the stream "
-                            "after " +
-                                std::to_string(got) + " of " + std::to_string(wanted) + " bytes") {}
-};
-
-namespace detail {
-/// Owns an OS socket handle; closes it on destruction.
-class socket_handle {
-public:
-    socket_handle() noexcept = default;
-    explicit socket_handle(std::intptr_t fd) noexcept : fd_(fd) {}
-    socket_handle(socket_handle&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    socket_handle& operator=(socket_handle&& o) noexcept {
-        if (this != &o) {
-            weir::detail::sys_close(fd_);
-            fd_ = std::exchange(o.fd_, -1);
-        }
-        return *this;
-    }
-    socket_handle(const socket_handle&) = delete;
-    ~socket_handle() { weir::detail::sys_close(fd_); }
-    std::intptr_t get() const noexcept { return fd_; }
-    /// Gives up ownership: the caller closes.
-    std::intptr_t release() noexcept { return std::exchange(fd_, -1); }
-    std::intptr_t require(const char* what) const {
-        if (fd_ < 0)
-            throw std::logic_error(std::string(what) + ": the socket is closed or moved from");
-        return fd_;
-    }
-
-private:
-    std::intptr_t fd_ = -1;
-};
-
-inline weir::detail::io_op make_op(weir::detail::io_kind k, std::intptr_t fd, void* buf,
-                                   std::size_t len) noexcept {
-    weir::detail::io_op op;
-    op.kind = k;
-    op.handle = fd;
-    op.buf = buf;
-    op.len = len;
-    return op;
-}
-}  // namespace detail
 
 class tcp_read_half;
 class tcp_write_half;
 
-class tcp_stream {
+namespace detail {
+struct tcp_names {
+    static constexpr const char* read = "weir::net::tcp_stream::read";
+    static constexpr const char* read_exact = "weir::net::tcp_stream::read_exact";
+    static constexpr const char* peek = "weir::net::tcp_stream::peek";
+    static constexpr const char* write_all = "weir::net::tcp_stream::write_all";
+    static constexpr const char* shutdown = "weir::net::tcp_stream::shutdown";
+};
+}  // namespace detail
+
+/// A TCP connection: read, read_exact, peek, write_all and shutdown (stream_socket.hpp, each
+/// with its cancel safety), TCP's socket options, and into_split for two tasks at once.
+class tcp_stream : public detail::stream_socket<detail::tcp_names> {
 public:
     /// An unconnected (empty) stream; connect() or tcp_listener::accept() give real ones.
     tcp_stream() noexcept = default;
     /// Adopts a connected socket handle (internal; used by accept and connect).
-    explicit tcp_stream(std::intptr_t fd) noexcept : h_(fd) {}
-    explicit tcp_stream(detail::socket_handle h) noexcept : h_(std::move(h)) {}
+    explicit tcp_stream(std::intptr_t fd) noexcept : stream_socket(detail::socket_handle(fd)) {}
+    explicit tcp_stream(detail::socket_handle h) noexcept : stream_socket(std::move(h)) {}
 
     tcp_stream(tcp_stream&&) noexcept = default;
     tcp_stream& operator=(tcp_stream&&) noexcept = default;
@@ -108,84 +72,6 @@ public:
         co_return tcp_stream(std::move(h));
     }
 
-    /// Reads what is available (at least 1 byte, waiting if needed) into buf; 0 at end of stream.
-    /// One read at a time per stream.
-    /// Cancel safe: a cancelled read (timeout, a losing select branch, with_cancellation) throws
-    /// and consumes nothing. Bytes the kernel had already delivered into buf are kept by the
-    /// stream and returned first by the next read.
-    task<std::size_t> read(std::span<std::byte> buf) {
-        auto op =
-            detail::make_op(weir::detail::io_kind::recv, h_.require("weir::net::tcp_stream::read"),
-                            buf.data(), buf.size());
-        if (read_shut_) co_return 0;
-        if (kept_ && !kept_->empty()) co_return kept_->take(buf);
-        std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_bytes, this};
-        co_return static_cast<std::size_t>(
-            weir::detail::check_io(r, "weir::net::tcp_stream::read"));
-    }
-    /// Copies what is available (at least 1 byte, waiting if needed) into buf without taking it:
-    /// the next read or peek gets the same bytes again. 0 at end of stream.
-    /// Cancel safe: a cancelled peek takes nothing, so nothing needs keeping.
-    task<std::size_t> peek(std::span<std::byte> buf) {
-        auto op =
-            detail::make_op(weir::detail::io_kind::recv, h_.require("weir::net::tcp_stream::peek"),
-                            buf.data(), buf.size());
-        op.flags = weir::detail::io_flag_peek;
-        if (read_shut_) co_return 0;
-        if (kept_ && !kept_->empty()) co_return kept_->copy(buf);
-        std::int64_t r = co_await weir::detail::io_awaiter{op};
-        co_return static_cast<std::size_t>(
-            weir::detail::check_io(r, "weir::net::tcp_stream::peek"));
-    }
-    /// Fills buf completely; throws end_of_stream if the peer closes first.
-    /// Cancel safe: when cancelled, the bytes already read into buf go back to the stream (in
-    /// front of any it keeps), so the next read starts where this one started.
-    task<void> read_exact(std::span<std::byte> buf) {
-        std::size_t got = 0;
-        try {
-            while (got < buf.size()) {
-                std::size_t n = co_await read(buf.subspan(got));
-                if (n == 0) throw end_of_stream(got, buf.size());
-                got += n;
-            }
-        } catch (const operation_cancelled&) {
-            if (got) kept().push_front(buf.data(), got);
-            throw;
-        }
-    }
-    /// Writes all of buf (several sends if the kernel takes it in parts).
-    /// Not cancel safe: a cancelled write_all may have sent a part of buf (which part is not
-    /// reported); the stream is then in an unknown state for the peer's framing.
-    task<void> write_all(std::span<const std::byte> buf) {
-        std::intptr_t fd = h_.require("weir::net::tcp_stream::write_all");
-        std::size_t done = 0;
-        while (done < buf.size()) {
-            auto op = detail::make_op(weir::detail::io_kind::send, fd,
-                                      const_cast<std::byte*>(buf.data() + done), buf.size() - done);
-            std::int64_t r = co_await weir::detail::io_awaiter{op};
-            done += static_cast<std::size_t>(
-                weir::detail::check_io(r, "weir::net::tcp_stream::write_all"));
-        }
-    }
-    /// Ends the sending side: the peer's reads then see end of stream.
-    void shutdown() {
-        weir::detail::sys_shutdown_write(h_.require("weir::net::tcp_stream::shutdown"),
-                                         "weir::net::tcp_stream::shutdown");
-    }
-    /// Ends one direction, or both (socket_options.hpp): after shutdown_how::read, reads give 0
-    /// (end of stream) at once on every platform, and bytes the stream kept from a read that
-    /// lost a race are dropped; shutdown_how::write is shutdown().
-    void shutdown(shutdown_how how) {
-        weir::detail::sys_shutdown(h_.require("weir::net::tcp_stream::shutdown"),
-                                   how == shutdown_how::read    ? weir::detail::shutdown_dir::read
-                                   : how == shutdown_how::write ? weir::detail::shutdown_dir::write
-                                                                : weir::detail::shutdown_dir::both,
-                                   "weir::net::tcp_stream::shutdown");
-        if (how != shutdown_how::write) {
-            read_shut_ = true;
-            kept_.reset();
-        }
-    }
     /// Disables (true) or enables Nagle's algorithm.
     void set_nodelay(bool on) {
         weir::detail::sys_set_nodelay(h_.require("weir::net::tcp_stream::set_nodelay"), on,
@@ -264,24 +150,6 @@ public:
         return weir::detail::sys_peer_address(h_.require("weir::net::tcp_stream::peer_address"),
                                               "weir::net::tcp_stream::peer_address");
     }
-    /// The OS handle (a file descriptor natively), or -1.
-    std::intptr_t native_handle() const noexcept { return h_.get(); }
-
-private:
-    weir::detail::kept_bytes& kept() {
-        if (!kept_) kept_ = std::make_unique<weir::detail::kept_bytes>();
-        return *kept_;
-    }
-    /// io_awaiter's give_back for read: what a lost read received waits for the next read.
-    static void keep_bytes(void* self, const weir::detail::io_op& op) {
-        if (op.result > 0)
-            static_cast<tcp_stream*>(self)->kept().push_back(op.buf,
-                                                             static_cast<std::size_t>(op.result));
-    }
-
-    detail::socket_handle h_;
-    std::unique_ptr<weir::detail::kept_bytes> kept_;  // made when a read first loses a race
-    bool read_shut_ = false;                          // shutdown(read or both) was called
 };
 
 class tcp_listener {
