@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 #include <weir/weir.hpp>
@@ -313,8 +314,8 @@ TEST_CASE("runtime_destruction_with_ten_thousand_pending_tasks", "[runtime][shut
     counted_alive::alive.store(0);
     std::vector<weir::join_handle<int>> kept;
     {
+        weir::notify never;  // outlives the runtime: its waiters are destroyed, not lost wakers
         weir::runtime rt(workers(2));
-        weir::notify never;
         auto [tx, rx] = weir::mpsc::channel<int>(1);
         for (int i = 0; i < 10'000; ++i) {
             auto h = rt.spawn(
@@ -412,4 +413,43 @@ TEST_CASE("dropping_the_runtime_inside_one_of_its_tasks_throws_logic_error", "[r
     weir_test::watchdog wd("dropping the runtime inside its task", std::chrono::seconds(60));
     while (state.load() == 0) std::this_thread::yield();
     REQUIRE(state.load() == 1);
+}
+
+TEST_CASE("join_handle_awaited_on_another_runtime_wakes_with_cancelled_when_its_runtime_shuts_down",
+          "[runtime]") {
+    // Issue 16: runtime A's shutdown completed the handle without waking anyone, which is right
+    // for A's own tasks (their frames are destroyed) but left a task of runtime B waiting forever.
+    weir::runtime b{workers(1)};
+    weir::join_handle<std::string> waiter;
+    weir::notify never;
+    {
+        weir::runtime a{workers(1)};
+        auto stuck = a.spawn([](weir::notify& n) -> weir::task<int> {
+            co_await n.notified();  // never notified: still pending when `a` shuts down
+            co_return 1;
+        }(never));
+        waiter = b.spawn([](weir::join_handle<int> h) -> weir::task<std::string> {
+            try {
+                (void)co_await h;
+                co_return "a value";
+            } catch (const weir::operation_cancelled&) {
+                co_return "cancelled";
+            }
+        }(std::move(stuck)));
+        // Let the waiter start waiting (if it does not in time, it finds the handle done: the
+        // test then passes either way; on an idle machine it waits, which the fix is about).
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }  // `a` shuts down here
+    std::string got = b.block_on([](weir::join_handle<std::string> w) -> weir::task<std::string> {
+        try {
+            co_return co_await weir::timeout(
+                std::chrono::seconds(10),
+                [](weir::join_handle<std::string> w) -> weir::task<std::string> {
+                    co_return co_await w;
+                }(std::move(w)));
+        } catch (const weir::timed_out&) {
+            co_return "still waiting after 10 s";
+        }
+    }(std::move(waiter)));
+    CHECK(got == "cancelled");
 }

@@ -51,7 +51,7 @@ struct spawn_cell final : task_header, pooled {
         destroy_frames();
         if (!done.is_done() && value.empty())
             value.set_exception(std::make_exception_ptr(operation_cancelled()));
-        done.complete_silently();
+        done.complete_for_shutdown(rt);  // wakes a waiter on another runtime
     }
 
     static void finish(task_header* h) noexcept {

@@ -52,6 +52,7 @@ inline runtime_core* require_runtime(const char* what) {
 template <class R, class F>
 struct blocking_cell : blocking_job {
     std::atomic<std::uint32_t> refs{2};  // the pool's and the awaiting task's
+    runtime_core* rt = nullptr;          // whose pool runs it
     std::optional<F> fn;
     result<R> value;
     completion done;
@@ -78,7 +79,7 @@ struct blocking_cell : blocking_job {
     static void drop_job(blocking_job* j) noexcept {
         auto* c = static_cast<blocking_cell*>(j);
         c->value.set_exception(std::make_exception_ptr(operation_cancelled()));
-        c->done.complete_silently();
+        c->done.complete_for_shutdown(c->rt);  // wakes a waiter on another runtime
         c->release();
     }
 
@@ -168,6 +169,7 @@ auto spawn_blocking(Fn&& f) -> task<std::invoke_result_t<F&>> {
     detail::runtime_core* rt = detail::require_runtime("weir::spawn_blocking");
     using cell = detail::blocking_cell<R, F>;
     auto owned = std::make_unique<cell>();  // freed if copying f or starting a thread throws
+    owned->rt = rt;
     owned->fn.emplace(std::forward<Fn>(f));
     owned->run = &cell::run_job;
     owned->drop = &cell::drop_job;

@@ -32,14 +32,22 @@ public:
         lock_.unlock();
         return true;
     }
-    /// Marks done without waking anyone (runtime shutdown, which destroys task frames rather
-    /// than resuming them). A registered waiter stays registered: if its frame is destroyed it
+    /// Marks done because the runtime `dying` is shutting down and the producer will never
+    /// finish (a spawned task, a blocking job). A waiter of that runtime is not woken: its frame
+    /// is destroyed rather than resumed. It stays registered: if its frame is destroyed it
     /// unregisters itself; if it lives on (a child of a stream stage, which its stage cancels and
-    /// drains when it is destroyed) its cancellation must still find it and wake it.
-    bool complete_silently() noexcept {
+    /// drains when it is destroyed) its cancellation must still find it and wake it. A waiter of
+    /// another runtime (a task of runtime B awaiting a join_handle of A) is woken, and finds the
+    /// value the producer published first (operation_cancelled). dying == nullptr: nobody is
+    /// woken. Returns false if it was already done.
+    bool complete_for_shutdown(const class runtime_core* dying) noexcept {
         lock_.lock();
         bool first = !done_.load(std::memory_order_relaxed);
         done_.store(true, std::memory_order_release);
+        if (first && waiter_ && dying && waiter_->rt != dying) {
+            wait* w = std::exchange(waiter_, nullptr);
+            w->wake();  // under the lock, as complete() does
+        }
         lock_.unlock();
         return first;
     }
@@ -48,6 +56,8 @@ public:
     struct wait : leaf_waiter {
         completion* slot;
         bool waiting = false;
+        /// The runtime of the awaiting task (complete_for_shutdown wakes only other runtimes').
+        const runtime_core* rt = nullptr;
 
         explicit wait(completion* s) noexcept : slot(s) {}
         wait(const wait&) = delete;
@@ -59,6 +69,7 @@ public:
         template <class P>
         bool await_suspend(coro::coroutine_handle<P> h) {
             prepare(h, "a join (another task or a blocking job)");
+            rt = this_thread.runtime;
             slot->lock_.lock();
             if (slot->done_.load(std::memory_order_relaxed)) {
                 slot->lock_.unlock();
@@ -93,7 +104,7 @@ public:
     };
 
 private:
-    bool forget(leaf_waiter* w) noexcept {
+    bool forget(wait* w) noexcept {
         lock_.lock();
         bool mine = waiter_ == w;
         if (mine) waiter_ = nullptr;
@@ -103,7 +114,7 @@ private:
 
     spin_lock lock_;
     std::atomic<bool> done_{false};
-    leaf_waiter* waiter_ = nullptr;
+    wait* waiter_ = nullptr;
 };
 
 }  // namespace weir::detail
