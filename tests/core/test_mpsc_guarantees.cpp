@@ -151,3 +151,30 @@ TEST_CASE("mpsc_try_send_gives_the_value_back_when_full_or_closed", "[sync][mpsc
     REQUIRE(closed.is_closed());
     REQUIRE(closed.into_value().get() == raw);
 }
+
+TEST_CASE("mpsc_closed_is_final_no_value_arrives_after_recv_gave_nullopt", "[sync][mpsc]") {
+    // Issue 16: a send operation created from a sender that is then destroyed (the API says to
+    // await it while the sender lives) still pushed its value when awaited, after the receiver
+    // had seen the channel closed: nullopt, then a value. Closed must be final.
+    weir::runtime rt(workers(1));
+    auto r = rt.block_on(weir_test::on_worker([]() -> weir::task<std::vector<int>> {
+        auto [tx, rx] = weir::mpsc::channel<int>(4);
+        auto clone = std::make_unique<weir::mpsc::sender<int>>(tx);
+        auto late = clone->send(5);  // not awaited yet
+        clone.reset();
+        { auto last = std::move(tx); }  // every sender gone
+        std::vector<int> seen;           // -1 for nullopt, -2 for channel_closed
+        std::optional<int> first = co_await rx.recv();
+        seen.push_back(first ? *first : -1);
+        try {
+            co_await late;  // misuse: refused, not delivered
+            seen.push_back(0);
+        } catch (const weir::channel_closed&) {
+            seen.push_back(-2);
+        }
+        std::optional<int> second = co_await rx.recv();
+        seen.push_back(second ? *second : -1);
+        co_return seen;
+    }()));
+    CHECK(r == std::vector<int>{-1, -2, -1});
+}

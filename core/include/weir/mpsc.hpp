@@ -17,6 +17,9 @@
 //     first come, first served, so none starves.
 //   * A receive that loses a select puts its value back at the head of the channel.
 //   * try_send never destroys the value it could not send: the result gives it back.
+//   * Closed is final: once recv() gave std::nullopt, it gives nullopt forever; every later send
+//     throws channel_closed (even one from a send operation awaited after its sender was
+//     destroyed, which is a misuse).
 //   * No value is destroyed under the channel's lock, so a message may own a sender (or anything
 //     else that uses this channel) in its destructor.
 #pragma once

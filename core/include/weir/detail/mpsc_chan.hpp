@@ -79,8 +79,11 @@ struct chan {
     /// Under lock: the value goes to the waiting receiver, or into the queue if there is room
     /// and no blocked sender is ahead of it (or if the caller was granted a slot: own_slot).
     /// Moves from v only when it returns sent.
+    /// Closed is final: once every sender is gone nothing enters, so after a receive gave
+    /// nullopt no value can follow. (Every push comes from a live sender, or from a send operation
+    /// awaited after its sender was destroyed, which the API forbids; the latter is refused here.)
     push_status push_locked(T& v, bool own_slot = false) {
-        if (!receiver_alive) return push_status::closed;
+        if (!receiver_alive || senders == 0) return push_status::closed;
         if (receiver) {
             // The receiver waits on an empty channel: hand the value over directly.
             recv_op<T>* r = std::exchange(receiver, nullptr);
@@ -293,6 +296,7 @@ struct send_op : leaf_waiter {
                 --c->reserved;
                 if (c->push_locked(value, true) == push_status::closed) closed = true;
                 c->grant_locked();  // handed to a waiting receiver: the slot is free again
+                c->wake_receiver_if_ended_locked();  // refused (no sender left): it may be over
             }
             c->lock.unlock();
             if (lost) throw operation_cancelled();
