@@ -24,7 +24,7 @@ namespace {
 struct pair_of_streams {
     tcp_stream client, server;
 };
-weir::task<pair_of_streams> connected() {
+weir::task<pair_of_streams> split_pair() {
     auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
     pair_of_streams p;
     p.client = co_await weir::timeout(5s, tcp_stream::connect(l.local_address()));
@@ -32,7 +32,9 @@ weir::task<pair_of_streams> connected() {
     co_return p;
 }
 // Position-coded bytes: byte i of the stream is (i * 7 + i / 251) mod 256.
-std::byte at(std::uint64_t i) { return static_cast<std::byte>((i * 7 + i / 251) & 0xff); }
+std::byte split_byte_at(std::uint64_t i) {
+    return static_cast<std::byte>((i * 7 + i / 251) & 0xff);
+}
 }  // namespace
 
 TEST_CASE("tcp_split_halves_read_and_write_at_once_from_two_tasks", "[net]") {
@@ -40,7 +42,7 @@ TEST_CASE("tcp_split_halves_read_and_write_at_once_from_two_tasks", "[net]") {
     if (!have_io(rt)) return;
     constexpr std::uint64_t total = 4 << 20;  // 4 MiB each way: both directions fill up
     auto ok = rt.block_on([]() -> weir::task<int> {
-        auto p = co_await connected();
+        auto p = co_await split_pair();
         // The server echoes with its own halves: a writer task and a reader task at once.
         auto [srd, swr] = std::move(p.server).into_split();
         auto [crd, cwr] = std::move(p.client).into_split();
@@ -66,7 +68,7 @@ TEST_CASE("tcp_split_halves_read_and_write_at_once_from_two_tasks", "[net]") {
                 for (std::uint64_t sent = 0; sent < total;) {
                     std::size_t n = static_cast<std::size_t>(
                         std::min<std::uint64_t>(chunk.size(), total - sent));
-                    for (std::size_t i = 0; i < n; ++i) chunk[i] = at(sent + i);
+                    for (std::size_t i = 0; i < n; ++i) chunk[i] = split_byte_at(sent + i);
                     co_await wr.write_all(std::span<const std::byte>(chunk.data(), n));
                     sent += n;
                 }
@@ -76,7 +78,7 @@ TEST_CASE("tcp_split_halves_read_and_write_at_once_from_two_tasks", "[net]") {
         for (;;) {
             std::size_t n = co_await weir::timeout(20s, crd.read(buf));
             if (n == 0) break;
-            for (std::size_t i = 0; i < n; ++i) bad += buf[i] != at(got + i);
+            for (std::size_t i = 0; i < n; ++i) bad += buf[i] != split_byte_at(got + i);
             got += n;
         }
         co_await client_writer;
@@ -91,7 +93,7 @@ TEST_CASE("tcp_dropping_the_write_half_ends_the_peers_reads_and_the_read_half_li
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     rt.block_on([]() -> weir::task<void> {
-        auto p = co_await connected();
+        auto p = co_await split_pair();
         auto [rd, wr] = std::move(p.client).into_split();
         CHECK(wr.peer_address() == p.server.local_address());
         { auto gone = std::move(wr); }  // dropped: shutdown of the sending side
@@ -108,8 +110,8 @@ TEST_CASE("tcp_reunite_gives_the_stream_back_and_refuses_halves_of_two_streams",
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     rt.block_on([]() -> weir::task<void> {
-        auto p = co_await connected();
-        auto q = co_await connected();
+        auto p = co_await split_pair();
+        auto q = co_await split_pair();
         auto [rd, wr] = std::move(p.client).into_split();
         auto [rd2, wr2] = std::move(q.client).into_split();
         CHECK_THROWS_AS(weir::net::reunite(std::move(rd), std::move(wr2)), std::invalid_argument);
