@@ -57,3 +57,13 @@ std::uint64_t sys_file_size(std::intptr_t, const char* what) {
 }
 void sys_close_file(std::intptr_t) noexcept {}
 }  // namespace weir::detail
+
+// ---- detail/net_sys.hpp, name resolution: no resolver here either ----
+namespace weir::detail {
+std::vector<net::socket_address> sys_resolve(const std::string& host, std::uint16_t,
+                                             const char* what) {
+    throw std::system_error(
+        std::make_error_code(std::errc::function_not_supported),
+        std::string(what) + " \"" + host + "\": name resolution is not available on this platform");
+}
+}  // namespace weir::detail

@@ -217,3 +217,76 @@ void sys_close(std::intptr_t fd) noexcept {
 }
 
 }  // namespace weir::detail
+
+// ---- Name resolution (detail/net_sys.hpp, net/resolve.hpp): getaddrinfo ----
+#include <netdb.h>
+
+#include <vector>
+
+namespace weir::detail {
+
+namespace {
+net::resolve_errc resolve_errc_of(int gai) noexcept {
+    switch (gai) {
+        case EAI_NONAME:
+            return net::resolve_errc::host_not_found;
+#ifdef EAI_NODATA
+        case EAI_NODATA:
+            return net::resolve_errc::no_address;
+#endif
+#ifdef EAI_ADDRFAMILY
+        case EAI_ADDRFAMILY:
+            return net::resolve_errc::no_address;
+#endif
+        case EAI_AGAIN:
+            return net::resolve_errc::try_again;
+        case EAI_FAIL:
+            return net::resolve_errc::failure;
+        case EAI_MEMORY:
+            return net::resolve_errc::out_of_memory;
+        default:
+            return net::resolve_errc::other;
+    }
+}
+}  // namespace
+
+std::vector<net::socket_address> sys_resolve(const std::string& host, std::uint16_t port,
+                                             const char* what) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;      // IPv6 and IPv4, in the resolver's order (RFC 6724)
+    hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
+    addrinfo* list = nullptr;
+    int r = ::getaddrinfo(host.c_str(), nullptr, &hints, &list);
+    if (r != 0) {
+        // EAI_SYSTEM: the reason is in errno (read before anything else can change it).
+        std::string text = r == EAI_SYSTEM ? std::system_category().message(errno)
+                                           : std::string(::gai_strerror(r));
+        throw std::system_error(
+            net::make_error_code(resolve_errc_of(r)),
+            std::string(what) + " \"" + host + "\" (getaddrinfo: " + text + ")");
+    }
+    std::vector<net::socket_address> out;
+    try {
+        for (addrinfo* a = list; a; a = a->ai_next) {
+            if ((a->ai_family != AF_INET && a->ai_family != AF_INET6) ||
+                a->ai_addrlen > sizeof(sockaddr_buf::bytes))
+                continue;
+            sockaddr_buf buf{};
+            std::memcpy(buf.bytes, a->ai_addr, a->ai_addrlen);
+            net::socket_address s = sys_from_sockaddr(buf).with_port(port);
+            bool seen = false;
+            for (const auto& o : out) seen = seen || o == s;
+            if (!seen) out.push_back(s);
+        }
+    } catch (...) {
+        ::freeaddrinfo(list);
+        throw;
+    }
+    ::freeaddrinfo(list);
+    if (out.empty())
+        throw std::system_error(net::make_error_code(net::resolve_errc::no_address),
+                                std::string(what) + " \"" + host + "\" (no IPv4 or IPv6 address)");
+    return out;
+}
+
+}  // namespace weir::detail

@@ -223,3 +223,90 @@ void sys_close(std::intptr_t h) noexcept {
 }
 
 }  // namespace weir::detail
+
+// ---- Name resolution (detail/net_sys.hpp, net/resolve.hpp): GetAddrInfoW ----
+// The wide version, so that a UTF-8 host name (an internationalised one) reaches the resolver
+// intact whatever the process's code page.
+#include <cstring>
+#include <vector>
+
+namespace weir::detail {
+
+namespace {
+net::resolve_errc resolve_errc_of(int wsa) noexcept {
+    switch (wsa) {
+        case WSAHOST_NOT_FOUND:
+            return net::resolve_errc::host_not_found;
+        case WSANO_DATA:
+            return net::resolve_errc::no_address;
+        case WSATRY_AGAIN:
+            return net::resolve_errc::try_again;
+        case WSANO_RECOVERY:
+            return net::resolve_errc::failure;
+        case WSA_NOT_ENOUGH_MEMORY:
+            return net::resolve_errc::out_of_memory;
+        default:
+            return net::resolve_errc::other;
+    }
+}
+
+/// Windows' text for a Winsock error code, with its number ("No such host is known. (11001)").
+std::string winsock_message(int code) {
+    char buf[512];
+    DWORD n = ::FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                               static_cast<DWORD>(code), 0, buf, sizeof buf, nullptr);
+    while (n > 0 && (buf[n - 1] == '\r' || buf[n - 1] == '\n' || buf[n - 1] == ' ')) --n;
+    std::string text(buf, n);
+    if (text.empty()) text = "Winsock error";
+    return text + " (" + std::to_string(code) + ")";
+}
+
+std::wstring widen_host(const std::string& s) {
+    if (s.empty()) return {};
+    int n = ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), nullptr, 0);
+    if (n <= 0) return {};
+    std::wstring w(static_cast<std::size_t>(n), L'\0');
+    ::MultiByteToWideChar(CP_UTF8, 0, s.data(), static_cast<int>(s.size()), w.data(), n);
+    return w;
+}
+}  // namespace
+
+std::vector<net::socket_address> sys_resolve(const std::string& host, std::uint16_t port,
+                                             const char* what) {
+    start_winsock();
+    ADDRINFOW hints{};
+    hints.ai_family = AF_UNSPEC;      // IPv6 and IPv4, in the resolver's order
+    hints.ai_socktype = SOCK_STREAM;  // one entry per address, not one per socket type
+    hints.ai_protocol = IPPROTO_TCP;
+    ADDRINFOW* list = nullptr;
+    std::wstring whost = widen_host(host);
+    int r = ::GetAddrInfoW(whost.c_str(), nullptr, &hints, &list);
+    if (r != 0)
+        throw std::system_error(
+            net::make_error_code(resolve_errc_of(r)),
+            std::string(what) + " \"" + host + "\" (GetAddrInfoW: " + winsock_message(r) + ")");
+    std::vector<net::socket_address> out;
+    try {
+        for (ADDRINFOW* a = list; a; a = a->ai_next) {
+            if ((a->ai_family != AF_INET && a->ai_family != AF_INET6) ||
+                a->ai_addrlen > sizeof(sockaddr_buf::bytes))
+                continue;
+            sockaddr_buf buf{};
+            std::memcpy(buf.bytes, a->ai_addr, a->ai_addrlen);
+            net::socket_address s = sys_from_sockaddr(buf).with_port(port);
+            bool seen = false;
+            for (const auto& o : out) seen = seen || o == s;
+            if (!seen) out.push_back(s);
+        }
+    } catch (...) {
+        ::FreeAddrInfoW(list);
+        throw;
+    }
+    ::FreeAddrInfoW(list);
+    if (out.empty())
+        throw std::system_error(net::make_error_code(net::resolve_errc::no_address),
+                                std::string(what) + " \"" + host + "\" (no IPv4 or IPv6 address)");
+    return out;
+}
+
+}  // namespace weir::detail

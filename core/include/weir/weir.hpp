@@ -11,6 +11,7 @@
 #include "join_handle.hpp"
 #include "mpsc.hpp"
 #include "mutex.hpp"
+#include "net/resolve.hpp"
 #include "net/socket_address.hpp"
 #include "net/socket_options.hpp"
 #include "net/tcp.hpp"

@@ -72,3 +72,22 @@ std::uint32_t sys_to_sockaddr(const net::socket_address& addr, sockaddr_buf& buf
 net::socket_address sys_from_sockaddr(const sockaddr_buf& buf) noexcept;
 
 }  // namespace weir::detail
+
+// ---- Name resolution (net/resolve.hpp) ----
+// getaddrinfo blocks (it may ask a name server), so net::lookup_host calls this on the runtime's
+// blocking pool, never on a worker.
+#include <string>
+#include <vector>
+
+#include "../net/resolve_error.hpp"
+
+namespace weir::detail {
+
+/// The addresses of host (a name or a numeric address, without brackets or port) for a TCP
+/// socket, each with port, IPv6 and IPv4 in the resolver's order, duplicates removed; never
+/// empty. A name that does not resolve throws std::system_error with a net::resolve_errc code
+/// whose message names what and host and gives the OS's text (gai_strerror, or Winsock's).
+std::vector<net::socket_address> sys_resolve(const std::string& host, std::uint16_t port,
+                                             const char* what);
+
+}  // namespace weir::detail
