@@ -98,15 +98,18 @@ TEST_CASE("lookup_host_parses_a_literal_address_without_a_lookup", "[net]") {
         out.push_back(co_await lookup_host("10.1.2.3", 65535));
         out.push_back(co_await lookup_host("::1", 7));
         out.push_back(co_await lookup_host("[fe80::1]", 8));
+        out.push_back(co_await lookup_host("[fe80::1%3]:9"));  // a scope id travels with it
         co_return out;
     }());
-    REQUIRE(got.size() == 6);
+    REQUIRE(got.size() == 7);
     CHECK(got[0] == list{socket_address::parse("127.0.0.1:80")});
     CHECK(got[1] == list{socket_address::parse("[::1]:443")});
     CHECK(got[2] == list{socket_address::parse("[::ffff:10.0.0.1]:0")});
     CHECK(got[3] == list{socket_address::parse("10.1.2.3:65535")});
     CHECK(got[4] == list{socket_address::parse("[::1]:7")});
     CHECK(got[5] == list{socket_address::parse("[fe80::1]:8")});
+    REQUIRE(got[6].size() == 1);
+    CHECK(got[6][0].scope_id() == 3);
     // No lookup ran: the blocking pool, which every lookup goes through, never started a thread.
     CHECK(rt.metrics().blocking_threads == 0);
 
