@@ -10,8 +10,9 @@
 //
 // Handles: Asio works on its own socket objects, so the driver keeps one per handle it has seen
 // (an acceptor, a stream or datagram socket, on Windows a file handle), made on first use and
-// dropped when weir closes the handle (io_release_handle). Accepted sockets go straight into the
-// table, registered with the reactor or completion port once.
+// dropped when weir closes the handle (io_release_handle). On Windows accepted sockets go straight
+// into the table, registered with the completion port once; on POSIX weir accepts them itself
+// with accept4(SOCK_CLOEXEC) (accept_or_wait) and they get their object on first use.
 //
 // Threads: completion handlers only ever run on the thread holding run_lock_ (the parked owner,
 // or a worker in poll()), one at a time. Operations are started and cancelled under table_lock_,
@@ -380,10 +381,14 @@ private:
             case io_kind::accept: {
                 auto* a = object<stream_acceptor>(op, err);
                 if (!a) break;
+#ifdef _WIN32
                 a->async_accept(
                     handler_slot(slot, [this, op](const error_code& ec, stream_proto::socket peer) {
                         on_accepted(op, ec, std::move(peer));
                     }));
+#else
+                accept_or_wait(op, *a);
+#endif
                 return;
             }
             case io_kind::connect: {
@@ -564,34 +569,92 @@ private:
     static int native(std::intptr_t h) noexcept { return static_cast<int>(h); }
 #endif
 
+#ifndef _WIN32
+    // Accepts on POSIX are weir's own accept4(SOCK_CLOEXEC), with Asio only waiting for the
+    // listener to be readable: Asio's async_accept accepts without SOCK_CLOEXEC, and setting
+    // FD_CLOEXEC afterwards leaves a window in which a fork+exec on another thread inherits the
+    // connection (the child then holds it open). The accepted descriptor is reported as is: the
+    // driver makes its Asio object on the socket's first operation, as for any other handle.
+
+    /// Under table_lock_: accepts now if a connection waits, else waits for one (and tries
+    /// again from on_acceptable). Errors other than "nothing yet" end the operation.
+    void accept_or_wait(io_op* op, stream_acceptor& a) {
+        error_code ec;
+        a.native_non_blocking(true, ec);  // so accept4 never blocks (Asio sets it too)
+        for (;;) {
+            int fd = ::accept4(a.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+            if (fd >= 0) {
+                post_result(op, fd);
+                return;
+            }
+            if (errno == EINTR || errno == ECONNABORTED) continue;  // try the next one
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                post_result(op, -errno);
+                return;
+            }
+            break;
+        }
+        if (state_of(op)->st.load(std::memory_order_acquire) != op_state::pending) {
+            // Cancelled while we were not waiting (between a wake-up and this new wait): the
+            // cancellation was emitted into no operation, so end here.
+            post_result(op, -ECANCELED);
+            return;
+        }
+        a.async_wait(stream_acceptor::wait_read,
+                     asio::bind_cancellation_slot(state_of(op)->signal.slot(),
+                                                  [this, op](const error_code& e) {
+                                                      on_acceptable(op, e);
+                                                  }));
+    }
+    /// The listener became readable (or the wait was cancelled or failed).
+    void on_acceptable(io_op* op, const error_code& ec) noexcept {
+        if (ec) {
+            complete(op, to_result(ec, 0));
+            return;
+        }
+        try {
+            std::lock_guard<std::mutex> t(table_lock_);
+            auto it = table_.find(op->handle);
+            stream_acceptor* a = it == table_.end() || it->second.gen != state_of(op)->gen
+                                     ? nullptr
+                                     : std::get_if<stream_acceptor>(&it->second.obj);
+            if (!a) {  // the listener was closed meanwhile
+                post_result(op, -EBADF);
+                return;
+            }
+            accept_or_wait(op, *a);
+        } catch (const std::bad_alloc&) {
+            complete(op, -ENOMEM);
+        } catch (...) {
+            complete(op, -EIO);
+        }
+    }
+#endif
+
+#ifdef _WIN32
     void on_accepted(io_op* op, const error_code& ec, stream_proto::socket peer) {
         if (ec) {
             complete(op, to_result(ec, 0));
             return;
         }
         auto h = static_cast<std::intptr_t>(peer.native_handle());
-        // Not inherited by child processes, as weir's own sockets (Asio accepts without that).
-#ifdef _WIN32
+        // Not inherited by child processes, as weir's own sockets. (Asio's AcceptEx socket is
+        // inheritable until this call; a CreateProcess that inherits handles in between would
+        // take it: POSIX accepts with accept4(SOCK_CLOEXEC) above.)
         ::SetHandleInformation(reinterpret_cast<HANDLE>(h), HANDLE_FLAG_INHERIT, 0);
-#else
-        ::fcntl(static_cast<int>(h), F_SETFD, FD_CLOEXEC);
-#endif
         bool kept;
         {
             std::lock_guard<std::mutex> t(table_lock_);
             kept = insert(h, peer) != nullptr;
         }
         if (!kept) {  // no memory to keep it: drop the connection, report the error
-#ifdef _WIN32
             ::closesocket(native(h));
-#else
-            ::close(native(h));
-#endif
             complete(op, -ENOMEM);
             return;
         }
         complete(op, h);
     }
+#endif
 
     std::int64_t close_now(std::intptr_t h) noexcept {
         if (forget(h, true) == 2) return 0;
