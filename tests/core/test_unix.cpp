@@ -54,7 +54,7 @@ bool have_unix_sockets() {
         return false;
     }
 }
-std::string text(const std::vector<std::byte>& b, std::size_t n) {
+std::string unix_text(const std::vector<std::byte>& b, std::size_t n) {
     return std::string(reinterpret_cast<const char*>(b.data()), n);
 }
 }  // namespace
@@ -73,7 +73,7 @@ TEST_CASE("unix_stream_round_trip_through_a_socket_file", "[net]") {
             for (;;) {
                 std::size_t n = co_await s.read(buf);
                 if (n == 0) break;
-                got += text(buf, n);
+                got += unix_text(buf, n);
             }
             co_await s.write_all(bytes_of("got " + got));
             co_return got;
@@ -88,7 +88,7 @@ TEST_CASE("unix_stream_round_trip_through_a_socket_file", "[net]") {
         CHECK(peeked > 0);
         std::vector<std::byte> reply(28);
         co_await weir::timeout(5s, c.read_exact(reply));
-        CHECK(text(reply, 28) == "got hello over a unix socket");
+        CHECK(unix_text(reply, 28) == "got hello over a unix socket");
         std::string seen = co_await server;
         CHECK(seen == "hello over a unix socket");
     }(l, p.path));
