@@ -74,7 +74,9 @@ fs::file_metadata from_handle(HANDLE h, const std::string& what) {
 }  // namespace
 
 std::intptr_t sys_open_file(const std::string& path, unsigned mode) {
-    DWORD access = 0;
+    // FILE_READ_ATTRIBUTES for file::metadata: GetFileInformationByHandle needs it, and neither
+    // GENERIC_WRITE nor FILE_APPEND_DATA includes it (a write-only file could not be described).
+    DWORD access = FILE_READ_ATTRIBUTES;
     if (mode & fs_read) access |= GENERIC_READ;
     // Append: FILE_APPEND_DATA without FILE_WRITE_DATA makes every write go to the end, as
     // O_APPEND does on Linux.

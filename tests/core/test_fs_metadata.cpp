@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <system_error>
@@ -207,6 +208,31 @@ TEST_CASE("fs_file_metadata_matches_the_path_metadata_and_follows_writes", "[fs]
     CHECK(s.of_path.readonly() == s.of_file.readonly());
     CHECK(s.of_path.mode() == s.of_file.mode());
     CHECK(within_a_minute_of_now(s.of_file.modified()));
+}
+
+TEST_CASE("fs_file_metadata_of_a_write_only_file_works", "[fs]") {
+    // On Windows a handle opened only to write (or append) may not read attributes unless the
+    // open asked for that too.
+    weir::runtime rt{workers(1)};
+    if (!have_io(rt)) return;
+    meta_temp_path p("writeonly");
+    auto sizes =
+        rt.block_on([](std::string path) -> weir::task<std::pair<std::uint64_t, std::uint64_t>> {
+            auto data = meta_bytes(10);
+            file w = co_await file::open(path, open_mode::write | open_mode::create);
+            std::size_t n = co_await w.write_at(data, 0);
+            if (n != 10) throw std::runtime_error("short write");
+            file_metadata a = co_await w.metadata();
+            co_await w.close();
+            file ap = co_await file::open(path, open_mode::append);
+            n = co_await ap.write_at(std::span(data).first(5), 0);  // appended: at 10
+            if (n != 5) throw std::runtime_error("short write");
+            file_metadata b = co_await ap.metadata();
+            co_await ap.close();
+            co_return std::pair(a.size(), b.size());
+        }(p.path));
+    CHECK(sizes.first == 10);
+    CHECK(sizes.second == 15);
 }
 
 TEST_CASE("fs_file_metadata_of_a_closed_file_is_a_logic_error", "[fs]") {
