@@ -45,6 +45,7 @@ net::socket_address sys_from_sockaddr(const sockaddr_buf&) noexcept { return {};
 
 // ---- detail/fs_sys.hpp: no file I/O backend here either ----
 #include "weir/detail/fs_sys.hpp"
+#include "weir/fs/metadata.hpp"
 
 namespace weir::detail {
 std::intptr_t sys_open_file(const std::string& path, unsigned) {
@@ -56,6 +57,14 @@ std::uint64_t sys_file_size(std::intptr_t, const char* what) {
     throw std::system_error(std::make_error_code(std::errc::function_not_supported), what);
 }
 void sys_close_file(std::intptr_t) noexcept {}
+fs::file_metadata sys_path_metadata(const std::string& path, bool, const char* what) {
+    throw std::system_error(
+        std::make_error_code(std::errc::function_not_supported),
+        std::string(what) + " " + path + ": file I/O is not available on this platform");
+}
+fs::file_metadata sys_file_metadata(std::intptr_t, const char* what) {
+    throw std::system_error(std::make_error_code(std::errc::function_not_supported), what);
+}
 }  // namespace weir::detail
 
 // ---- detail/net_sys.hpp, name resolution: no resolver here either ----

@@ -6,6 +6,7 @@
 #include "errors.hpp"
 #include "expected.hpp"
 #include "fs/file.hpp"
+#include "fs/metadata.hpp"
 #include "join.hpp"
 #include "join_all.hpp"
 #include "join_handle.hpp"

@@ -1,10 +1,11 @@
 // weir::fs: files read and written through the runtime's I/O driver (io_uring on Linux), so a
 // task waiting for the disk does not hold a worker. file::open, read_at / write_at at explicit
-// offsets (positional, so several tasks may use one file at once), sync, size; read_all and
-// write_all for whole files. OS errors surface as std::system_error with the OS error code and
-// the path. The calls the drivers cannot make asynchronous (open, size, close) run on the
-// runtime's blocking pool, as tokio::fs does: an open can block for as long as it likes (a FIFO
-// waits for its other end, a network file system for its server) without stopping a worker.
+// offsets (positional, so several tasks may use one file at once), sync, size, metadata
+// (fs/metadata.hpp, which also reads a path's metadata); read_all and write_all for whole
+// files. OS errors surface as std::system_error with the OS error code and the path. The calls
+// the drivers cannot make asynchronous (open, size, metadata, close) run on the runtime's
+// blocking pool, as tokio::fs does: an open can block for as long as it likes (a FIFO waits for
+// its other end, a network file system for its server) without stopping a worker.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,7 @@
 #include "../detail/io_awaiter.hpp"
 #include "../spawn.hpp"
 #include "../task.hpp"
+#include "metadata.hpp"
 
 namespace weir::fs {
 
@@ -149,6 +151,17 @@ public:
     task<std::uint64_t> size() {
         std::intptr_t fd = require("weir::fs::file::size");
         auto stat = [fd] { return weir::detail::sys_file_size(fd, "weir::fs::file::size"); };
+        co_return co_await spawn_blocking(std::move(stat));
+    }
+    /// The open file's metadata (fstat; GetFileInformationByHandle on Windows) on the blocking
+    /// pool: as fs::metadata(path()) would give if the path still names this file, without
+    /// looking the path up again. Throws std::system_error naming the path.
+    /// Cancel safe: nothing changes; a cancelled metadata() throws at once.
+    task<file_metadata> metadata() {
+        std::intptr_t fd = require("weir::fs::file::metadata");
+        auto stat = [fd, what = "weir::fs::file::metadata " + path_] {
+            return weir::detail::sys_file_metadata(fd, what.c_str());
+        };
         co_return co_await spawn_blocking(std::move(stat));
     }
     /// Closes the file on the blocking pool and waits for it; the file is then empty (not open).
