@@ -78,12 +78,8 @@ public:
     /// that call's buffer if it is smaller).
     task<std::pair<std::size_t, socket_address>> recv_from(std::span<std::byte> buf) {
         weir::detail::sockaddr_buf sa{};
-        std::uint32_t len = sizeof sa.bytes;
-        auto op =
-            detail::make_op(weir::detail::io_kind::recv_from,
-                            h_.require("weir::net::udp_socket::recv_from"), buf.data(), buf.size());
-        op.addr = sa.bytes;
-        op.addrlen = &len;
+        std::uint32_t len = 0;
+        auto op = recv_from_op(buf, sa, len, "weir::net::udp_socket::recv_from");
         if (kept_datagram d; kept_->pop(d)) {
             datagram_info i = from_kept(d, buf);
             co_return std::pair{i.size, i.from};
@@ -98,12 +94,8 @@ public:
     /// Cancel safe, as recv_from (a kept datagram keeps its truncated flag).
     task<datagram_info> recv_msg(std::span<std::byte> buf) {
         weir::detail::sockaddr_buf sa{};
-        std::uint32_t len = sizeof sa.bytes;
-        auto op =
-            detail::make_op(weir::detail::io_kind::recv_from,
-                            h_.require("weir::net::udp_socket::recv_msg"), buf.data(), buf.size());
-        op.addr = sa.bytes;
-        op.addrlen = &len;
+        std::uint32_t len = 0;
+        auto op = recv_from_op(buf, sa, len, "weir::net::udp_socket::recv_msg");
         if (kept_datagram d; kept_->pop(d)) co_return from_kept(d, buf);
         std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_datagram, this};
         std::size_t n = fitted(r, buf.size(), "weir::net::udp_socket::recv_msg");
@@ -116,12 +108,8 @@ public:
     /// Cancel safe: a cancelled peek takes nothing.
     task<std::pair<std::size_t, socket_address>> peek_from(std::span<std::byte> buf) {
         weir::detail::sockaddr_buf sa{};
-        std::uint32_t len = sizeof sa.bytes;
-        auto op =
-            detail::make_op(weir::detail::io_kind::recv_from,
-                            h_.require("weir::net::udp_socket::peek_from"), buf.data(), buf.size());
-        op.addr = sa.bytes;
-        op.addrlen = &len;
+        std::uint32_t len = 0;
+        auto op = recv_from_op(buf, sa, len, "weir::net::udp_socket::peek_from");
         op.flags = weir::detail::io_flag_peek;
         std::pair<std::size_t, socket_address> kept{};
         if (kept_->peek([&](const kept_datagram& d) noexcept {
@@ -222,6 +210,17 @@ private:
         socket_address from;
         bool truncated = false;       // the datagram had more than data
     };
+    /// A recv_from operation into buf; the sender's address goes to sa, its size to len (both
+    /// in the caller's frame, where they live until the operation completes).
+    weir::detail::io_op recv_from_op(std::span<std::byte> buf, weir::detail::sockaddr_buf& sa,
+                                     std::uint32_t& len, const char* what) const {
+        len = sizeof sa.bytes;
+        auto op = detail::make_op(weir::detail::io_kind::recv_from, h_.require(what), buf.data(),
+                                  buf.size());
+        op.addr = sa.bytes;
+        op.addrlen = &len;
+        return op;
+    }
     /// A datagram receive's result as the bytes now in a buffer of size cap: the driver gives
     /// the datagram's full size, which is larger when it was cut (detail/io.hpp).
     static std::size_t fitted(std::int64_t r, std::size_t cap, const char* what) {
