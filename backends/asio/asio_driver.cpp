@@ -601,10 +601,9 @@ private:
             return;
         }
         a.async_wait(stream_acceptor::wait_read,
-                     asio::bind_cancellation_slot(state_of(op)->signal.slot(),
-                                                  [this, op](const error_code& e) {
-                                                      on_acceptable(op, e);
-                                                  }));
+                     asio::bind_cancellation_slot(
+                         state_of(op)->signal.slot(),
+                         [this, op](const error_code& e) { on_acceptable(op, e); }));
     }
     /// The listener became readable (or the wait was cancelled or failed).
     void on_acceptable(io_op* op, const error_code& ec) noexcept {

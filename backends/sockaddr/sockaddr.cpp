@@ -1,9 +1,12 @@
 // Conversion between weir::net::socket_address and the BSD socket structures (sockaddr_in,
 // sockaddr_in6), which POSIX and Winsock share; only the headers differ.
 #ifdef _WIN32
+// winsock2.h must come first
+// clang-format off
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <iphlpapi.h>  // if_nametoindex (netioapi.h), after winsock2.h
+// clang-format on
 #else
 #include <arpa/inet.h>
 #include <net/if.h>

@@ -1,9 +1,12 @@
 // Winsock sockets for weir::net (detail/net_sys.hpp): the synchronous calls. Sockets are created
 // overlapped (for the IOCP driver) and not inherited by child processes; Winsock is started once,
 // on first use.
+// winsock2.h must come first
+// clang-format off
 #include <winsock2.h>
 #include <ws2tcpip.h>
 #include <afunix.h>  // AF_UNIX (Windows 10 1803 and later)
+// clang-format on
 
 #include <cstddef>
 #include <cstring>

@@ -163,7 +163,7 @@ TEST_CASE("mpsc_closed_is_final_no_value_arrives_after_recv_gave_nullopt", "[syn
         auto late = clone->send(5);  // not awaited yet
         clone.reset();
         { auto last = std::move(tx); }  // every sender gone
-        std::vector<int> seen;           // -1 for nullopt, -2 for channel_closed
+        std::vector<int> seen;          // -1 for nullopt, -2 for channel_closed
         std::optional<int> first = co_await rx.recv();
         seen.push_back(first ? *first : -1);
         try {

@@ -155,4 +155,3 @@ TEST_CASE("udp_socket_options_are_set_and_read_back", "[net]") {
     CHECK(u.send_buffer_size() >= 16 * 1024);
     CHECK_THROWS_AS(u.set_ttl(300), std::invalid_argument);
 }
-

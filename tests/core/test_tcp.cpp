@@ -253,8 +253,8 @@ TEST_CASE("tcp_peek_leaves_the_bytes_for_the_next_read", "[net]") {
     if (!have_io(rt)) return;
     rt.block_on([]() -> weir::task<void> {
         auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
-        tcp_stream c = co_await weir::timeout(std::chrono::seconds(5),
-                                              tcp_stream::connect(l.local_address()));
+        tcp_stream c =
+            co_await weir::timeout(std::chrono::seconds(5), tcp_stream::connect(l.local_address()));
         tcp_stream s = co_await weir::timeout(std::chrono::seconds(5), l.accept());
         co_await c.write_all(bytes_of("peekaboo"));
         c.shutdown();

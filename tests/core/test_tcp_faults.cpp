@@ -5,8 +5,8 @@
 #if !defined(__EMSCRIPTEN__)
 
 #ifdef _WIN32
-#include <winsock2.h>  // before windows.h, which would pull in the old winsock.h
 #include <windows.h>
+#include <winsock2.h>  // before windows.h, which would pull in the old winsock.h
 #else
 #include <sys/resource.h>
 #include <sys/socket.h>

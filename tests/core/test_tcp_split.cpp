@@ -47,9 +47,9 @@ TEST_CASE("tcp_split_halves_read_and_write_at_once_from_two_tasks", "[net]") {
         auto [srd, swr] = std::move(p.server).into_split();
         auto [crd, cwr] = std::move(p.client).into_split();
         auto echo_chan = weir::mpsc::channel<std::vector<std::byte>>(64);
-        auto server_reader = weir::spawn(
-            [](weir::net::tcp_read_half rd,
-               weir::mpsc::sender<std::vector<std::byte>> tx) -> weir::task<void> {
+        auto server_reader =
+            weir::spawn([](weir::net::tcp_read_half rd,
+                           weir::mpsc::sender<std::vector<std::byte>> tx) -> weir::task<void> {
                 std::vector<std::byte> buf(16 * 1024);
                 for (;;) {
                     std::size_t n = co_await rd.read(buf);
@@ -57,22 +57,21 @@ TEST_CASE("tcp_split_halves_read_and_write_at_once_from_two_tasks", "[net]") {
                     co_await tx.send(std::vector<std::byte>(buf.begin(), buf.begin() + n));
                 }
             }(std::move(srd), std::move(echo_chan.first)));
-        auto server_writer = weir::spawn(
-            [](weir::net::tcp_write_half wr,
-               weir::mpsc::receiver<std::vector<std::byte>> rx) -> weir::task<void> {
+        auto server_writer =
+            weir::spawn([](weir::net::tcp_write_half wr,
+                           weir::mpsc::receiver<std::vector<std::byte>> rx) -> weir::task<void> {
                 while (auto chunk = co_await rx.recv()) co_await wr.write_all(*chunk);
             }(std::move(swr), std::move(echo_chan.second)));  // dropped at the end: EOF
-        auto client_writer = weir::spawn(
-            [](weir::net::tcp_write_half wr) -> weir::task<void> {
-                std::vector<std::byte> chunk(10007);
-                for (std::uint64_t sent = 0; sent < total;) {
-                    std::size_t n = static_cast<std::size_t>(
-                        std::min<std::uint64_t>(chunk.size(), total - sent));
-                    for (std::size_t i = 0; i < n; ++i) chunk[i] = split_byte_at(sent + i);
-                    co_await wr.write_all(std::span<const std::byte>(chunk.data(), n));
-                    sent += n;
-                }
-            }(std::move(cwr)));  // dropped when done: the server's reader sees end of stream
+        auto client_writer = weir::spawn([](weir::net::tcp_write_half wr) -> weir::task<void> {
+            std::vector<std::byte> chunk(10007);
+            for (std::uint64_t sent = 0; sent < total;) {
+                std::size_t n =
+                    static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), total - sent));
+                for (std::size_t i = 0; i < n; ++i) chunk[i] = split_byte_at(sent + i);
+                co_await wr.write_all(std::span<const std::byte>(chunk.data(), n));
+                sent += n;
+            }
+        }(std::move(cwr)));  // dropped when done: the server's reader sees end of stream
         std::vector<std::byte> buf(8192);
         std::uint64_t got = 0, bad = 0;
         for (;;) {
@@ -84,7 +83,7 @@ TEST_CASE("tcp_split_halves_read_and_write_at_once_from_two_tasks", "[net]") {
         co_await client_writer;
         co_await server_reader;
         co_await server_writer;
-        co_return got == total && bad == 0 ? 1 : 0;
+        co_return got == total&& bad == 0 ? 1 : 0;
     }());
     CHECK(ok == 1);
 }

@@ -2,8 +2,8 @@
 // meets (a path in use, nobody listening, a path too long), Linux's abstract names, and the
 // stream calls shared with tcp_stream under their own names. The I/O suite runs this under both
 // Linux drivers and under Wine (skipped with a warning where the OS has no AF_UNIX).
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -31,9 +31,9 @@ struct temp_socket_path {
     std::string path;
     temp_socket_path() {
         static std::atomic<int> n{0};
-        auto p = std::filesystem::temp_directory_path() /
-                 ("weir-test-" + std::to_string(unique_stamp()) + "-" +
-                  std::to_string(n++) + ".sock");
+        auto p =
+            std::filesystem::temp_directory_path() /
+            ("weir-test-" + std::to_string(unique_stamp()) + "-" + std::to_string(n++) + ".sock");
         path = p.string();
         std::error_code ec;
         std::filesystem::remove(p, ec);
@@ -145,20 +145,21 @@ TEST_CASE("unix_read_exact_at_an_early_end_names_the_unix_stream", "[net]") {
     if (!have_io(rt) || !have_unix_sockets()) return;
     temp_socket_path p;
     auto l = unix_listener::bind(p.path);
-    std::string what = rt.block_on([](unix_listener& l, std::string path) -> weir::task<std::string> {
-        unix_stream c = co_await weir::timeout(5s, unix_stream::connect(path));
-        {
-            unix_stream s = co_await weir::timeout(5s, l.accept());
-            co_await s.write_all(bytes_of("ab"));
-        }  // closed
-        std::vector<std::byte> buf(5);
-        try {
-            co_await weir::timeout(5s, c.read_exact(buf));
-        } catch (const weir::net::end_of_stream& e) {
-            co_return e.what();
-        }
-        co_return "";
-    }(l, p.path));
+    std::string what =
+        rt.block_on([](unix_listener& l, std::string path) -> weir::task<std::string> {
+            unix_stream c = co_await weir::timeout(5s, unix_stream::connect(path));
+            {
+                unix_stream s = co_await weir::timeout(5s, l.accept());
+                co_await s.write_all(bytes_of("ab"));
+            }  // closed
+            std::vector<std::byte> buf(5);
+            try {
+                co_await weir::timeout(5s, c.read_exact(buf));
+            } catch (const weir::net::end_of_stream& e) {
+                co_return e.what();
+            }
+            co_return "";
+        }(l, p.path));
     CHECK(what.find("weir::net::unix_stream::read_exact") != std::string::npos);
     CHECK(what.find("after 2 of 5 bytes") != std::string::npos);
 }
@@ -167,8 +168,8 @@ TEST_CASE("unix_read_exact_at_an_early_end_names_the_unix_stream", "[net]") {
 TEST_CASE("unix_abstract_names_need_no_file", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
-    std::string name = std::string(1, '\0') + "weir-test-abstract-" +
-                       std::to_string(unique_stamp());
+    std::string name =
+        std::string(1, '\0') + "weir-test-abstract-" + std::to_string(unique_stamp());
     auto l = unix_listener::bind(name);
     CHECK(l.local_path() == name);
     CHECK_FALSE(std::filesystem::exists(name.substr(1)));

@@ -87,27 +87,23 @@ public:
     /// stream and returned first by the next read.
     task<std::size_t> read(std::span<std::byte> buf) {
         auto op =
-            make_op(weir::detail::io_kind::recv, h_.require(Names::read),
-                            buf.data(), buf.size());
+            make_op(weir::detail::io_kind::recv, h_.require(Names::read), buf.data(), buf.size());
         if (read_shut_) co_return 0;
         if (kept_ && !kept_->empty()) co_return kept_->take(buf);
         std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_bytes, this};
-        co_return static_cast<std::size_t>(
-            weir::detail::check_io(r, Names::read));
+        co_return static_cast<std::size_t>(weir::detail::check_io(r, Names::read));
     }
     /// Copies what is available (at least 1 byte, waiting if needed) into buf without taking it:
     /// the next read or peek gets the same bytes again. 0 at end of stream.
     /// Cancel safe: a cancelled peek takes nothing, so nothing needs keeping.
     task<std::size_t> peek(std::span<std::byte> buf) {
         auto op =
-            make_op(weir::detail::io_kind::recv, h_.require(Names::peek),
-                            buf.data(), buf.size());
+            make_op(weir::detail::io_kind::recv, h_.require(Names::peek), buf.data(), buf.size());
         op.flags = weir::detail::io_flag_peek;
         if (read_shut_) co_return 0;
         if (kept_ && !kept_->empty()) co_return kept_->copy(buf);
         std::int64_t r = co_await weir::detail::io_awaiter{op};
-        co_return static_cast<std::size_t>(
-            weir::detail::check_io(r, Names::peek));
+        co_return static_cast<std::size_t>(weir::detail::check_io(r, Names::peek));
     }
     /// Fills buf completely; throws end_of_stream if the peer closes first.
     /// Cancel safe: when cancelled, the bytes already read into buf go back to the stream (in
@@ -133,16 +129,14 @@ public:
         std::size_t done = 0;
         while (done < buf.size()) {
             auto op = make_op(weir::detail::io_kind::send, fd,
-                                      const_cast<std::byte*>(buf.data() + done), buf.size() - done);
+                              const_cast<std::byte*>(buf.data() + done), buf.size() - done);
             std::int64_t r = co_await weir::detail::io_awaiter{op};
-            done += static_cast<std::size_t>(
-                weir::detail::check_io(r, Names::write_all));
+            done += static_cast<std::size_t>(weir::detail::check_io(r, Names::write_all));
         }
     }
     /// Ends the sending side: the peer's reads then see end of stream.
     void shutdown() {
-        weir::detail::sys_shutdown_write(h_.require(Names::shutdown),
-                                         Names::shutdown);
+        weir::detail::sys_shutdown_write(h_.require(Names::shutdown), Names::shutdown);
     }
     /// Ends one direction, or both (socket_options.hpp): after shutdown_how::read, reads give 0
     /// (end of stream) at once on every platform, and bytes the stream kept from a read that

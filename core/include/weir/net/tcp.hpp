@@ -28,7 +28,6 @@
 
 namespace weir::net {
 
-
 class tcp_read_half;
 class tcp_write_half;
 
@@ -173,7 +172,8 @@ public:
         if (o.reuse_address)
             detail::set_bool(h.get(), detail::sock_option::reuse_address, true, what);
         if (o.reuse_port) detail::set_bool(h.get(), detail::sock_option::reuse_port, true, what);
-        if (addr.is_ipv6()) detail::set_bool(h.get(), detail::sock_option::only_v6, o.only_v6, what);
+        if (addr.is_ipv6())
+            detail::set_bool(h.get(), detail::sock_option::only_v6, o.only_v6, what);
         std::intptr_t fd = h.release();
         weir::detail::sys_bind(fd, addr, o.backlog, what);  // or closes
         tcp_listener l;

@@ -138,18 +138,20 @@ public:
     /// Sends one datagram of buf to the connected peer; gives the bytes sent. Before connect():
     /// std::system_error (destination address required). Cancel safety as send_to.
     task<std::size_t> send(std::span<const std::byte> buf) {
-        auto op = detail::make_op(weir::detail::io_kind::send,
-                                  h_.require("weir::net::udp_socket::send"),
-                                  const_cast<std::byte*>(buf.data()), buf.size());
+        auto op =
+            detail::make_op(weir::detail::io_kind::send, h_.require("weir::net::udp_socket::send"),
+                            const_cast<std::byte*>(buf.data()), buf.size());
         op.flags = weir::detail::io_flag_datagram;
         std::int64_t r = co_await weir::detail::io_awaiter{op};
-        co_return static_cast<std::size_t>(weir::detail::check_io(r, "weir::net::udp_socket::send"));
+        co_return static_cast<std::size_t>(
+            weir::detail::check_io(r, "weir::net::udp_socket::send"));
     }
     /// Receives one datagram from the connected peer into buf (cut to buf, as recv_from); gives
     /// its size. Cancel safe, as recv_from.
     task<std::size_t> recv(std::span<std::byte> buf) {
-        auto op = detail::make_op(weir::detail::io_kind::recv,
-                                  h_.require("weir::net::udp_socket::recv"), buf.data(), buf.size());
+        auto op =
+            detail::make_op(weir::detail::io_kind::recv, h_.require("weir::net::udp_socket::recv"),
+                            buf.data(), buf.size());
         op.flags = weir::detail::io_flag_datagram;
         if (kept_datagram d; kept_->pop(d)) co_return from_kept(d, buf).size;
         std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_datagram, this};
@@ -208,7 +210,7 @@ private:
     struct kept_datagram {
         std::vector<std::byte> data;  // what fitted in the buffer of the receive that lost
         socket_address from;
-        bool truncated = false;       // the datagram had more than data
+        bool truncated = false;  // the datagram had more than data
     };
     /// A recv_from operation into buf; the sender's address goes to sa, its size to len (both
     /// in the caller's frame, where they live until the operation completes).

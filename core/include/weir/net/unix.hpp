@@ -103,8 +103,8 @@ public:
                                   h_.require("weir::net::unix_listener::accept"), nullptr, 0);
         if (detail::socket_handle kept; kept_->pop(kept)) co_return unix_stream(std::move(kept));
         std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_connection, this};
-        co_return unix_stream(detail::socket_handle(
-            weir::detail::check_io(r, "weir::net::unix_listener::accept")));
+        co_return unix_stream(
+            detail::socket_handle(weir::detail::check_io(r, "weir::net::unix_listener::accept")));
     }
 
     /// The path the listener is bound to.
