@@ -2,6 +2,13 @@
 // When both have an item ready they take turns, so neither side can starve the other. The first
 // exception from either side ends the merged stream (the other side's pull is cancelled).
 // Both sides are pulled at the same time by two pumps in a child_pool.
+// What a drop can destroy, exactly: an item is pulled from a side only while merge has nothing
+// to hand out, and a side that answers at once is handed out before the other is pulled. So
+// merge holds a pulled item only when both sides, pulled together, gave one before the merged
+// stream ran again; it hands out one and keeps the other for the next pull. Dropping the merged
+// stream then destroys that kept item: at most one item, of one side, ever (pinned by
+// stream_merge_dropped_destroys_at_most_one_pulled_item). A side still waiting is cancelled,
+// which destroys nothing: a cancelled channel receive puts its value back.
 #pragma once
 
 #include <exception>

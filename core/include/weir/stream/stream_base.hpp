@@ -130,12 +130,15 @@ public:
     /// Each item with its position from 0: std::pair<std::size_t, T>.
     generator<std::pair<std::size_t, T>> enumerate() &&;
     /// Items until token is cancelled; the pending pull is then cancelled and the stream ends.
+    /// An item the upstream had already given when the token fired is still handed on.
     generator<T> take_until(cancellation_token token) &&;
     /// Pairs items of this stream and other: std::tuple<T, U>; ends with the shorter. Both
     /// sides are pulled at the same time.
     template <stream_like S2>
     generator<std::tuple<T, item_t<S2>>> zip(S2 other) &&;
-    /// Items of both streams as they come; ends when both have ended.
+    /// Items of both streams as they come; ends when both have ended. Both sides are pulled at
+    /// the same time, so when both give an item while the consumer is away, one waits inside
+    /// merge: dropping the merged stream then destroys it (at most one item per side).
     template <stream_like S2>
     generator<T> merge(S2 other) &&;
     /// This stream's items, then (once it has ended) those of other: same item type.
