@@ -59,7 +59,11 @@ TEST_CASE("wasm_start_delivers_the_exception_of_a_failed_task", "[wasm]") {
     std::atomic<bool> done{false};
     std::string what;
     weir::wasm::start(
-        rt, []() -> weir::task<void> { throw std::runtime_error("stage broke"); co_return; }(),
+        rt,
+        []() -> weir::task<void> {
+            throw std::runtime_error("stage broke");
+            co_return;
+        }(),
         [&](weir::wasm::outcome<void>&& o) {
             CHECK_FALSE(o.has_value());
             try {
@@ -78,7 +82,8 @@ TEST_CASE("wasm_start_aborted_through_its_handle_delivers_operation_cancelled", 
     weir::runtime rt(workers(1));
     std::atomic<bool> done{false}, cancelled{false};
     auto h = weir::wasm::start(
-        rt, []() -> weir::task<int> {
+        rt,
+        []() -> weir::task<int> {
             co_await weir::sleep(30s);
             co_return 1;
         }(),
@@ -102,7 +107,8 @@ TEST_CASE("wasm_start_delivers_operation_cancelled_when_the_runtime_shuts_down_f
     {
         weir::runtime rt(workers(1));
         weir::wasm::start(
-            rt, []() -> weir::task<int> {
+            rt,
+            []() -> weir::task<int> {
                 co_await weir::sleep(30s);
                 co_return 1;
             }(),
@@ -206,4 +212,51 @@ TEST_CASE("wasm_start_named_asks_its_wake_policy_once_per_task_even_when_cancell
     }
     CHECK(delivered.load() == 4);
     CHECK(asked.load() == 4);
+}
+
+namespace {
+/// Two completions counted by one policy (as the npm bindings count jobs): the first to decide
+/// sees the other outstanding and defers (with_next); the last wakes. The deferring decision
+/// stalls until the other completion has been run on the host, or 1 s: where the decision is
+/// taken outside the inbox's lock, the other posts and is drained meanwhile, and the deferred
+/// completion then arrives with nothing left to wake the host for it.
+struct stalled_count {
+    std::atomic<int> outstanding{2};
+    std::atomic<bool> other_ran{false};
+};
+
+weir::wasm::wake stall_then_defer(void* ctx) noexcept {
+    auto* c = static_cast<stalled_count*>(ctx);
+    if (c->outstanding.fetch_sub(1) - 1 == 0) return weir::wasm::wake::now;
+    for (int i = 0; i < 1000 && !c->other_ran.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return weir::wasm::wake::with_next;
+}
+}  // namespace
+
+TEST_CASE("wasm_a_deferred_outcome_is_drained_even_when_its_decision_is_delayed",
+          "[wasm][threads]") {
+    // Needs a host thread that is not this one (the threads build's PROXY_TO_PTHREAD tests).
+    if (weir::wasm::on_host_thread()) return;
+    weir::runtime rt(workers(1));
+    stalled_count count;
+    std::atomic<bool> first_ran{false}, second_ran{false};
+    const weir::wasm::wake_policy policy{stall_then_defer, &count};
+    weir::wasm::start_named(
+        rt, "deferred", []() -> weir::task<void> { co_return; }(),
+        [&](weir::wasm::outcome<void>&&) { first_ran = true; }, policy);
+    // The worker is now inside the deferring decision (or about to be): post the other one.
+    for (int i = 0; i < 10000 && count.outstanding.load() == 2; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    weir::wasm::post_to_host(
+        [&] {
+            count.other_ran = true;
+            second_ran = true;
+        },
+        policy);
+    // No other post comes: the host must have been woken for the deferred outcome already.
+    for (int i = 0; i < 10000 && !first_ran.load(); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    CHECK(second_ran.load());
+    CHECK(first_ran.load());
 }

@@ -4,12 +4,14 @@
 // proxied to the host thread (Emscripten's proxying queue, or its legacy main-thread call before
 // 3.1.10), which the host runs from its event loop. A burst of completions costs one hop. A post
 // with wake::with_next from another thread only queues (host.hpp says when that is right); at
-// most max_quiet of them wait in a row before one schedules the drain anyway.
+// most max_quiet of them wait in a row before one schedules the drain anyway. A wake_policy
+// decides under the lock, in the order of the posts (host.hpp: wake_policy says why).
 #include "weir/wasm/host.hpp"
 
 #include <emscripten/em_js.h>
 #include <emscripten/emscripten.h>
 
+#include <cstdint>
 #include <mutex>
 #include <vector>
 
@@ -73,15 +75,29 @@ void schedule_drain() {
 
 }  // namespace
 
+namespace {
+wake constant(void* ctx) noexcept {
+    return static_cast<wake>(reinterpret_cast<std::uintptr_t>(ctx));
+}
+}  // namespace
+
 void post_to_host(void (*fn)(void*) noexcept, void* arg, wake w) {
+    post_to_host(fn, arg,
+                 wake_policy{constant, reinterpret_cast<void*>(static_cast<std::uintptr_t>(w))});
+}
+
+void post_to_host(void (*fn)(void*) noexcept, void* arg, wake_policy policy) {
     // Asked on the poster's thread, before the lock: the host thread always schedules its drain.
-    const bool quiet = w == wake::with_next && !on_host_thread();
+    const bool host = on_host_thread();
     inbox& b = the_inbox();
     bool first;
     {
         std::lock_guard<std::mutex> g(b.m);
+        // The policy decides here, under the lock, so that a with_next decision is always
+        // followed, in this lock's order, by the post that its policy counted on (host.hpp).
+        const wake w = policy.decide ? policy.decide(policy.ctx) : wake::now;
         b.queue.push_back(entry{fn, arg});
-        if (quiet && !b.scheduled && ++b.quiet < max_quiet) return;
+        if (w == wake::with_next && !host && !b.scheduled && ++b.quiet < max_quiet) return;
         first = !b.scheduled;
         b.scheduled = true;
     }

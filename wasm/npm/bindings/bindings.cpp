@@ -65,7 +65,9 @@ struct in_flight {
 // not started yet, and the completion of that one, or of one after it, wakes the host (the last
 // one always does). For the host this halves the wakes under buffered(n), which keeps two jobs
 // per worker in flight: the first of two jobs that end together waits for the second. On two
-// cores kept busy by the workers, each wake also takes a worker's core for a while.
+// cores kept busy by the workers, each wake also takes a worker's core for a while. This runs
+// under the host inbox's lock (weir/wasm/host.hpp: wake_policy), so the count and the posts are
+// in one order: a completion that waits is always followed by the posts of the jobs it counted.
 weir::wasm::wake batched_job_ended(void* ctx) noexcept {
     auto* f = static_cast<in_flight*>(ctx);
     const int left = f->batched.fetch_sub(1, std::memory_order_relaxed) - 1;

@@ -147,6 +147,9 @@ export class Native {
     if (!this.rt) return;
     this.M._weir_npm_runtime_delete(this.rt);
     this.rt = 0;
+    // The shutdown posted a cancelled outcome for every job and timer still open: take them now,
+    // on this thread, rather than from a drain that is only scheduled.
+    this.M._weir_host_drain?.();
     for (const p of this.strings.values()) this.free(p);
     this.strings.clear();
     // The threads build's workers: the runtime joined its threads; the pool's idle workers are

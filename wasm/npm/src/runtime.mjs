@@ -37,7 +37,7 @@ class Engine {
     }
   }
   release() {
-    if (--this.holds === 0 && this.keepAlive) {
+    if (this.holds > 0 && --this.holds === 0 && this.keepAlive) {
       clearInterval(this.keepAlive);
       this.keepAlive = null;
     }
@@ -229,6 +229,12 @@ export class Runtime {
     for (const run of [...e.runs]) run.fail(new Error('runtime is closed'));
     e.tracer.close();
     e.native.close(); // cancels every task: pending jobs and timers report cancelled
+    // Nothing of a closed runtime may keep the process alive, whatever its jobs reported.
+    if (e.keepAlive) {
+      clearInterval(e.keepAlive);
+      e.keepAlive = null;
+    }
+    e.holds = 0;
     // Let those reports (posted to this thread) arrive, so nothing is left waiting.
     await new Promise((r) => setTimeout(r, 0));
   }

@@ -31,6 +31,31 @@ for (const backend of BACKENDS) {
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), '999000');
   });
+
+  test(`node_exits_after_close_with_jobs_and_timers_in_flight [${backend}]`, () => {
+    // close() while jobs and a timer are out: the runs reject, and nothing the runtime made
+    // (its keep-alive handle, its workers) holds the process afterwards.
+    const script = `
+      const { createRuntime } = await import(${JSON.stringify(pkg)});
+      const rt = await createRuntime({ backend: ${JSON.stringify(backend)}, workers: 2 });
+      const slow = (x) => { const end = Date.now() + 1; while (Date.now() < end) {} return x; };
+      const run = rt.iter(0, 1_000_000).map(slow).buffered(8).collect().then(() => 'done', (e) => e.message);
+      const nap = rt.sleep(60_000).then(() => 'woke', (e) => e.message);
+      await new Promise((r) => setTimeout(r, 50));
+      await rt.close();
+      console.log(await run, '/', await nap);
+    `;
+    const dir = mkdtempSync(join(tmpdir(), 'weir-exit-'));
+    const file = join(dir, 'script.mjs');
+    writeFileSync(file, script);
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
+    const ms = performance.now() - t0;
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.signal, null, `killed after ${ms.toFixed(0)} ms: Node did not exit by itself`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), 'runtime is closed / runtime is closed');
+  });
 }
 
 test('the_threads_build_works_from_node_input_type_module_eval', () => {

@@ -12,11 +12,11 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-
 #include <weir/errors.hpp>
 #include <weir/join_handle.hpp>
 #include <weir/runtime.hpp>
 #include <weir/task.hpp>
+
 #include "host.hpp"
 
 namespace weir::wasm {
@@ -53,14 +53,6 @@ private:
     std::exception_ptr error_;
 };
 
-/// Decides, on the thread where a started task ended and once per task, whether its outcome
-/// wakes the host thread now or waits for the next drain (host.hpp: wake). decide(ctx) must be
-/// safe to call from any thread; null decides wake::now.
-struct wake_policy {
-    wake (*decide)(void* ctx) noexcept = nullptr;
-    void* ctx = nullptr;
-};
-
 namespace detail {
 
 /// Delivers the outcome exactly once: at the end of the wrapper task, or, if its frame is
@@ -85,9 +77,10 @@ struct delivery {
     }
     void send(outcome<T>&& o) noexcept {
         delivered = true;
-        const wake w = policy.decide ? policy.decide(policy.ctx) : wake::now;
         try {
-            post_to_host([f = std::move(done), o = std::move(o)]() mutable { f(std::move(o)); }, w);
+            // The policy decides inside the post, under the inbox's lock (host.hpp: wake_policy).
+            post_to_host([f = std::move(done), o = std::move(o)]() mutable { f(std::move(o)); },
+                         policy);
         } catch (...) {
             // Out of memory for the box: the outcome is lost, as an exception in a detached task.
         }
@@ -129,8 +122,9 @@ join_handle<void> start(runtime& rt, task<T> t, F done, const char* file = __bui
 }
 
 /// start with a name for the task (shown in traces, stall reports and task dumps), whose outcome
-/// wakes the host as `policy` decides (wake_policy): for many tasks whose outcomes the host may
-/// take in batches.
+/// wakes the host as `policy` decides (host.hpp: wake_policy; asked once per task, cancelled ones
+/// too, on the thread where the task ended, under the host inbox's lock): for many tasks whose
+/// outcomes the host may take in batches.
 template <class T, class F>
 join_handle<void> start_named(runtime& rt, std::string_view name, task<T> t, F done,
                               wake_policy policy, const char* file = __builtin_FILE(),
