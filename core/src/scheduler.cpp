@@ -19,7 +19,7 @@
 namespace weir::detail {
 
 namespace {
-std::atomic<std::uint64_t> task_ids{1};
+std::atomic<std::uint64_t> task_ids{1};  // the first id of the next block (next_task_id)
 
 std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pick a victim
     s ^= s << 13;
@@ -29,7 +29,18 @@ std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pic
 }
 }  // namespace
 
-std::uint64_t next_task_id() noexcept { return task_ids.fetch_add(1, std::memory_order_relaxed); }
+// Task ids are unique per process, not in spawn order: each thread takes a block of
+// task_id_block ids from the shared counter and hands them out alone. One write of the shared
+// counter's cache line per 1024 spawns instead of one per spawn (it was 10% of spawn_many_local's
+// samples with two workers spawning). Blocks start at 1 (0 means "no task").
+std::uint64_t next_task_id() noexcept {
+    thread_state& s = this_thread;
+    if (s.id_next == s.id_end) [[unlikely]] {
+        s.id_next = task_ids.fetch_add(task_id_block, std::memory_order_relaxed);
+        s.id_end = s.id_next + task_id_block;
+    }
+    return s.id_next++;
+}
 
 runtime_core::runtime_core(std::size_t n, std::size_t max_blocking,
                            std::chrono::nanoseconds blocking_keep_alive, const std::string& io,
@@ -126,7 +137,7 @@ void runtime_core::shutdown_tasks() noexcept {
 
 bool runtime_core::submit(task_header* t) noexcept {
     t->exec = this;
-    shard& s = registry_[t->id % registry_shards];
+    shard& s = registry_[shard_of(t->id)];
     std::lock_guard<spin_lock> lk(s.m);
     if (shutdown_.load(std::memory_order_acquire)) return false;
     s.tasks.push_back(t);
@@ -153,7 +164,7 @@ void runtime_core::trace_spawn(task_header* t) noexcept {
 }
 
 void runtime_core::unregister(task_header* t) noexcept {
-    shard& s = registry_[t->id % registry_shards];
+    shard& s = registry_[shard_of(t->id)];
     {
         std::lock_guard<spin_lock> lk(s.m);
         if (t->linked()) s.tasks.erase(t);
@@ -223,7 +234,7 @@ void runtime_core::lost_waker(task_header* t, const char* what) noexcept {
 }
 
 bool runtime_core::describe_task(std::uint64_t id, std::string& name, std::string& location) {
-    shard& s = registry_[id % registry_shards];
+    shard& s = registry_[shard_of(id)];
     std::lock_guard<spin_lock> lk(s.m);
     for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
         if (t->id != id) continue;

@@ -22,6 +22,9 @@ inline runtime_core* current_runtime() noexcept { return this_thread.runtime; }
 bool submit_task(runtime_core* rt, task_header* t) noexcept;
 /// Removes a finished task from rt's registry.
 void unregister_task(runtime_core* rt, task_header* t) noexcept;
+/// How many task ids a thread takes from the shared counter at a time (next_task_id).
+inline constexpr std::uint64_t task_id_block = 1024;
+/// A new task id: unique in the process, never 0; not in spawn order across threads.
 std::uint64_t next_task_id() noexcept;
 /// Reports an exception nobody will see (weir/unhandled.hpp) to rt's hook and metrics, or, with
 /// no runtime, to stderr. t: the task it happened in, if known. operation_cancelled is ignored.
