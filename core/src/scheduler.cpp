@@ -8,11 +8,12 @@
 //      workers search at once);
 //   4. finding nothing, parks (parking.cpp: the timer role, handing it over, and the watch over
 //      busy workers' LIFO slots). Timers themselves are in timers.cpp.
+#include "scheduler.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
 
-#include "runtime_core.hpp"
 #include "task_label.hpp"
 #include "weir/detail/promise_base.hpp"
 
