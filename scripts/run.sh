@@ -72,7 +72,7 @@ if [[ ! -f web/node_modules/.package-lock.json ||
     (cd web && npm ci --no-audit --no-fund)
 fi
 if weir_stale web/dist web/src web/build.mjs web/package.json web/package-lock.json \
-    wasm/npm/src wasm/npm/dist wasm/npm/index.d.ts wasm/npm/package.json; then
+    wasm/npm/src wasm/npm/dist wasm/npm/index.d.ts wasm/npm/types wasm/npm/package.json; then
     echo "== playground: building web/dist (node web/build.mjs)"
     node web/build.mjs
 fi

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "runtime_core.hpp"
+#include "scheduler.hpp"
 
 namespace weir::detail {
 

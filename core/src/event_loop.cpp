@@ -10,7 +10,7 @@
 // until the next timer in between.
 #include <stdexcept>
 
-#include "runtime_core.hpp"
+#include "scheduler.hpp"
 
 namespace weir::detail {
 

@@ -18,7 +18,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "runtime_core.hpp"
+#include "scheduler.hpp"
 
 namespace weir::detail {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <system_error>
 
-#include "runtime_core.hpp"
+#include "scheduler.hpp"
 #include "trace_session.hpp"
 #include "weir/detail/io_awaiter.hpp"
 #include "weir/detail/parker.hpp"

@@ -1,5 +1,7 @@
-// The worker loop of the multi-thread scheduler, and the shutdown sequence. The algorithm (after
-// tokio's multi_thread scheduler) is explained in docs/architecture.md; in short, a worker:
+// The worker loop of the multi-thread scheduler (runtime_core, scheduler.hpp), and the path of
+// every task through it: spawn (submit), scheduling, stealing, running, finishing. The
+// algorithm (after tokio's multi_thread scheduler) is explained in docs/architecture.md; in
+// short, a worker:
 //   1. every 61st iteration fires due timers; every 31st takes a task from the global queue first;
 //   2. runs the task in its LIFO slot (a task just woken by the running one: its data is hot in
 //      cache), at most 3 times in a row, else the head of its local queue, else a batch from the
@@ -8,12 +10,15 @@
 //      workers search at once);
 //   4. finding nothing, parks (parking.cpp: the timer role, handing it over, and the watch over
 //      busy workers' LIFO slots). Timers themselves are in timers.cpp.
+// Starting and stopping the scheduler are in lifecycle.cpp, metrics and task dumps in
+// introspection.cpp: cold code, kept apart from the functions here, which run per task and stay
+// in one translation unit with the loop that calls them, where the compiler can inline them.
+#include "scheduler.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <utility>
 
-#include "runtime_core.hpp"
-#include "task_label.hpp"
 #include "weir/detail/promise_base.hpp"
 
 namespace weir::detail {
@@ -40,99 +45,6 @@ std::uint64_t next_task_id() noexcept {
         s.id_end = s.id_next + task_id_block;
     }
     return s.id_next++;
-}
-
-runtime_core::runtime_core(std::size_t n, std::size_t max_blocking,
-                           std::chrono::nanoseconds blocking_keep_alive, const std::string& io,
-                           std::function<void(const unhandled_exception&)> on_unhandled)
-    : idle_(n),
-      on_unhandled_(std::move(on_unhandled)),
-      start_(std::chrono::steady_clock::now()),
-      trace_(n, start_),
-      driver_(make_driver(io)),
-      blocking_(this, max_blocking, blocking_keep_alive) {
-    workers_.reserve(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        auto w = std::make_unique<worker>();
-        w->index = i;
-        w->rng = 0x9e3779b9u * static_cast<std::uint32_t>(i + 1);
-        w->park = make_thread_parker();
-        w->watch_lifo.assign(n, nullptr);
-        w->watch_polls.assign(n, 0);
-        w->watch_since.assign(n, 0);
-        workers_.push_back(std::move(w));
-    }
-    if (backend_runs_on_event_loop()) {
-        // One executor, run in slices by the host's event loop (event_loop.cpp): no thread. It
-        // always holds the timer role, so an earlier timer unparks the driver, which re-arms
-        // its host timer.
-        event_loop_ = true;
-        timer_owner_.store(0, std::memory_order_relaxed);
-        blocking_.run_inline();
-        driver_->attach(this);
-        return;
-    }
-    std::size_t started = 0;
-    try {
-        for (; started < n; ++started) {
-            worker* w = workers_[started].get();
-            w->thread = std::thread([this, w] { run_worker(*w); });
-        }
-    } catch (...) {
-        shutdown_.store(true);
-        driver_->unpark();
-        for (std::size_t i = 0; i < started; ++i) {
-            workers_[i]->park->unpark();
-            workers_[i]->thread.join();
-        }
-        throw;
-    }
-}
-
-runtime_core::~runtime_core() {
-    {
-        std::lock_guard<std::mutex> g(watcher_lock_);
-        watcher_.reset();  // it reads the workers and the registry
-    }
-    shutdown_.store(true, std::memory_order_seq_cst);
-    if (event_loop_) driver_->attach(nullptr);  // no slice runs from here on
-    driver_->unpark();
-    for (auto& w : workers_) w->park->unpark();
-    for (auto& w : workers_)
-        if (w->thread.joinable()) w->thread.join();
-    // Nothing runs any more. Jobs of the blocking pool that started are waited for; the others
-    // are dropped. Then queued tasks are forgotten and every unfinished task destroyed.
-    blocking_.shutdown();
-    // Work the driver runs itself (a file read on a helper thread) finishes while the frames
-    // it writes into still exist; completions are no longer reported.
-    driver_->shutdown();
-    inject_.close();
-    for (auto& w : workers_) {
-        w->lifo.store(nullptr, std::memory_order_relaxed);
-        while (w->queue.pop()) {
-        }
-    }
-    // Destructors of the destroyed frames may call weir::spawn: let them find this runtime (it
-    // refuses new tasks now, so they get a handle that reports operation_cancelled).
-    thread_state saved = this_thread;
-    this_thread.runtime = this;
-    this_thread.worker = nullptr;
-    shutdown_tasks();
-    this_thread = saved;
-}
-
-void runtime_core::shutdown_tasks() noexcept {
-    for (auto& s : registry_) {
-        for (;;) {
-            task_header* t;
-            {
-                std::lock_guard<spin_lock> lk(s.m);
-                t = s.tasks.pop_front();
-            }
-            if (!t) break;
-            t->vt()->shutdown(t);
-        }
-    }
 }
 
 bool runtime_core::submit(task_header* t) noexcept {
@@ -170,125 +82,6 @@ void runtime_core::unregister(task_header* t) noexcept {
         if (t->linked()) s.tasks.erase(t);
     }
     if (tracing()) trace_in_poll(trace::kind::finish, t->id, 0);
-}
-
-runtime_metrics runtime_core::metrics() noexcept {
-    runtime_metrics m;
-    m.workers = workers_.size();
-    m.global_queue_depth = inject_.len();
-    m.live_tasks = live_tasks();
-    std::int64_t now = now_ns();
-    for (auto& w : workers_) {
-        worker_metrics x;
-        x.polls = w->polls.get();
-        x.steals = w->steals.get();
-        x.steal_operations = w->steal_ops.get();
-        x.overflows = w->overflows.get();
-        x.parks = w->parks.get();
-        x.spawned = w->spawned.get();
-        x.lifo_rescues = w->lifo_rescues.get();
-        // The queue's indices are atomics; the LIFO slot is the worker's own, so it is not
-        // counted from here (it holds at most one task).
-        x.local_queue_depth = w->queue.len();
-        std::uint64_t busy = w->busy_ns.get();
-        std::int64_t since = w->busy_since_ns.load(std::memory_order_relaxed);
-        if (since >= 0 && now > since) busy += static_cast<std::uint64_t>(now - since);
-        x.busy = std::chrono::nanoseconds(busy);
-        m.per_worker.push_back(x);
-    }
-    std::uint64_t all = 0, local = 0;
-    for (auto& s : registry_) {
-        std::lock_guard<spin_lock> lk(s.m);
-        all += s.spawned;
-    }
-    for (const auto& x : m.per_worker) local += x.spawned;
-    m.remote_spawned = all > local ? all - local : 0;
-    m.lost_wakers = lost_wakers_.load(std::memory_order_relaxed);
-    m.unhandled_exceptions = unhandled_.load(std::memory_order_relaxed);
-    auto [blocking_threads, blocking_queued] = blocking_.counts();
-    m.blocking_threads = blocking_threads;
-    m.blocking_queue_depth = blocking_queued;
-    return m;
-}
-
-void runtime_core::lost_waker(task_header* t, const char* what) noexcept {
-    lost_wakers_.fetch_add(1, std::memory_order_relaxed);
-    if (tracing())
-        trace_event(trace::kind::lost_waker, t->id, reinterpret_cast<std::uintptr_t>(what));
-    try {
-        std::lock_guard<std::mutex> g(watcher_lock_);
-        if (!watcher_) return;
-        warning x;
-        x.what = warning::kind::lost_waker;
-        x.task = t->id;
-        x.name = t->name ? t->name : "";
-        x.location = spawn_location(t->file, t->line);
-        worker* w = current_worker();
-        x.worker = w ? w->index : 0;
-        x.message = task_label(t->id, x.name, x.location) + " lost its waker: " + what +
-                    " it waited on was destroyed; it resumes with weir::wait_abandoned";
-        watcher_->post(std::move(x));
-    } catch (...) {
-        // Out of memory for the report: the count and the trace event still say it.
-    }
-}
-
-bool runtime_core::describe_task(std::uint64_t id, std::string& name, std::string& location) {
-    shard& s = registry_[shard_of(id)];
-    std::lock_guard<spin_lock> lk(s.m);
-    for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
-        if (t->id != id) continue;
-        name = t->name ? t->name : "";
-        location = spawn_location(t->file, t->line);
-        return true;
-    }
-    return false;
-}
-
-std::string runtime_core::dump_tasks() {
-    std::vector<std::uint64_t> running(workers_.size());
-    for (std::size_t i = 0; i < workers_.size(); ++i) running[i] = running_on(i);
-    std::string out;
-    std::size_t n = 0;
-    for (auto& s : registry_) {
-        std::lock_guard<spin_lock> lk(s.m);  // no task of this shard can be freed meanwhile
-        for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
-            ++n;
-            out += task_label(t->id, t->name ? t->name : "", spawn_location(t->file, t->line));
-            out += ": ";
-            auto w = std::find(running.begin(), running.end(), t->id);
-            if (w != running.end()) {
-                out += "running on worker " + std::to_string(w - running.begin());
-            } else if (t->is_running() || t->is_scheduled()) {
-                out += "runnable, waiting for a worker";
-            } else {
-                const char* what = t->waits_on.load(std::memory_order_relaxed);
-                out += std::string("waiting on ") + (what ? what : "something not weir's");
-            }
-            out += "\n";
-        }
-    }
-    return std::to_string(n) + " live task" + (n == 1 ? "" : "s") + "\n" + out;
-}
-
-void runtime_core::watch(watch_options o) {
-    std::lock_guard<std::mutex> g(watcher_lock_);
-    watcher_.reset();
-    watch_threshold_ns_ = 0;
-    if (!o.on_warning) return;
-    if (event_loop_)  // no thread to sample with: the slices check each run's length
-        watch_threshold_ns_ =
-            std::chrono::duration_cast<std::chrono::nanoseconds>(o.stall_threshold).count();
-    watcher_ = std::make_unique<watcher>(this, std::move(o), !event_loop_);
-}
-
-std::size_t runtime_core::live_tasks() noexcept {
-    std::size_t n = 0;
-    for (auto& s : registry_) {
-        std::lock_guard<spin_lock> lk(s.m);
-        n += s.tasks.size();
-    }
-    return n;
 }
 
 void runtime_core::schedule(task_header* t, bool yield) noexcept {

@@ -4,7 +4,7 @@
 // worker parked with the timer role, or a busy worker's maintenance pass) is parking.cpp's part.
 #include <chrono>
 
-#include "runtime_core.hpp"
+#include "scheduler.hpp"
 
 namespace weir::detail {
 

@@ -10,7 +10,7 @@
 #include <thread>
 #include <unordered_map>
 
-#include "runtime_core.hpp"
+#include "scheduler.hpp"
 
 namespace weir::trace {
 

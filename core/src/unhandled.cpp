@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "runtime_core.hpp"
+#include "scheduler.hpp"
 #include "task_label.hpp"
 #include "weir/errors.hpp"
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <string>
 
-#include "runtime_core.hpp"
+#include "scheduler.hpp"
 #include "task_label.hpp"
 
 namespace weir::detail {
@@ -32,8 +32,8 @@ void watcher::deliver(const warning& x) noexcept {
 
 void watcher::report_run(std::uint64_t id, const char* name, const char* file, unsigned line,
                          std::int64_t ran_ns) {
-    auto running = std::chrono::duration_cast<std::chrono::milliseconds>(
-        std::chrono::nanoseconds(ran_ns));
+    auto running =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::nanoseconds(ran_ns));
     if (std::chrono::nanoseconds(ran_ns) < o_.stall_threshold) return;
     warning x;
     x.what = warning::kind::stalled_task;
@@ -42,8 +42,7 @@ void watcher::report_run(std::uint64_t id, const char* name, const char* file, u
     x.name = name ? name : "";
     x.location = spawn_location(file, line);
     x.running_for = running;
-    x.message = task_label(id, x.name, x.location) + " ran for " +
-                std::to_string(running.count()) +
+    x.message = task_label(id, x.name, x.location) + " ran for " + std::to_string(running.count()) +
                 " ms without yielding: it held the event loop that long";
     deliver(x);
 }

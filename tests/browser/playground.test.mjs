@@ -3,7 +3,7 @@
 // from 127.0.0.1 alone and is ready to type in quickly, every example runs to its expected
 // output, the live view draws polls in every worker's lane and keeps its frame rate while
 // 10,000 events a second arrive, and Download trace gives Chrome trace-event JSON that passes
-// the rules tests/core/test_trace.cpp checks weir's export against. A screenshot of the page
+// the rules tests/core/test_trace_export.cpp checks weir's export against. A screenshot of the page
 // after the parallel-map example is saved under build/playground/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -171,8 +171,9 @@ test('the view keeps 30 frames a second while 10,000 events a second arrive', { 
 });
 
 /**
- * The rules tests/core/test_trace.cpp (trace_chrome_json_follows_the_trace_event_format_rules)
- * checks weir's Chrome trace-event export against, for the file Download trace saves: JSON with
+ * The rules tests/core/test_trace_export.cpp
+ * (trace_chrome_json_follows_the_trace_event_format_rules) checks weir's Chrome trace-event
+ * export against, for the file Download trace saves: JSON with
  * a traceEvents array; every event has ph and a numeric pid and tid; metadata (M) names the
  * tracks; every other event has a string name and a ts that never goes back on its track;
  * complete slices (X) have dur >= 0 and nest on their track; each flow id starts (s) once and

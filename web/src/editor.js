@@ -1,10 +1,16 @@
 // The code editor: Monaco holding JavaScript, with completion and hover documentation from
-// weir-runtime's own type declarations (index.d.ts, fed to Monaco's TypeScript worker as the
-// module 'weir-runtime'), plus declarations of the playground's globals (rt and the package's
-// exports: see runner/worker.js). Syntax errors are marked as one types (the TypeScript
-// worker's syntactic check); a run's errors are marked at their line and column (markRunError).
+// weir-runtime's own type declarations (index.d.ts and the files of types/ it re-exports, fed
+// to Monaco's TypeScript worker as the module 'weir-runtime'), plus declarations of the
+// playground's globals (rt and the package's exports: see runner/worker.js). Syntax errors are
+// marked as one types (the TypeScript worker's syntactic check); a run's errors are marked at
+// their line and column (markRunError).
 import { monaco, javascriptDefaults, getJavaScriptWorker } from './monaco.js';
-import declarations from 'text:wasm/npm/index.d.ts';
+import indexDeclarations from 'text:wasm/npm/index.d.ts';
+import errorsDeclarations from 'text:wasm/npm/types/errors.d.ts';
+import metricsDeclarations from 'text:wasm/npm/types/metrics.d.ts';
+import runtimeDeclarations from 'text:wasm/npm/types/runtime.d.ts';
+import streamDeclarations from 'text:wasm/npm/types/stream.d.ts';
+import traceDeclarations from 'text:wasm/npm/types/trace.d.ts';
 
 const RUN_OWNER = 'weir-run';
 
@@ -17,9 +23,27 @@ self.MonacoEnvironment = {
   },
 };
 
-/** index.d.ts as an ambient module: `declare module 'weir-runtime' { ... }`. */
+/** The files index.d.ts re-exports (`export * from './types/....js'`), by that path. */
+const PARTS = {
+  './types/runtime.js': runtimeDeclarations,
+  './types/stream.js': streamDeclarations,
+  './types/errors.js': errorsDeclarations,
+  './types/trace.js': traceDeclarations,
+  './types/metrics.js': metricsDeclarations,
+};
+
+/**
+ * index.d.ts as an ambient module: `declare module 'weir-runtime' { ... }`, each of its
+ * re-exports replaced by that file's declarations, less their imports of each other (in one
+ * module they see each other).
+ */
 function asModule(dts) {
-  const body = dts.replace(/^export declare /gm, 'export ');
+  const body = dts
+    .replace(/^export \* from '([^']+)';$/gm, (_line, from) => {
+      if (!(from in PARTS)) throw new Error(`editor.js: index.d.ts re-exports ${from}, missing from PARTS`);
+      return PARTS[from].replace(/^import type .* from '\.\/[a-z_]+\.js';$/gm, '');
+    })
+    .replace(/^export declare /gm, 'export ');
   return `declare module 'weir-runtime' {\n${body}\n}\n`;
 }
 
@@ -47,7 +71,7 @@ function configureLanguage() {
   // return and await in a script); syntax errors are what the editor must show.
   javascriptDefaults.setDiagnosticsOptions({ noSemanticValidation: true, noSyntaxValidation: false });
   javascriptDefaults.setEagerModelSync(true);
-  javascriptDefaults.addExtraLib(asModule(declarations), 'file:///node_modules/@types/weir-runtime/index.d.ts');
+  javascriptDefaults.addExtraLib(asModule(indexDeclarations), 'file:///node_modules/@types/weir-runtime/index.d.ts');
   javascriptDefaults.addExtraLib(GLOBALS, 'file:///playground-globals.d.ts');
 }
 

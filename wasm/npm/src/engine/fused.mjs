@@ -14,8 +14,10 @@
 // Jobs: up to one per worker in flight (two when the consumer wants everything), handed on in
 // input order. Together they take no more input than the consumer wants (take(10) after a fused
 // map calls it about ten times), each at most its share of that, and a job's size grows from one
-// item as in calls.mjs.
-import { CallStage, failJob, grownSize, MAX_JOB } from './calls.mjs';
+// item as in calls.mjs (job_size.mjs).
+import { CallStage } from './calls.mjs';
+import { failJob } from './job_results.mjs';
+import { grownSize, MAX_JOB } from './job_size.mjs';
 import { STATUS } from './job_layout.mjs';
 import { BIG_PULL } from './sources.mjs';
 

@@ -1,0 +1,141 @@
+// What the scheduler tells about itself, on request: runtime::metrics() (each worker's
+// counters, which only that worker writes, read with relaxed loads), the registry of live
+// tasks (counted, described by id for the stall watcher, dumped as text: each shard read under
+// its lock, so that no task is freed meanwhile), lost-waker reports, and starting the stall
+// watcher (runtime::watch). Nothing here runs per task, so it lives apart from the worker loop
+// (scheduler.cpp).
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "scheduler.hpp"
+#include "task_label.hpp"
+
+namespace weir::detail {
+
+runtime_metrics runtime_core::metrics() noexcept {
+    runtime_metrics m;
+    m.workers = workers_.size();
+    m.global_queue_depth = inject_.len();
+    m.live_tasks = live_tasks();
+    std::int64_t now = now_ns();
+    for (auto& w : workers_) {
+        worker_metrics x;
+        x.polls = w->polls.get();
+        x.steals = w->steals.get();
+        x.steal_operations = w->steal_ops.get();
+        x.overflows = w->overflows.get();
+        x.parks = w->parks.get();
+        x.spawned = w->spawned.get();
+        x.lifo_rescues = w->lifo_rescues.get();
+        // The queue's indices are atomics; the LIFO slot is the worker's own, so it is not
+        // counted from here (it holds at most one task).
+        x.local_queue_depth = w->queue.len();
+        std::uint64_t busy = w->busy_ns.get();
+        std::int64_t since = w->busy_since_ns.load(std::memory_order_relaxed);
+        if (since >= 0 && now > since) busy += static_cast<std::uint64_t>(now - since);
+        x.busy = std::chrono::nanoseconds(busy);
+        m.per_worker.push_back(x);
+    }
+    std::uint64_t all = 0, local = 0;
+    for (auto& s : registry_) {
+        std::lock_guard<spin_lock> lk(s.m);
+        all += s.spawned;
+    }
+    for (const auto& x : m.per_worker) local += x.spawned;
+    m.remote_spawned = all > local ? all - local : 0;
+    m.lost_wakers = lost_wakers_.load(std::memory_order_relaxed);
+    m.unhandled_exceptions = unhandled_.load(std::memory_order_relaxed);
+    auto [blocking_threads, blocking_queued] = blocking_.counts();
+    m.blocking_threads = blocking_threads;
+    m.blocking_queue_depth = blocking_queued;
+    return m;
+}
+
+void runtime_core::lost_waker(task_header* t, const char* what) noexcept {
+    lost_wakers_.fetch_add(1, std::memory_order_relaxed);
+    if (tracing())
+        trace_event(trace::kind::lost_waker, t->id, reinterpret_cast<std::uintptr_t>(what));
+    try {
+        std::lock_guard<std::mutex> g(watcher_lock_);
+        if (!watcher_) return;
+        warning x;
+        x.what = warning::kind::lost_waker;
+        x.task = t->id;
+        x.name = t->name ? t->name : "";
+        x.location = spawn_location(t->file, t->line);
+        worker* w = current_worker();
+        x.worker = w ? w->index : 0;
+        x.message = task_label(t->id, x.name, x.location) + " lost its waker: " + what +
+                    " it waited on was destroyed; it resumes with weir::wait_abandoned";
+        watcher_->post(std::move(x));
+    } catch (...) {
+        // Out of memory for the report: the count and the trace event still say it.
+    }
+}
+
+bool runtime_core::describe_task(std::uint64_t id, std::string& name, std::string& location) {
+    shard& s = registry_[shard_of(id)];
+    std::lock_guard<spin_lock> lk(s.m);
+    for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
+        if (t->id != id) continue;
+        name = t->name ? t->name : "";
+        location = spawn_location(t->file, t->line);
+        return true;
+    }
+    return false;
+}
+
+std::string runtime_core::dump_tasks() {
+    std::vector<std::uint64_t> running(workers_.size());
+    for (std::size_t i = 0; i < workers_.size(); ++i) running[i] = running_on(i);
+    std::string out;
+    std::size_t n = 0;
+    for (auto& s : registry_) {
+        std::lock_guard<spin_lock> lk(s.m);  // no task of this shard can be freed meanwhile
+        for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
+            ++n;
+            out += task_label(t->id, t->name ? t->name : "", spawn_location(t->file, t->line));
+            out += ": ";
+            auto w = std::find(running.begin(), running.end(), t->id);
+            if (w != running.end()) {
+                out += "running on worker " + std::to_string(w - running.begin());
+            } else if (t->is_running() || t->is_scheduled()) {
+                out += "runnable, waiting for a worker";
+            } else {
+                const char* what = t->waits_on.load(std::memory_order_relaxed);
+                out += std::string("waiting on ") + (what ? what : "something not weir's");
+            }
+            out += "\n";
+        }
+    }
+    return std::to_string(n) + " live task" + (n == 1 ? "" : "s") + "\n" + out;
+}
+
+void runtime_core::watch(watch_options o) {
+    std::lock_guard<std::mutex> g(watcher_lock_);
+    watcher_.reset();
+    watch_threshold_ns_ = 0;
+    if (!o.on_warning) return;
+    if (event_loop_)  // no thread to sample with: the slices check each run's length
+        watch_threshold_ns_ =
+            std::chrono::duration_cast<std::chrono::nanoseconds>(o.stall_threshold).count();
+    watcher_ = std::make_unique<watcher>(this, std::move(o), !event_loop_);
+}
+
+std::size_t runtime_core::live_tasks() noexcept {
+    std::size_t n = 0;
+    for (auto& s : registry_) {
+        std::lock_guard<spin_lock> lk(s.m);
+        n += s.tasks.size();
+    }
+    return n;
+}
+
+}  // namespace weir::detail
