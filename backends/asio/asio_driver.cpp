@@ -29,7 +29,9 @@
 //
 // Files: epoll cannot wait for regular files, so on Linux reads, writes and syncs of files run
 // on a small helper pool (two threads, made on first use), as tokio does with spawn_blocking.
-// They are not interrupted by cancellation: the await returns when the call returns.
+// They are not interrupted by cancellation: the await returns when the call returns. Vectored
+// ones are preadv / pwritev there; on Windows they go through IOCP one buffer after the other
+// (file_vec_step says why).
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
@@ -46,6 +48,7 @@
 #else
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #endif
 
@@ -53,8 +56,10 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <new>
@@ -128,6 +133,51 @@ struct scratch_allocator {
 /// and Windows' 32-bit lengths cannot wrap to 0.
 constexpr std::size_t max_io = 0x7ffff000;
 
+static_assert(max_io == io_max_len);
+
+/// A vectored operation's buffers (its io_vec array) as an Asio buffer sequence of Buffer
+/// (mutable_buffer or const_buffer), read in place: nothing is copied or allocated. Asio hands
+/// the OS 64 buffers at most per call (its buffer_sequence_adapter); the rest wait for the
+/// caller's next call, a shorter transfer that readv / writev allow. The core leaves empty
+/// buffers out (io_vectors.hpp), so those 64 always hold at least one byte of room.
+template <class Buffer>
+class vec_buffers {
+public:
+    class iterator {
+    public:
+        using iterator_category = std::forward_iterator_tag;
+        using value_type = Buffer;
+        using difference_type = std::ptrdiff_t;
+        using pointer = const Buffer*;
+        using reference = Buffer;
+        iterator() noexcept = default;
+        explicit iterator(const io_vec* p) noexcept : p_(p) {}
+        Buffer operator*() const noexcept { return Buffer(p_->base, p_->len); }
+        iterator& operator++() noexcept {
+            ++p_;
+            return *this;
+        }
+        iterator operator++(int) noexcept {
+            iterator was = *this;
+            ++p_;
+            return was;
+        }
+        bool operator==(const iterator& o) const noexcept { return p_ == o.p_; }
+        bool operator!=(const iterator& o) const noexcept { return p_ != o.p_; }
+
+    private:
+        const io_vec* p_ = nullptr;
+    };
+    explicit vec_buffers(const io_op* op) noexcept
+        : v_(static_cast<const io_vec*>(op->buf)), n_(op->len) {}
+    iterator begin() const noexcept { return iterator(v_); }
+    iterator end() const noexcept { return iterator(v_ + n_); }
+
+private:
+    const io_vec* v_;
+    std::size_t n_;
+};
+
 /// An Asio error as weir's io result: minus the POSIX error number (Boost.System maps Windows
 /// errors to them, so the same std::errc comparisons hold on every platform).
 std::int64_t to_result(const error_code& ec, std::size_t n) noexcept {
@@ -139,12 +189,21 @@ std::int64_t to_result(const error_code& ec, std::size_t n) noexcept {
     return -EIO;
 }
 
+/// A vectored send's result. On IOCP a send waits until all of it is buffered, so one that is
+/// cancelled may have sent a part, which it reports with operation_aborted: that part went to
+/// the peer, and writev promises its count (the reactor on POSIX never aborts a send that sent).
+std::int64_t sent_result(const error_code& ec, std::size_t n) noexcept {
+    if (ec == asio::error::operation_aborted && n > 0) return static_cast<std::int64_t>(n);
+    return to_result(ec, n);
+}
+
 /// Operations a helper thread runs as a blocking call; they cannot be cancelled.
 bool runs_on_helper(io_kind k) noexcept {
 #ifdef _WIN32
     return k == io_kind::fsync;  // reads and writes of files go through IOCP
 #else
-    return k == io_kind::read || k == io_kind::write || k == io_kind::fsync;
+    return k == io_kind::read || k == io_kind::write || k == io_kind::read_vec ||
+           k == io_kind::write_vec || k == io_kind::fsync;
 #endif
 }
 
@@ -365,6 +424,8 @@ private:
                 return;
             case io_kind::read:
             case io_kind::write:
+            case io_kind::read_vec:
+            case io_kind::write_vec:
             case io_kind::fsync:
                 start_file(op);
                 return;
@@ -430,6 +491,25 @@ private:
                 auto* s = object<stream_proto::socket>(op, err);
                 if (!s) break;
                 s->async_send(asio::buffer(op->buf, op->len), std::move(on_done));
+                return;
+            }
+            case io_kind::recv_vec: {
+                auto* s = object<stream_proto::socket>(op, err);
+                if (!s) break;
+                s->async_receive(
+                    vec_buffers<asio::mutable_buffer>(op), 0,
+                    handler_slot(slot, [this, op](const error_code& ec, std::size_t n) {
+                        complete(op, to_result(ec, n));
+                    }));
+                return;
+            }
+            case io_kind::send_vec: {
+                auto* s = object<stream_proto::socket>(op, err);
+                if (!s) break;
+                s->async_send(vec_buffers<asio::const_buffer>(op),
+                              handler_slot(slot, [this, op](const error_code& ec, std::size_t n) {
+                                  complete(op, sent_result(ec, n));
+                              }));
                 return;
             }
             case io_kind::send_to: {
@@ -675,6 +755,10 @@ private:
                 post_result(op, -EINVAL);
                 return;
             }
+            if (op->kind == io_kind::read_vec || op->kind == io_kind::write_vec) {
+                file_vec_step(op, *f, 0, 0);
+                return;
+            }
             auto on_done =
                 asio::bind_cancellation_slot(slot, [this, op](const error_code& ec, std::size_t n) {
                     complete(op, to_result(ec, n));
@@ -715,6 +799,58 @@ private:
         if (::FlushFileBuffers(reinterpret_cast<HANDLE>(op->handle))) return 0;
         return -to_errno(static_cast<int>(::GetLastError()));
     }
+
+    // Vectored file operations on IOCP. ReadFile and WriteFile take one buffer, and their
+    // scatter/gather forms (ReadFileScatter, WriteFileGather) need unbuffered, page-aligned
+    // I/O that ordinary files are not opened for; Asio's random_access_handle likewise passes
+    // only the first non-empty buffer of a sequence. So the buffers go one after the other,
+    // each at the offset where the last one ended, and the operation stops at the first short
+    // transfer, error or cancellation, reporting the bytes moved so far (the error only if
+    // none were), as a POSIX preadv that was cut short would. Each step starts in the previous
+    // one's completion handler, on the thread that runs handlers, where the cancellation
+    // handler (on_cancel) runs too: a cancellation always finds one step in flight, or none
+    // left to start.
+
+    /// Starts step i (buffer i, done bytes moved before it). Under table_lock_.
+    void file_vec_step(io_op* op, file_object& f, std::size_t i, std::size_t done) {
+        const auto* v = static_cast<const io_vec*>(op->buf);
+        std::uint64_t at = op->offset == ~std::uint64_t(0) ? op->offset : op->offset + done;
+        auto on_done = asio::bind_cancellation_slot(
+            state_of(op)->signal.slot(), [this, op, i, done](const error_code& ec, std::size_t n) {
+                on_file_vec_step(op, i, done, ec, n);
+            });
+        if (op->kind == io_kind::read_vec)
+            f.async_read_some_at(at, asio::buffer(v[i].base, v[i].len), std::move(on_done));
+        else
+            f.async_write_some_at(at, asio::const_buffer(v[i].base, v[i].len), std::move(on_done));
+    }
+    /// Step i moved n bytes (or failed): start the next one, or report.
+    void on_file_vec_step(io_op* op, std::size_t i, std::size_t done, const error_code& ec,
+                          std::size_t n) noexcept {
+        const auto* v = static_cast<const io_vec*>(op->buf);
+        std::int64_t r = to_result(ec, n);
+        if (r < 0) {
+            complete(op, done ? static_cast<std::int64_t>(done) : r);
+            return;
+        }
+        done += n;
+        if (n == v[i].len && i + 1 < op->len &&
+            state_of(op)->st.load(std::memory_order_acquire) == op_state::pending) {
+            try {
+                std::lock_guard<std::mutex> t(table_lock_);
+                auto it = table_.find(op->handle);
+                file_object* f = it == table_.end() || it->second.gen != state_of(op)->gen
+                                     ? nullptr
+                                     : std::get_if<file_object>(&it->second.obj);
+                if (f) {  // else the file was closed meanwhile: report what was done
+                    file_vec_step(op, *f, i + 1, done);
+                    return;
+                }
+            } catch (...) {  // no memory for the next step: report what was done
+            }
+        }
+        complete(op, static_cast<std::int64_t>(done));  // not under table_lock_ (report)
+    }
 #else
     // A file that cannot seek (a FIFO, a terminal) refuses pread/pwrite with ESPIPE, where
     // io_uring reads and writes it in order, ignoring the offset: do the same, so both drivers
@@ -723,8 +859,22 @@ private:
         int fd = static_cast<int>(op->handle);
         bool at = op->offset != ~std::uint64_t(0);
         auto off = static_cast<off_t>(op->offset);
+        // A vectored operation's io_vec array is the iovec array preadv / pwritev take.
+        static_assert(sizeof(io_vec) == sizeof(iovec) && alignof(io_vec) == alignof(iovec) &&
+                      offsetof(io_vec, base) == offsetof(iovec, iov_base) &&
+                      offsetof(io_vec, len) == offsetof(iovec, iov_len));
+        const auto* iov = static_cast<const iovec*>(op->buf);
+        int iovcnt = static_cast<int>(op->len);  // at most io_max_vecs
         ssize_t r = 0;
         switch (op->kind) {
+            case io_kind::read_vec:
+                r = at ? ::preadv(fd, iov, iovcnt, off) : -1;
+                if (!at || (r < 0 && errno == ESPIPE)) r = ::readv(fd, iov, iovcnt);
+                break;
+            case io_kind::write_vec:
+                r = at ? ::pwritev(fd, iov, iovcnt, off) : -1;
+                if (!at || (r < 0 && errno == ESPIPE)) r = ::writev(fd, iov, iovcnt);
+                break;
             case io_kind::read:
                 r = at ? ::pread(fd, op->buf, op->len, off) : -1;
                 if (!at || (r < 0 && errno == ESPIPE)) r = ::read(fd, op->buf, op->len);
