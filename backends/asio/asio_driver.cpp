@@ -93,10 +93,7 @@ void asio_driver::poll() noexcept {
 /// completion never comes.
 void asio_driver::shutdown() noexcept {
     if (closing_.exchange(true, std::memory_order_acq_rel)) return;
-    {
-        std::lock_guard<std::mutex> g(pool_lock_);
-        if (pool_) pool_->join();
-    }
+    abandon_helper_jobs();  // bounded: a blocking call that never returns is left behind
     {
         std::lock_guard<std::mutex> t(table_lock_);
         for (auto& [h, e] : table_) cancel_all(e.obj);

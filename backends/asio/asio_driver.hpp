@@ -60,6 +60,7 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -275,6 +276,8 @@ public:
     /// For io_release_handle (asio_driver.cpp says more).
     bool knows(std::intptr_t h) noexcept;
     int forget(std::intptr_t h, bool may_close) noexcept;
+    /// A blocking call on a helper thread (asio_files.cpp).
+    struct helper_job;
 
 private:
     // ---- the life of an operation (asio_driver.cpp) ----
@@ -311,8 +314,10 @@ private:
     void on_file_vec_step(io_op* op, std::size_t i, std::size_t done, const error_code& ec,
                           std::size_t n) noexcept;
 #endif
-    static std::int64_t run_file_op(io_op* op) noexcept;
-    asio::thread_pool& helper_pool();
+    // ---- blocking calls on helper threads (asio_files.cpp) ----
+    void start_on_helper(io_op* op);
+    void run_helper_job(helper_job& job) noexcept;
+    std::size_t abandon_helper_jobs() noexcept;
 
     // ---- shared by the files above ----
     /// Moves obj into a new table entry for h; null (obj released, the handle left open) if
@@ -360,6 +365,10 @@ private:
     std::atomic<bool> closing_{false};
     std::mutex pool_lock_;
     std::unique_ptr<asio::thread_pool> pool_;  // files on Linux, syncs on Windows
+    // Jobs handed to the pool and not reported yet (under pool_lock_); pool_idle_ is notified
+    // when the last one is reported, for shutdown's bounded wait.
+    std::vector<std::shared_ptr<helper_job>> helper_jobs_;
+    std::condition_variable pool_idle_;
 };
 
 }  // namespace weir::detail::asio_backend
