@@ -126,4 +126,64 @@ TEST_CASE("fs_open_of_a_fifo_without_writer_holds_no_worker", "[fs]") {
     CHECK(open_fds() == fds_before);
 }
 
+TEST_CASE("runtime_shutdown_with_a_fifo_read_that_never_ends_finishes_and_reports_it", "[fs]") {
+    // A FIFO with a writer that never writes: a read of it blocks for good. Under io_uring the
+    // shutdown cancels it; under Asio it is a blocking call on a helper thread, which shutdown
+    // waits for a bounded time (2 s) and then abandons, saying so on stderr. Then data comes: the
+    // abandoned call ends into its own buffer, not into the frame the shutdown destroyed (ASan).
+    temp_fifo fifo("stuck");
+    int writer = ::open(fifo.path.c_str(), O_RDWR | O_CLOEXEC);  // a writer end, never written
+    REQUIRE(writer >= 0);
+    std::string backend, report;
+    {
+        // stderr into a file while the runtime shuts down, to read the report back.
+        std::FILE* capture = std::tmpfile();
+        REQUIRE(capture != nullptr);
+        std::fflush(stderr);
+        int saved = ::dup(2);
+        bool ran = false;
+        {
+            weir::runtime rt{workers(1)};
+            backend = rt.io_backend();
+            if (have_io(rt)) {
+                ran = true;
+                std::atomic<bool> reading{false};
+                rt.block_on(weir_test::on_worker(
+                    [](std::string path, std::atomic<bool>* reading) -> weir::task<void> {
+                        auto r = co_await file::open(path, open_mode::read);
+                        auto h =
+                            weir::spawn([](file f, std::atomic<bool>* reading) -> weir::task<void> {
+                                std::byte buf[16];
+                                reading->store(true);
+                                co_await f.read_at(buf, 0);  // never ends by itself
+                            }(std::move(r), reading));
+                        while (!reading->load()) co_await weir::yield_now();
+                        co_await weir::sleep(20ms);  // the read is submitted by now
+                    }(fifo.path, &reading)));
+                ::dup2(::fileno(capture), 2);
+            }
+        }  // the shutdown: it must end (a hang here is the defect)
+        std::fflush(stderr);
+        ::dup2(saved, 2);
+        ::close(saved);
+        std::rewind(capture);
+        char line[512];
+        while (std::fgets(line, sizeof line, capture)) report += line;
+        std::fclose(capture);
+        if (!ran) {
+            ::close(writer);
+            return;
+        }
+    }
+    // Data for the abandoned call (Asio): it ends into the job's buffer and drops the result.
+    CHECK(::write(writer, "x", 1) == 1);
+    std::this_thread::sleep_for(50ms);  // time for it to run, so ASan would see a stray write
+    ::close(writer);
+    INFO("driver " << backend << ", stderr during shutdown: " << report);
+    if (backend == "asio")
+        CHECK(report.find("shut down with 1 blocking file operation") != std::string::npos);
+    else
+        CHECK(report.find("blocking file operation") == std::string::npos);
+}
+
 #endif

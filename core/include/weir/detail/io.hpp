@@ -22,10 +22,28 @@ enum class io_kind : std::uint8_t {
     close,      // close a handle
     send_to,    // send buf to addr (datagram sockets)
     recv_from,  // receive into buf; the sender's address goes to addr (its size in *addrlen)
+    // Vectored (scatter/gather): buf points to an array of len io_vec (below), none of them
+    // empty, together at most io_max_len bytes; the result is the bytes moved, in array order.
+    read_vec,   // read into the buffers at offset (files), as read
+    write_vec,  // write the buffers at offset (files), as write
+    recv_vec,   // receive into the buffers from a connected stream socket
+    send_vec,   // send the buffers on a connected stream socket
 };
 // A datagram receive (recv_from, or recv with io_flag_datagram) reports the datagram's full
 // size, which exceeds len when the datagram did not fit (only len bytes are then in buf); a
 // driver that cannot learn the full size (IOCP) reports len + 1 for a cut datagram.
+
+/// One buffer of a vectored operation. Laid out as POSIX's struct iovec, which the POSIX
+/// backends check at compile time, so that they hand the array to the kernel as it is.
+struct io_vec {
+    void* base = nullptr;
+    std::size_t len = 0;
+};
+/// The most buffers one vectored operation takes: IOV_MAX on Linux and the BSDs.
+inline constexpr std::size_t io_max_vecs = 1024;
+/// The most bytes one vectored operation moves (Linux's MAX_RW_COUNT), so that no length
+/// (Windows' are 32 bits) can wrap.
+inline constexpr std::size_t io_max_len = 0x7ffff000;
 
 /// io_op::flags.
 enum : std::uint8_t {
@@ -45,8 +63,8 @@ struct io_op {
     io_kind kind = io_kind::nop;
     std::uint8_t flags = 0;
     std::intptr_t handle = -1;  // a file descriptor natively
-    void* buf = nullptr;        // data (read/write/recv/send)
-    std::size_t len = 0;
+    void* buf = nullptr;        // data (read/write/recv/send); an io_vec array (the *_vec kinds)
+    std::size_t len = 0;        // its size in bytes; the number of io_vec (the *_vec kinds)
     std::uint64_t offset = ~std::uint64_t(0);
     void* addr = nullptr;              // a backend sockaddr (connect: in; accept: out, may be null)
     std::uint32_t* addrlen = nullptr;  // its size (accept: in/out)

@@ -1,6 +1,7 @@
 // weir::fs: files read and written through the runtime's I/O driver (io_uring on Linux), so a
 // task waiting for the disk does not hold a worker. file::open, read_at / write_at at explicit
-// offsets (positional, so several tasks may use one file at once), sync, size, metadata
+// offsets (positional, so several tasks may use one file at once) and their vectored forms
+// readv_at / writev_at (several buffers in one call), sync, size, metadata
 // (fs/metadata.hpp, which also reads a path's metadata); read_all and write_all for whole
 // files. OS errors surface as std::system_error with the OS error code and the path. The calls
 // the drivers cannot make asynchronous (open, size, metadata, close) run on the runtime's
@@ -19,6 +20,7 @@
 
 #include "../detail/fs_sys.hpp"
 #include "../detail/io_awaiter.hpp"
+#include "../detail/io_vectors.hpp"
 #include "../spawn.hpp"
 #include "../task.hpp"
 #include "metadata.hpp"
@@ -137,6 +139,39 @@ public:
                        offset);
         std::int64_t r = co_await weir::detail::io_awaiter{op};
         co_return static_cast<std::size_t>(check(r, "weir::fs::file::write_at"));
+    }
+    /// Reads at offset into several buffers in one call (scatter, as POSIX preadv): each buffer
+    /// is filled before the next; gives the total (0 at or past the end), which may be less
+    /// than the buffers hold, as for read_at. No buffers, or only empty ones: 0 at once. More
+    /// than 1024 buffers (IOV_MAX) is std::invalid_argument. On Windows, where ReadFile has no
+    /// scatter form for ordinary files, the driver reads the buffers one after the other and
+    /// stops at the first short read, so the call is not one atomic read there. The offset is
+    /// ignored on a file that cannot seek, as for read_at.
+    /// Cancel safety: as read_at (positional: nothing is consumed; a read that had completed,
+    /// even in part, gives its count).
+    task<std::size_t> readv_at(std::span<const std::span<std::byte>> bufs, std::uint64_t offset) {
+        require("weir::fs::file::readv_at");
+        weir::detail::io_vec_list v(bufs, "weir::fs::file::readv_at");
+        if (v.total() == 0) co_return 0;
+        auto op = make(weir::detail::io_kind::read_vec, v.data(), v.size(), offset);
+        std::int64_t r = co_await weir::detail::io_awaiter{op};
+        co_return static_cast<std::size_t>(check(r, "weir::fs::file::readv_at"));
+    }
+    /// Writes several buffers at offset in one call (gather, as POSIX pwritev), in order; gives
+    /// how many bytes were written, which may be less than the buffers hold, as for write_at.
+    /// No buffers, or only empty ones: 0 at once. More than 1024 buffers (IOV_MAX) is
+    /// std::invalid_argument. On Windows, where WriteFile has no gather form for ordinary files,
+    /// the driver writes the buffers one after the other and stops at the first short write.
+    /// The offset is ignored on a file that cannot seek, as for write_at.
+    /// Cancel safety: as write_at (a write that had completed, even in part, gives its count).
+    task<std::size_t> writev_at(std::span<const std::span<const std::byte>> bufs,
+                                std::uint64_t offset) {
+        require("weir::fs::file::writev_at");
+        weir::detail::io_vec_list v(bufs, "weir::fs::file::writev_at");
+        if (v.total() == 0) co_return 0;
+        auto op = make(weir::detail::io_kind::write_vec, v.data(), v.size(), offset);
+        std::int64_t r = co_await weir::detail::io_awaiter{op};
+        co_return static_cast<std::size_t>(check(r, "weir::fs::file::writev_at"));
     }
     /// Flushes the file's data and metadata to its device.
     /// Cancel safety: a sync cannot be undone; a cancelled one throws and may or may not have

@@ -15,6 +15,7 @@
 #include <utility>
 
 #include "../detail/io_awaiter.hpp"
+#include "../detail/io_vectors.hpp"
 #include "../detail/kept_input.hpp"
 #include "../detail/net_sys.hpp"
 #include "../errors.hpp"
@@ -75,8 +76,8 @@ inline weir::detail::io_op make_op(weir::detail::io_kind k, std::intptr_t fd, vo
 
 namespace detail {
 /// A connected stream socket: the calls tcp_stream and unix_stream share. Names gives each
-/// call's name for errors (static constexpr const char* read, read_exact, peek, write_all,
-/// shutdown).
+/// call's name for errors (static constexpr const char* read, readv, read_exact, peek,
+/// write_all, writev, shutdown).
 template <class Names>
 class stream_socket {
 public:
@@ -92,6 +93,22 @@ public:
         if (kept_ && !kept_->empty()) co_return kept_->take(buf);
         std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_bytes, this};
         co_return static_cast<std::size_t>(weir::detail::check_io(r, Names::read));
+    }
+    /// Reads what is available (at least 1 byte, waiting if needed) into several buffers in one
+    /// call (scatter, as POSIX readv): each buffer is filled before the next; gives the total, 0
+    /// at end of stream. It may fill fewer bytes than the buffers hold, as read may: the Asio
+    /// driver passes 64 buffers at most to one call. No buffers, or only empty ones: 0 at once.
+    /// More than 1024 buffers (IOV_MAX) is std::invalid_argument. One read at a time per stream.
+    /// Cancel safe, as read: a cancelled readv throws and consumes nothing; bytes the kernel had
+    /// already delivered are kept by the stream and returned first by the next read or readv.
+    task<std::size_t> readv(std::span<const std::span<std::byte>> bufs) {
+        std::intptr_t fd = h_.require(Names::readv);
+        weir::detail::io_vec_list v(bufs, Names::readv);
+        if (read_shut_ || v.total() == 0) co_return 0;
+        if (kept_ && !kept_->empty()) co_return v.take_from(*kept_);
+        auto op = make_op(weir::detail::io_kind::recv_vec, fd, v.data(), v.size());
+        std::int64_t r = co_await weir::detail::io_awaiter{op, &keep_vec_bytes, this};
+        co_return static_cast<std::size_t>(weir::detail::check_io(r, Names::readv));
     }
     /// Copies what is available (at least 1 byte, waiting if needed) into buf without taking it:
     /// the next read or peek gets the same bytes again. 0 at end of stream.
@@ -134,6 +151,23 @@ public:
             done += static_cast<std::size_t>(weir::detail::check_io(r, Names::write_all));
         }
     }
+    /// Sends from several buffers in one call (gather, as POSIX writev), in order, waiting until
+    /// the socket takes at least 1 byte; gives how many bytes went, which may be fewer than the
+    /// buffers hold (a full socket buffer; the Asio driver passes 64 buffers at most to one
+    /// call): send the rest with another call. No buffers, or only empty ones: 0 at once. More
+    /// than 1024 buffers (IOV_MAX) is std::invalid_argument.
+    /// Cancel safety: a cancelled writev throws if nothing was sent; if the send had completed
+    /// in the kernel, it gives its count (weir::timeout too). As the losing branch of a select
+    /// the count is dropped though the bytes went: the peer's framing is then unknown, as after
+    /// a cancelled write_all.
+    task<std::size_t> writev(std::span<const std::span<const std::byte>> bufs) {
+        std::intptr_t fd = h_.require(Names::writev);
+        weir::detail::io_vec_list v(bufs, Names::writev);
+        if (v.total() == 0) co_return 0;
+        auto op = make_op(weir::detail::io_kind::send_vec, fd, v.data(), v.size());
+        std::int64_t r = co_await weir::detail::io_awaiter{op};
+        co_return static_cast<std::size_t>(weir::detail::check_io(r, Names::writev));
+    }
     /// Ends the sending side: the peer's reads then see end of stream.
     void shutdown() {
         weir::detail::sys_shutdown_write(h_.require(Names::shutdown), Names::shutdown);
@@ -174,6 +208,13 @@ private:
         if (op.result > 0)
             static_cast<stream_socket*>(self)->kept().push_back(
                 op.buf, static_cast<std::size_t>(op.result));
+    }
+
+    /// The same for readv: the bytes lie in its buffers, in order.
+    static void keep_vec_bytes(void* self, const weir::detail::io_op& op) {
+        if (op.result > 0)
+            weir::detail::io_vec_list::keep(static_cast<stream_socket*>(self)->kept(), op,
+                                            static_cast<std::size_t>(op.result));
     }
 
     std::unique_ptr<weir::detail::kept_bytes> kept_;  // made when a read first loses a race

@@ -34,15 +34,18 @@ class tcp_write_half;
 namespace detail {
 struct tcp_names {
     static constexpr const char* read = "weir::net::tcp_stream::read";
+    static constexpr const char* readv = "weir::net::tcp_stream::readv";
     static constexpr const char* read_exact = "weir::net::tcp_stream::read_exact";
     static constexpr const char* peek = "weir::net::tcp_stream::peek";
     static constexpr const char* write_all = "weir::net::tcp_stream::write_all";
+    static constexpr const char* writev = "weir::net::tcp_stream::writev";
     static constexpr const char* shutdown = "weir::net::tcp_stream::shutdown";
 };
 }  // namespace detail
 
-/// A TCP connection: read, read_exact, peek, write_all and shutdown (stream_socket.hpp, each
-/// with its cancel safety), TCP's socket options, and into_split for two tasks at once.
+/// A TCP connection: read, readv, read_exact, peek, write_all, writev and shutdown
+/// (stream_socket.hpp, each with its cancel safety), TCP's socket options, and into_split for two
+/// tasks at once.
 class tcp_stream : public detail::stream_socket<detail::tcp_names> {
 public:
     /// An unconnected (empty) stream; connect() or tcp_listener::accept() give real ones.

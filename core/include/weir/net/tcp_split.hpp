@@ -22,8 +22,8 @@
 
 namespace weir::net {
 
-/// The reading half of a tcp_stream (tcp_stream::into_split): read, read_exact, peek, with the
-/// stream's cancel safety. One read at a time, as on the stream.
+/// The reading half of a tcp_stream (tcp_stream::into_split): read, readv, read_exact, peek, with
+/// the stream's cancel safety. One read at a time, as on the stream.
 class tcp_read_half {
 public:
     tcp_read_half() noexcept = default;
@@ -32,6 +32,10 @@ public:
 
     /// tcp_stream::read.
     task<std::size_t> read(std::span<std::byte> buf) { return s("read").read(buf); }
+    /// tcp_stream::readv (scatter: several buffers in one call).
+    task<std::size_t> readv(std::span<const std::span<std::byte>> bufs) {
+        return s("readv").readv(bufs);
+    }
     /// tcp_stream::read_exact.
     task<void> read_exact(std::span<std::byte> buf) { return s("read_exact").read_exact(buf); }
     /// tcp_stream::peek.
@@ -69,6 +73,11 @@ public:
 
     /// tcp_stream::write_all (not cancel safe, as there).
     task<void> write_all(std::span<const std::byte> buf) { return s("write_all").write_all(buf); }
+    /// tcp_stream::writev (gather: several buffers in one call; may send fewer bytes than they
+    /// hold).
+    task<std::size_t> writev(std::span<const std::span<const std::byte>> bufs) {
+        return s("writev").writev(bufs);
+    }
     /// Ends the sending side now (tcp_stream::shutdown()); the half stays usable for addresses.
     void shutdown() { s("shutdown").shutdown(); }
     socket_address local_address() const { return s("local_address").local_address(); }

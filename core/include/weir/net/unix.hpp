@@ -1,9 +1,10 @@
 // weir::net Unix-domain stream sockets: unix_listener (bind to a path, accept) and unix_stream
-// (connect to a path, then the same read, read_exact, peek, write_all and shutdown as a
-// tcp_stream, from stream_socket.hpp, with the same cancel safety). For talking to local daemons
-// (Docker, databases, systemd) and between processes of one machine without TCP's overhead.
-// Linux and macOS; Windows 10 1803 and later has them too (AF_UNIX in Winsock), weir's Windows
-// build uses them there. A path starting with '\0' is a Linux abstract name (no file).
+// (connect to a path, then the same read, readv, read_exact, peek, write_all, writev and
+// shutdown as a tcp_stream, from stream_socket.hpp, with the same cancel safety). For talking
+// to local daemons (Docker, databases, systemd) and between processes of one machine without
+// TCP's overhead. Linux and macOS; Windows 10 1803 and later has them too (AF_UNIX in Winsock),
+// weir's Windows build uses them there. A path starting with '\0' is a Linux abstract name (no
+// file).
 // The listener does not remove its socket file (as tokio's does not): binding a path that
 // exists fails with std::errc::address_in_use; remove a stale file first.
 #pragma once
@@ -25,9 +26,11 @@ namespace weir::net {
 namespace detail {
 struct unix_names {
     static constexpr const char* read = "weir::net::unix_stream::read";
+    static constexpr const char* readv = "weir::net::unix_stream::readv";
     static constexpr const char* read_exact = "weir::net::unix_stream::read_exact";
     static constexpr const char* peek = "weir::net::unix_stream::peek";
     static constexpr const char* write_all = "weir::net::unix_stream::write_all";
+    static constexpr const char* writev = "weir::net::unix_stream::writev";
     static constexpr const char* shutdown = "weir::net::unix_stream::shutdown";
 };
 }  // namespace detail
