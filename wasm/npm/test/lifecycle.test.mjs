@@ -10,6 +10,24 @@ import { BACKENDS } from './helpers.mjs';
 
 const pkg = import.meta.resolve('weir-runtime');
 
+/**
+ * Runs script as a module in a new Node and asserts that Node exited by itself (within 30 s)
+ * with status 0; returns spawnSync's result. A file, not -e: the pool's workers inherit Node's
+ * flags, and --input-type would stop them.
+ */
+function runExitingScript(script) {
+  const dir = mkdtempSync(join(tmpdir(), 'weir-exit-'));
+  const file = join(dir, 'script.mjs');
+  writeFileSync(file, script);
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
+  const ms = performance.now() - t0;
+  rmSync(dir, { recursive: true, force: true });
+  assert.equal(r.signal, null, `killed after ${ms.toFixed(0)} ms: Node did not exit by itself`);
+  assert.equal(r.status, 0, r.stderr);
+  return r;
+}
+
 for (const backend of BACKENDS) {
   test(`node_exits_after_a_script_that_never_calls_close [${backend}]`, () => {
     const script = `
@@ -19,16 +37,7 @@ for (const backend of BACKENDS) {
       await rt.sleep(5);
       rt.trace.subscribe(() => {});   // a live feed, never closed, must not hold Node either
     `;
-    // A file, not -e: the pool's workers inherit Node's flags, and --input-type would stop them.
-    const dir = mkdtempSync(join(tmpdir(), 'weir-exit-'));
-    const file = join(dir, 'script.mjs');
-    writeFileSync(file, script);
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
-    const ms = performance.now() - t0;
-    rmSync(dir, { recursive: true, force: true });
-    assert.equal(r.signal, null, `killed after ${ms.toFixed(0)} ms: Node did not exit by itself`);
-    assert.equal(r.status, 0, r.stderr);
+    const r = runExitingScript(script);
     assert.equal(r.stdout.trim(), '999000');
   });
 
@@ -45,15 +54,7 @@ for (const backend of BACKENDS) {
       await rt.close();
       console.log(await run, '/', await nap);
     `;
-    const dir = mkdtempSync(join(tmpdir(), 'weir-exit-'));
-    const file = join(dir, 'script.mjs');
-    writeFileSync(file, script);
-    const t0 = performance.now();
-    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 });
-    const ms = performance.now() - t0;
-    rmSync(dir, { recursive: true, force: true });
-    assert.equal(r.signal, null, `killed after ${ms.toFixed(0)} ms: Node did not exit by itself`);
-    assert.equal(r.status, 0, r.stderr);
+    const r = runExitingScript(script);
     assert.equal(r.stdout.trim(), 'runtime is closed / runtime is closed');
   });
 }
