@@ -25,6 +25,7 @@
 #include "asio_driver.hpp"
 
 #ifndef _WIN32
+#include <fcntl.h>
 #include <sys/uio.h>
 #include <unistd.h>
 #endif
@@ -126,6 +127,17 @@ void asio_driver::start_on_helper(io_op* op) {
     auto job = std::make_shared<helper_job>();
     job->op = op;
     job->handle = op->handle;
+#ifndef _WIN32
+    // The call works on a duplicate of the descriptor, closed when the job ends: an abandoned
+    // call may still be blocked (or not yet started) when the owner closes its descriptor, and
+    // the number may then name another file; the duplicate still names this one.
+    int dup = ::fcntl(static_cast<int>(op->handle), F_DUPFD_CLOEXEC, 0);
+    if (dup < 0) {
+        post_result(op, -errno);
+        return;
+    }
+    job->handle = dup;
+#endif
     job->kind = op->kind;
     job->offset = op->offset;
     if (is_read(op->kind) || is_write(op->kind)) {
@@ -152,6 +164,9 @@ void asio_driver::start_on_helper(io_op* op) {
         asio::post(*pool_, [this, job] { run_helper_job(*job); });
     } catch (...) {
         helper_jobs_.pop_back();
+#ifndef _WIN32
+        ::close(static_cast<int>(job->handle));
+#endif
         throw;  // submit reports it (ENOMEM / EIO)
     }
 }
@@ -161,12 +176,18 @@ void asio_driver::start_on_helper(io_op* op) {
 void asio_driver::run_helper_job(helper_job& job) noexcept {
     {
         std::lock_guard<std::mutex> g(job.m);
-        if (!job.op) return;  // abandoned before it started
+        if (!job.op) {  // abandoned before it started
+#ifndef _WIN32
+            ::close(static_cast<int>(job.handle));
+#endif
+            return;
+        }
     }
 #ifdef _WIN32
     std::int64_t r = blocking_call(job);
 #else
     std::int64_t r = blocking_call(static_cast<int>(job.handle), job.kind, job.offset, job.data);
+    ::close(static_cast<int>(job.handle));  // the job's duplicate (start_on_helper)
 #endif
     std::lock_guard<std::mutex> g(job.m);
     io_op* op = job.op;
