@@ -14,7 +14,6 @@
 // events recorded by the JavaScript engine into the same trace, and a timer for rt.sleep.
 #include <emscripten/em_js.h>
 #include <emscripten/emscripten.h>
-
 #include <malloc.h>
 
 #include <atomic>
