@@ -201,6 +201,26 @@ inline std::int64_t sent_result(const error_code& ec, std::size_t n) noexcept {
     return to_result(ec, n);
 }
 
+/// Where a datagram receive (recv_from, or recv on a UDP socket) lands, with the sender's
+/// address; owned by the operation's handler, so it outlives a cancellation. On Windows the
+/// datagram lands in a buffer of its own that holds any datagram: under IOCP, a datagram
+/// larger than the receive buffer fails WSARecvFrom at once with WSAEMSGSIZE, a status whose
+/// completion packet still arrives, so Asio (which takes it for a failed start) completes the
+/// operation twice (a double free: crashes under Wine); and it hides the cut. Landing whole,
+/// the part that fits is copied out and the result is the datagram's full size, as MSG_TRUNC
+/// gives on Linux (io.hpp). Elsewhere the datagram goes straight to the caller's buffer.
+struct datagram_in {
+    static constexpr std::size_t max_datagram = 65536;  // above any UDP payload (65,527 bytes)
+    dgram_proto::endpoint from;
+    std::unique_ptr<std::byte[]> landing;  // Windows, when op's buffer could cut a datagram
+
+    explicit datagram_in(const io_op* op);
+    asio::mutable_buffer target(io_op* op) const noexcept;
+    /// The receive's result for op: the datagram's full size (more than op->len when cut),
+    /// with what fits copied to op's buffer, or minus an errno.
+    std::int64_t result(io_op* op, const error_code& ec, std::size_t n) const noexcept;
+};
+
 /// Operations a helper thread runs as a blocking call; they cannot be cancelled.
 inline bool runs_on_helper(io_kind k) noexcept {
 #ifdef _WIN32
@@ -292,8 +312,6 @@ private:
     // ---- sockets (asio_sockets.cpp) ----
     void start(io_op* op);
     static asio::socket_base::message_flags recv_flags(const io_op* op) noexcept;
-    static std::int64_t datagram_result(const io_op* op, const error_code& ec,
-                                        std::size_t n) noexcept;
     template <class T>
     T* object(io_op* op, int& err);
     static int family_of(io_op* op) noexcept;

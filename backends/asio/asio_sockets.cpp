@@ -107,19 +107,24 @@ void asio_driver::start(io_op* op) {
             return;
         }
         case io_kind::recv: {
-            auto on_done = handler_slot(slot, [this, op](const error_code& ec, std::size_t n) {
-                complete(op, datagram_result(op, ec, n));
-            });
             if (op->flags & io_flag_datagram) {
                 auto* s = object<dgram_proto::socket>(op, err);
                 if (!s) break;
-                s->async_receive(asio::buffer(op->buf, op->len), recv_flags(op),
-                                 std::move(on_done));
+                auto in = std::make_unique<datagram_in>(op);
+                asio::mutable_buffer target = in->target(op);
+                s->async_receive(target, recv_flags(op),
+                                 handler_slot(slot, [this, op, in = std::move(in)](
+                                                        const error_code& ec, std::size_t n) {
+                                     complete(op, in->result(op, ec, n));
+                                 }));
                 return;
             }
             auto* s = object<stream_proto::socket>(op, err);
             if (!s) break;
-            s->async_receive(asio::buffer(op->buf, op->len), recv_flags(op), std::move(on_done));
+            s->async_receive(asio::buffer(op->buf, op->len), recv_flags(op),
+                             handler_slot(slot, [this, op](const error_code& ec, std::size_t n) {
+                                 complete(op, to_result(ec, n));
+                             }));
             return;
         }
         case io_kind::send: {
@@ -168,20 +173,23 @@ void asio_driver::start(io_op* op) {
         case io_kind::recv_from: {
             auto* s = object<dgram_proto::socket>(op, err);
             if (!s) break;
-            // The sender's address must stay put until the completion: one allocation.
-            auto from = std::make_unique<dgram_proto::endpoint>();
-            dgram_proto::endpoint& ref = *from;
+            // The sender's address (and on Windows the landing buffer) must stay put until
+            // the completion: one allocation, owned by the handler.
+            auto in = std::make_unique<datagram_in>(op);
+            datagram_in& ref = *in;
             s->async_receive_from(
-                asio::buffer(op->buf, op->len), ref, recv_flags(op),
-                handler_slot(
-                    slot, [this, op, from = std::move(from)](const error_code& ec, std::size_t n) {
-                        if (!ec || ec == asio::error::message_size) {
-                            std::size_t len = std::min<std::size_t>(from->size(), *op->addrlen);
-                            std::memcpy(op->addr, from->data(), len);
-                            *op->addrlen = static_cast<std::uint32_t>(len);
-                        }
-                        complete(op, datagram_result(op, ec, n));
-                    }));
+                ref.target(op), ref.from, recv_flags(op),
+                handler_slot(slot,
+                             [this, op, in = std::move(in)](const error_code& ec, std::size_t n) {
+                                 std::int64_t r = in->result(op, ec, n);
+                                 if (r >= 0) {
+                                     std::size_t len =
+                                         std::min<std::size_t>(in->from.size(), *op->addrlen);
+                                     std::memcpy(op->addr, in->from.data(), len);
+                                     *op->addrlen = static_cast<std::uint32_t>(len);
+                                 }
+                                 complete(op, r);
+                             }));
             return;
         }
         default:
@@ -193,7 +201,7 @@ void asio_driver::start(io_op* op) {
 
 /// MSG_PEEK when asked; on Linux also MSG_TRUNC for a datagram receive, so that the result
 /// is the datagram's full size even when it did not fit (io.hpp). Windows has no MSG_TRUNC
-/// for receives: IOCP reports a cut datagram as WSAEMSGSIZE instead (datagram_result).
+/// for receives: there the datagram lands whole in datagram_in's buffer instead.
 asio::socket_base::message_flags asio_driver::recv_flags(const io_op* op) noexcept {
     int f = (op->flags & io_flag_peek) ? asio::socket_base::message_peek : 0;
 #ifndef _WIN32
@@ -202,12 +210,22 @@ asio::socket_base::message_flags asio_driver::recv_flags(const io_op* op) noexce
     return f;
 }
 
-/// A receive's result; a datagram cut to the buffer (IOCP's WSAEMSGSIZE) is len + 1, "more
-/// than fitted" (io.hpp).
-std::int64_t asio_driver::datagram_result(const io_op* op, const error_code& ec,
-                                          std::size_t n) noexcept {
+datagram_in::datagram_in([[maybe_unused]] const io_op* op) {
+#ifdef _WIN32
+    if (op->len < max_datagram) landing.reset(new std::byte[max_datagram]);
+#endif
+}
+
+asio::mutable_buffer datagram_in::target(io_op* op) const noexcept {
+    if (landing) return asio::buffer(landing.get(), max_datagram);
+    return asio::buffer(op->buf, op->len);
+}
+
+std::int64_t datagram_in::result(io_op* op, const error_code& ec, std::size_t n) const noexcept {
     if (ec == asio::error::message_size) return static_cast<std::int64_t>(op->len) + 1;
-    return to_result(ec, n);
+    std::int64_t r = to_result(ec, n);
+    if (r > 0 && landing) std::memcpy(op->buf, landing.get(), std::min(n, op->len));
+    return r;
 }
 
 /// The address family of op's socket: a connect's target tells it, else the socket's own

@@ -119,7 +119,10 @@ TEST_CASE("mpsc_dropping_the_receiver_destroys_queued_messages_outside_the_lock"
     weir::runtime rt(workers(1));
     rt.block_on([]() -> weir::task<void> {
         auto [tx, rx] = weir::mpsc::channel<self_ref_msg>(4);
-        co_await tx.send(self_ref_msg{tx});
+        // Named first: g++ 12 destroys the members of an aggregate built inside a co_await
+        // twice (docs/architecture.md, compiler pitfalls), which released the channel twice.
+        self_ref_msg first{tx};
+        co_await tx.send(std::move(first));
         REQUIRE(tx.try_send(self_ref_msg{tx}));
         { auto drop = std::move(rx); }
         REQUIRE(tx.is_closed());
