@@ -16,6 +16,7 @@
 // cancels them one by one by user_data. WEIR_URING_NO_CANCEL_ANY=1 pretends the flag is missing,
 // so the tests run that path here; WEIR_URING_SHORT_SUBMITS=1 makes every io_uring_enter hand
 // over one entry at most, as a kernel short of memory would, for the tests of enter().
+// How each kind of operation becomes a submission entry is in uring_prep.cpp.
 #include <liburing.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -34,38 +35,14 @@
 #include <new>
 
 #include "../common/park_state.hpp"
+#include "uring_op.hpp"
 #include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
 
 namespace weir::detail {
 namespace {
 
-// user_data values that are not io_op pointers (which are at least 8-aligned).
-constexpr std::uint64_t tag_eventfd = 1;
-constexpr std::uint64_t tag_cancel = 3;
-constexpr std::uint64_t tag_cancel_all = 5;
-constexpr std::uint64_t tag_probe = 7;
-/// The most one request moves (Linux's MAX_RW_COUNT); the length field is 32 bits.
-constexpr std::size_t max_io = 0x7ffff000;
-static_assert(max_io == io_max_len);
-
-// A vectored operation's io_vec array goes to the kernel as its iovec array.
-static_assert(sizeof(io_vec) == sizeof(iovec) && alignof(io_vec) == alignof(iovec) &&
-              offsetof(io_vec, base) == offsetof(iovec, iov_base) &&
-              offsetof(io_vec, len) == offsetof(iovec, iov_len));
-iovec* iovecs_of(const io_op* op) noexcept { return static_cast<iovec*>(op->buf); }
-
-/// What the driver keeps in io_op::scratch while the operation is in flight.
-struct op_room {
-    msghdr msg;  // send_to / recv_from, recv_vec / send_vec
-    iovec iov;
-    io_op* prev;  // the list of operations in flight, kept only without CANCEL_ANY
-    io_op* next;
-};
-static_assert(sizeof(op_room) <= sizeof(io_op::scratch) && alignof(op_room) <= 8);
-op_room* room_of(io_op* op) noexcept {
-    return std::launder(reinterpret_cast<op_room*>(op->scratch));
-}
+using namespace uring;  // the operations' room, tags and prep (uring_op.hpp)
 
 /// The driver's settings, found at setup.
 struct uring_setup {
@@ -252,88 +229,6 @@ public:
     }
 
 private:
-    /// MSG_PEEK when asked; MSG_TRUNC on a datagram receive, so that the result is the
-    /// datagram's full size even when it did not fit (io.hpp).
-    static unsigned recv_flags(const io_op* op) noexcept {
-        unsigned f = (op->flags & io_flag_peek) ? MSG_PEEK : 0;
-        if (op->kind == io_kind::recv_from || (op->flags & io_flag_datagram)) f |= MSG_TRUNC;
-        return f;
-    }
-
-    static void prep(io_uring_sqe* sqe, io_op* op, op_room* room) noexcept {
-        int fd = static_cast<int>(op->handle);
-        op->len = std::min(op->len, max_io);  // a shorter transfer, which callers handle
-        // (A vectored operation's len counts buffers, at most io_max_vecs, which the cut leaves
-        // alone; the core keeps their total within io_max_len, which is max_io.)
-        unsigned len = static_cast<unsigned>(op->len);
-        switch (op->kind) {
-            case io_kind::nop:
-                io_uring_prep_nop(sqe);
-                break;
-            case io_kind::read:
-                io_uring_prep_read(sqe, fd, op->buf, len, op->offset);
-                break;
-            case io_kind::write:
-                io_uring_prep_write(sqe, fd, op->buf, len, op->offset);
-                break;
-            case io_kind::recv:
-                io_uring_prep_recv(sqe, fd, op->buf, op->len, recv_flags(op));
-                break;
-            case io_kind::send:
-                io_uring_prep_send(sqe, fd, op->buf, op->len, MSG_NOSIGNAL);
-                break;
-            case io_kind::accept:
-                io_uring_prep_accept(sqe, fd, static_cast<sockaddr*>(op->addr),
-                                     reinterpret_cast<socklen_t*>(op->addrlen), SOCK_CLOEXEC);
-                break;
-            case io_kind::connect:
-                io_uring_prep_connect(sqe, fd, static_cast<const sockaddr*>(op->addr),
-                                      static_cast<socklen_t>(*op->addrlen));
-                break;
-            case io_kind::fsync:
-                io_uring_prep_fsync(sqe, fd, 0);
-                break;
-            case io_kind::close:
-                io_uring_prep_close(sqe, fd);
-                break;
-            case io_kind::read_vec:
-                io_uring_prep_readv(sqe, fd, iovecs_of(op), len, op->offset);
-                break;
-            case io_kind::write_vec:
-                io_uring_prep_writev(sqe, fd, iovecs_of(op), len, op->offset);
-                break;
-            case io_kind::recv_vec:
-            case io_kind::send_vec: {
-                // sendmsg / recvmsg rather than writev / readv: a send must pass MSG_NOSIGNAL.
-                msghdr* msg = &room->msg;
-                *msg = msghdr{};
-                msg->msg_iov = iovecs_of(op);
-                msg->msg_iovlen = op->len;
-                if (op->kind == io_kind::send_vec)
-                    io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
-                else
-                    io_uring_prep_recvmsg(sqe, fd, msg, 0);
-                break;
-            }
-            case io_kind::send_to:
-            case io_kind::recv_from: {
-                msghdr* msg = &room->msg;
-                iovec* iov = &room->iov;
-                *msg = msghdr{};
-                *iov = iovec{op->buf, op->len};
-                msg->msg_name = op->addr;
-                msg->msg_namelen = *op->addrlen;
-                msg->msg_iov = iov;
-                msg->msg_iovlen = 1;
-                if (op->kind == io_kind::send_to)
-                    io_uring_prep_sendmsg(sqe, fd, msg, MSG_NOSIGNAL);
-                else
-                    io_uring_prep_recvmsg(sqe, fd, msg, recv_flags(op));
-                break;
-            }
-        }
-    }
-
     // Under sq_lock_: makes the prepared entries visible to the kernel (what liburing's submit
     // does before its syscall) and returns the queue's tail, up to which the kernel must take
     // them. The io_uring_enter that hands them over is made after the lock is released
