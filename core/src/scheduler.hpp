@@ -316,12 +316,13 @@ private:
     // Every live task, so shutdown can destroy the unfinished ones. Sharded to spread the lock;
     // spin locks for the same reason as the inject queue's (a spawn on one thread and a finish
     // on another collide on a shard, and the section is a list link or unlink).
-    // A task's shard follows its id block (next_task_id), so the tasks one thread spawns share
-    // a shard, and a worker that spawns and finishes its own tasks touches its shard's line
-    // alone, not a line that every worker writes.
+    // Consecutive ids go to consecutive shards, so a spawner and the worker that finishes
+    // what it spawned (a thief) meet on one shard only one time in eight. (A shard per id
+    // block, tried first, put a spawner and its thief on the same shard for 1024 tasks in a
+    // row: spawn_many_local with two workers went 1.16-1.27x slower, docs/performance.md.)
     static constexpr std::size_t registry_shards = 8;
     static std::size_t shard_of(std::uint64_t id) noexcept {
-        return static_cast<std::size_t>(((id - 1) / task_id_block) % registry_shards);
+        return static_cast<std::size_t>(id % registry_shards);
     }
     struct alignas(64) shard {
         spin_lock m;
