@@ -150,6 +150,21 @@ private:
 };
 #endif
 
+/// A connected TCP pair: `client` from connect, `server` from the accept of `listener`, bound
+/// to `where` (each step bounded by 5 s). The listener is kept for tests that accept again.
+struct tcp_pair {
+    weir::net::tcp_listener listener;
+    weir::net::tcp_stream client, server;
+};
+inline weir::task<tcp_pair> connect_tcp_pair(const char* where = "127.0.0.1:0") {
+    tcp_pair p;
+    p.listener = weir::net::tcp_listener::bind(weir::net::socket_address::parse(where));
+    p.client = co_await weir::timeout(std::chrono::seconds(5),
+                                      weir::net::tcp_stream::connect(p.listener.local_address()));
+    p.server = co_await weir::timeout(std::chrono::seconds(5), p.listener.accept());
+    co_return p;
+}
+
 /// The bytes of s, for write_all and send_to.
 inline std::span<const std::byte> bytes_of(const std::string& s) {
     return std::as_bytes(std::span<const char>(s.data(), s.size()));

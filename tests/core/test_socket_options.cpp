@@ -23,26 +23,11 @@ using weir_test::bytes_of;
 using weir_test::have_io;
 using weir_test::workers;
 
-namespace {
-struct connected_pair {
-    tcp_listener l;
-    tcp_stream client;
-    tcp_stream server;
-};
-weir::task<connected_pair> connect_pair(const char* where) {
-    connected_pair p;
-    p.l = tcp_listener::bind(socket_address::parse(where));
-    p.client = co_await weir::timeout(5s, tcp_stream::connect(p.l.local_address()));
-    p.server = co_await weir::timeout(5s, p.l.accept());
-    co_return p;
-}
-}  // namespace
-
 TEST_CASE("tcp_stream_socket_options_are_set_and_read_back", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     rt.block_on([]() -> weir::task<void> {
-        auto p = co_await connect_pair("127.0.0.1:0");
+        auto p = co_await weir_test::connect_tcp_pair("127.0.0.1:0");
         tcp_stream& s = p.client;
         s.set_keepalive(true);
         CHECK(s.keepalive());
@@ -61,8 +46,8 @@ TEST_CASE("tcp_stream_socket_options_are_set_and_read_back", "[net]") {
         CHECK(s.send_buffer_size() >= 32 * 1024);
         s.set_ttl(17);
         CHECK(s.ttl() == 17);
-        p.l.set_ttl(33);
-        CHECK(p.l.ttl() == 33);
+        p.listener.set_ttl(33);
+        CHECK(p.listener.ttl() == 33);
         CHECK_THROWS_AS(s.set_ttl(0), std::invalid_argument);
         CHECK_THROWS_AS(s.set_ttl(256), std::invalid_argument);
         CHECK_THROWS_AS(s.set_recv_buffer_size(0), std::invalid_argument);
@@ -77,7 +62,7 @@ TEST_CASE("tcp_stream_ttl_on_ipv6_is_the_hop_limit", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     rt.block_on([]() -> weir::task<void> {
-        auto p = co_await connect_pair("[::1]:0");
+        auto p = co_await weir_test::connect_tcp_pair("[::1]:0");
         p.client.set_ttl(9);
         CHECK(p.client.ttl() == 9);
     }());
@@ -87,7 +72,7 @@ TEST_CASE("tcp_shutdown_read_ends_reads_and_keeps_writing", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     rt.block_on([]() -> weir::task<void> {
-        auto p = co_await connect_pair("127.0.0.1:0");
+        auto p = co_await weir_test::connect_tcp_pair("127.0.0.1:0");
         p.server.shutdown(weir::net::shutdown_how::read);
         co_await p.client.write_all(bytes_of("late"));
         std::byte b[8];

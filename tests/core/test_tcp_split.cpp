@@ -21,16 +21,6 @@ using weir_test::have_io;
 using weir_test::workers;
 
 namespace {
-struct pair_of_streams {
-    tcp_stream client, server;
-};
-weir::task<pair_of_streams> split_pair() {
-    auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
-    pair_of_streams p;
-    p.client = co_await weir::timeout(5s, tcp_stream::connect(l.local_address()));
-    p.server = co_await weir::timeout(5s, l.accept());
-    co_return p;
-}
 // Position-coded bytes: byte i of the stream is (i * 7 + i / 251) mod 256.
 std::byte split_byte_at(std::uint64_t i) {
     return static_cast<std::byte>((i * 7 + i / 251) & 0xff);
@@ -42,7 +32,7 @@ TEST_CASE("tcp_split_halves_read_and_write_at_once_from_two_tasks", "[net]") {
     if (!have_io(rt)) return;
     constexpr std::uint64_t total = 4 << 20;  // 4 MiB each way: both directions fill up
     auto ok = rt.block_on([]() -> weir::task<int> {
-        auto p = co_await split_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
         // The server echoes with its own halves: a writer task and a reader task at once.
         auto [srd, swr] = std::move(p.server).into_split();
         auto [crd, cwr] = std::move(p.client).into_split();
@@ -92,7 +82,7 @@ TEST_CASE("tcp_dropping_the_write_half_ends_the_peers_reads_and_the_read_half_li
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     rt.block_on([]() -> weir::task<void> {
-        auto p = co_await split_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
         auto [rd, wr] = std::move(p.client).into_split();
         CHECK(wr.peer_address() == p.server.local_address());
         { auto gone = std::move(wr); }  // dropped: shutdown of the sending side
@@ -109,8 +99,8 @@ TEST_CASE("tcp_reunite_gives_the_stream_back_and_refuses_halves_of_two_streams",
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     rt.block_on([]() -> weir::task<void> {
-        auto p = co_await split_pair();
-        auto q = co_await split_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
+        auto q = co_await weir_test::connect_tcp_pair();
         auto [rd, wr] = std::move(p.client).into_split();
         auto [rd2, wr2] = std::move(q.client).into_split();
         CHECK_THROWS_AS(weir::net::reunite(std::move(rd), std::move(wr2)), std::invalid_argument);

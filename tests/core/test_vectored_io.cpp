@@ -27,7 +27,7 @@ TEST_CASE("tcp_writev_sends_every_buffer_in_order", "[net]") {
     if (!have_io(rt)) return;
     constexpr std::size_t total = 1 << 20;  // more than one send takes: several calls
     auto r = rt.block_on([]() -> weir::task<std::pair<std::size_t, std::size_t>> {
-        auto p = co_await vec_connected_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
         auto reader = weir::spawn([](tcp_stream s) -> weir::task<byte_vec> {
             co_return co_await vec_read_to_end(s);
         }(std::move(p.server)));
@@ -45,7 +45,7 @@ TEST_CASE("tcp_readv_fills_buffers_in_order", "[net]") {
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
     auto got = rt.block_on([]() -> weir::task<std::string> {
-        auto p = co_await vec_connected_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
         co_await p.server.write_all(bytes_of("abcdefghijkl"));
         // Wait until all 12 bytes have arrived, so that one readv can take them all.
         byte_vec look(12);
@@ -113,7 +113,7 @@ TEST_CASE("tcp_split_halves_readv_and_writev", "[net]") {
     if (!have_io(rt)) return;
     constexpr std::size_t total = 300'000;
     auto bad = rt.block_on([]() -> weir::task<std::size_t> {
-        auto p = co_await vec_connected_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
         auto [rd, wr] = std::move(p.client).into_split();
         // The write half gathers while the read half scatters, in two tasks.
         auto writer = weir::spawn([](weir::net::tcp_write_half wr) -> weir::task<void> {
@@ -180,7 +180,7 @@ TEST_CASE("readv_with_too_many_buffers_is_invalid_argument", "[net][fs]") {
     if (!have_io(rt)) return;
     vec_temp_file tmp("many");
     auto out = rt.block_on([](std::string path) -> weir::task<std::string> {
-        auto p = co_await vec_connected_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
         file f = co_await file::open(
             path, open_mode::read | open_mode::write | open_mode::create | open_mode::truncate);
         byte_vec space(1025);
@@ -247,7 +247,7 @@ TEST_CASE("readv_with_no_buffers_gives_zero", "[net][fs]") {
     if (!have_io(rt)) return;
     vec_temp_file tmp("none");
     auto out = rt.block_on([](std::string path) -> weir::task<std::string> {
-        auto p = co_await vec_connected_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
         file f = co_await file::open(
             path, open_mode::read | open_mode::write | open_mode::create | open_mode::truncate);
         byte_vec a, b;

@@ -111,7 +111,7 @@ TEST_CASE("tcp_readv_cancelled_while_pending_ends_and_the_socket_stays_usable", 
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
     auto got = rt.block_on([]() -> weir::task<std::string> {
-        auto p = co_await vec_connected_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
         byte_vec a(2), b(8);
         in_bufs bufs{a, b};
         std::string out;
@@ -162,7 +162,7 @@ TEST_CASE("tcp_writev_that_times_out_reports_exactly_what_it_sent", "[net]") {
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
     auto out = rt.block_on([]() -> weir::task<std::string> {
-        auto p = co_await vec_connected_pair();
+        auto p = co_await weir_test::connect_tcp_pair();
         std::uint64_t sent = 0;
         int timeouts = 0;
         for (int i = 0; i < 100000 && timeouts == 0; ++i) {

@@ -118,17 +118,6 @@ weir::task<byte_vec> vec_read_to_end(Stream& s) {
     }
 }
 
-struct vec_streams {
-    tcp_stream client, server;
-};
-weir::task<vec_streams> vec_connected_pair() {
-    auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
-    vec_streams p;
-    p.client = co_await weir::timeout(5s, tcp_stream::connect(l.local_address()));
-    p.server = co_await weir::timeout(5s, l.accept());
-    co_return p;
-}
-
 std::string vec_text(std::span<const std::byte> b) {
     return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
