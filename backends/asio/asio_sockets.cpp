@@ -110,6 +110,14 @@ void asio_driver::start(io_op* op) {
             if (op->flags & io_flag_datagram) {
                 auto* s = object<dgram_proto::socket>(op, err);
                 if (!s) break;
+#ifndef _WIN32
+                // MSG_TRUNC gives the full size: nothing to keep beside the operation.
+                s->async_receive(
+                    asio::buffer(op->buf, op->len), recv_flags(op),
+                    handler_slot(slot, [this, op](const error_code& ec, std::size_t n) {
+                        complete(op, to_result(ec, n));
+                    }));
+#else
                 auto in = std::make_unique<datagram_in>(op);
                 asio::mutable_buffer target = in->target(op);
                 s->async_receive(target, recv_flags(op),
@@ -117,6 +125,7 @@ void asio_driver::start(io_op* op) {
                                                         const error_code& ec, std::size_t n) {
                                      complete(op, in->result(op, ec, n));
                                  }));
+#endif
                 return;
             }
             auto* s = object<stream_proto::socket>(op, err);
@@ -179,17 +188,16 @@ void asio_driver::start(io_op* op) {
             datagram_in& ref = *in;
             s->async_receive_from(
                 ref.target(op), ref.from, recv_flags(op),
-                handler_slot(slot,
-                             [this, op, in = std::move(in)](const error_code& ec, std::size_t n) {
-                                 std::int64_t r = in->result(op, ec, n);
-                                 if (r >= 0) {
-                                     std::size_t len =
-                                         std::min<std::size_t>(in->from.size(), *op->addrlen);
-                                     std::memcpy(op->addr, in->from.data(), len);
-                                     *op->addrlen = static_cast<std::uint32_t>(len);
-                                 }
-                                 complete(op, r);
-                             }));
+                handler_slot(
+                    slot, [this, op, in = std::move(in)](const error_code& ec, std::size_t n) {
+                        std::int64_t r = in->result(op, ec, n);
+                        if (r >= 0) {
+                            std::size_t len = std::min<std::size_t>(in->from.size(), *op->addrlen);
+                            std::memcpy(op->addr, in->from.data(), len);
+                            *op->addrlen = static_cast<std::uint32_t>(len);
+                        }
+                        complete(op, r);
+                    }));
             return;
         }
         default:
