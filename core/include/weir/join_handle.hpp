@@ -24,7 +24,7 @@ namespace detail {
 
 /// A spawned task: scheduling header, the user's task, its result and the join rendezvous.
 template <class T>
-struct spawn_cell final : task_header, pooled {
+struct spawn_cell final : task_header, pooled_cell {
     std::atomic<std::uint32_t> refs{2};  // the runtime's and the join_handle's
     runtime_core* rt;
     task<T> body;  // the outermost frame; the header resumes it directly (no root coroutine)

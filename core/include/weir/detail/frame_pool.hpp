@@ -11,6 +11,16 @@
 // flow (one worker spawns, another finishes) recycles the producer's blocks instead of filling
 // the consumer's cache and starving the producer's.
 //
+// A spawned task's cell and coroutine frames have lists of their own (two kinds of one class
+// set), even where their sizes fall in one class (a 160-byte frame and a 192-byte cell both take
+// 192-byte blocks). Sharing one list, a worker spawning a burst took cells and frames alike from
+// what its own frees and its thief's remote frees had left, and the spawner and the thief then
+// ran over interleaved blocks: join_all_1000 with 2 workers took 1.4-1.7x the time of the
+// commit before issue 19's budget change, and its profile was cache misses on the cells' done
+// flags and the free lists' links (docs/performance.md, "join_all_1000 w2 bisected"). Which
+// layouts collide moved with a frame's size by 8 bytes; separate lists took it back to within
+// a few percent, at no memory per task.
+//
 // Both lists are capped, and what is beyond a cap goes back to the heap: a thread's own frees
 // above max_local_bytes of a class, and remote frees above max_remote_bytes of a class (the
 // remote stack's depth travels in its head word with the pointer, so the freeing thread sees it
@@ -49,6 +59,9 @@
 
 namespace weir::detail {
 
+/// Which lists a block comes from: coroutine frames (and other pooled objects), or task cells.
+enum class block_kind : unsigned char { frame = 0, cell = 1 };
+
 #if WEIR_FRAME_POOL
 struct frame_cache {
     static constexpr std::size_t granule = 32;
@@ -60,7 +73,7 @@ struct frame_cache {
     /// them back to malloc each round in spawn_many_remote_idle.
     static constexpr std::size_t max_local_bytes = std::size_t(1) << 20;
     static constexpr unsigned max_local(std::size_t c) noexcept {
-        return static_cast<unsigned>(max_local_bytes / ((c + 1) * granule));
+        return static_cast<unsigned>(max_local_bytes / ((c % classes + 1) * granule));
     }
 
     /// Remote frees beyond this many bytes of a class go back to the heap (at most 65,535 blocks:
@@ -75,15 +88,17 @@ struct frame_cache {
     static constexpr std::uint64_t ptr_mask = (std::uint64_t(1) << ptr_bits) - 1;
     static constexpr std::uint64_t depth_one = std::uint64_t(1) << ptr_bits;
     static constexpr std::uint64_t max_remote(std::size_t c) noexcept {
-        std::uint64_t n = max_remote_bytes / ((c + 1) * granule);
+        std::uint64_t n = max_remote_bytes / ((c % classes + 1) * granule);
         return n < 65535 ? n : 65535;
     }
 
-    void* local[classes] = {};                        // the owner thread's only
-    unsigned count[classes] = {};                     // blocks in local[c]
-    std::atomic<std::uint64_t> remote[classes] = {};  // head word (see above), pushed by other
-                                                      // threads, taken whole by the owner
-    frame_cache* next_orphan = nullptr;               // guarded by orphans_lock()
+    // The lists: one set of classes per block_kind, indexed kind * classes + class.
+    static constexpr std::size_t kinds = 2;
+    void* local[kinds * classes] = {};                        // the owner thread's only
+    unsigned count[kinds * classes] = {};                     // blocks in local[c]
+    std::atomic<std::uint64_t> remote[kinds * classes] = {};  // head word (see above), pushed
+                                                              // by other threads, taken whole
+    frame_cache* next_orphan = nullptr;                       // guarded by orphans_lock()
 
     static std::size_t class_of(std::size_t n) noexcept { return (n + granule - 1) / granule - 1; }
     static frame_cache*& owner_of(void* p) noexcept {
@@ -151,7 +166,7 @@ struct frame_cache {
 };
 
 inline void frame_cache::orphan() noexcept {
-    for (std::size_t c = 0; c < classes; ++c) {
+    for (std::size_t c = 0; c < kinds * classes; ++c) {
         for (void* p = local[c]; p;) {
             void* n = next_of(p);
             release_block(p);
@@ -195,7 +210,7 @@ inline frame_cache* frame_cache_get() {
     return frame_cache_attach();
 }
 
-inline void* frame_alloc(std::size_t n) {
+inline void* frame_alloc(std::size_t n, block_kind kind = block_kind::frame) {
     std::size_t c = frame_cache::class_of(n);
     frame_cache* me = c < frame_cache::classes ? frame_cache_get() : nullptr;
     if (!me) {  // too big for the classes, or the thread is ending: plain heap, no owner
@@ -207,7 +222,7 @@ inline void* frame_alloc(std::size_t n) {
         }
         return ::operator new(n);
     }
-    if (void* p = me->take(c)) return p;
+    if (void* p = me->take(c + static_cast<std::size_t>(kind) * frame_cache::classes)) return p;
     auto* raw = static_cast<unsigned char*>(
         ::operator new(frame_cache::header + (c + 1) * frame_cache::granule));
     void* p = raw + frame_cache::header;
@@ -215,7 +230,7 @@ inline void* frame_alloc(std::size_t n) {
     return p;
 }
 
-inline void frame_free(void* p, std::size_t n) noexcept {
+inline void frame_free(void* p, std::size_t n, block_kind kind = block_kind::frame) noexcept {
     std::size_t c = frame_cache::class_of(n);
     if (c >= frame_cache::classes) {
         ::operator delete(p);
@@ -227,20 +242,32 @@ inline void frame_free(void* p, std::size_t n) noexcept {
         return;
     }
     frame_cache* me = frame_tls;  // no new cache just to free
+    c += static_cast<std::size_t>(kind) * frame_cache::classes;
     if (owner == me)
         owner->give_local(c, p);
     else
         owner->give_remote(c, p);
 }
 #else
-inline void* frame_alloc(std::size_t n) { return ::operator new(n); }
-inline void frame_free(void* p, std::size_t) noexcept { ::operator delete(p); }
+inline void* frame_alloc(std::size_t n, block_kind = block_kind::frame) {
+    return ::operator new(n);
+}
+inline void frame_free(void* p, std::size_t, block_kind = block_kind::frame) noexcept {
+    ::operator delete(p);
+}
 #endif
 
 /// Gives a class (a coroutine promise, a task cell) the frame cache as its operator new.
 struct pooled {
     static void* operator new(std::size_t n) { return frame_alloc(n); }
     static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
+};
+/// The same for a spawned task's cell, from lists of its own.
+struct pooled_cell {
+    static void* operator new(std::size_t n) { return frame_alloc(n, block_kind::cell); }
+    static void operator delete(void* p, std::size_t n) noexcept {
+        frame_free(p, n, block_kind::cell);
+    }
 };
 
 }  // namespace weir::detail
