@@ -101,6 +101,10 @@ struct frame_cache {
     frame_cache* next_orphan = nullptr;                       // guarded by orphans_lock()
 
     static std::size_t class_of(std::size_t n) noexcept { return (n + granule - 1) / granule - 1; }
+    /// The list (index into local, count, remote) of size class c for blocks of this kind.
+    static std::size_t list_of(std::size_t c, block_kind kind) noexcept {
+        return static_cast<std::size_t>(kind) * classes + c;
+    }
     static frame_cache*& owner_of(void* p) noexcept {
         return *reinterpret_cast<frame_cache**>(static_cast<unsigned char*>(p) - header);
     }
@@ -222,7 +226,7 @@ inline void* frame_alloc(std::size_t n, block_kind kind = block_kind::frame) {
         }
         return ::operator new(n);
     }
-    if (void* p = me->take(c + static_cast<std::size_t>(kind) * frame_cache::classes)) return p;
+    if (void* p = me->take(frame_cache::list_of(c, kind))) return p;
     auto* raw = static_cast<unsigned char*>(
         ::operator new(frame_cache::header + (c + 1) * frame_cache::granule));
     void* p = raw + frame_cache::header;
@@ -242,11 +246,10 @@ inline void frame_free(void* p, std::size_t n, block_kind kind = block_kind::fra
         return;
     }
     frame_cache* me = frame_tls;  // no new cache just to free
-    c += static_cast<std::size_t>(kind) * frame_cache::classes;
     if (owner == me)
-        owner->give_local(c, p);
+        owner->give_local(frame_cache::list_of(c, kind), p);
     else
-        owner->give_remote(c, p);
+        owner->give_remote(frame_cache::list_of(c, kind), p);
 }
 #else
 inline void* frame_alloc(std::size_t n, block_kind = block_kind::frame) {
@@ -257,17 +260,15 @@ inline void frame_free(void* p, std::size_t, block_kind = block_kind::frame) noe
 }
 #endif
 
-/// Gives a class (a coroutine promise, a task cell) the frame cache as its operator new.
-struct pooled {
-    static void* operator new(std::size_t n) { return frame_alloc(n); }
-    static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n); }
+/// Gives a class the frame cache as its operator new, from the lists of blocks of kind K.
+template <block_kind K>
+struct pooled_as {
+    static void* operator new(std::size_t n) { return frame_alloc(n, K); }
+    static void operator delete(void* p, std::size_t n) noexcept { frame_free(p, n, K); }
 };
-/// The same for a spawned task's cell, from lists of its own.
-struct pooled_cell {
-    static void* operator new(std::size_t n) { return frame_alloc(n, block_kind::cell); }
-    static void operator delete(void* p, std::size_t n) noexcept {
-        frame_free(p, n, block_kind::cell);
-    }
-};
+/// For coroutine promises and other pooled objects.
+using pooled = pooled_as<block_kind::frame>;
+/// For a spawned task's cell.
+using pooled_cell = pooled_as<block_kind::cell>;
 
 }  // namespace weir::detail
