@@ -34,21 +34,26 @@ TEST_CASE("metrics_spawned_local_queue_depth_and_live_tasks", "[metrics]") {
         std::uint64_t depth = 0, live = 0, spawned = 0;
     } s;
     weir::notify go;
-    rt.block_on(
-        weir_test::on_worker([](weir::runtime& rt, weir::notify& go, seen& s) -> weir::task<void> {
+    int waiting = 0;  // every task here runs on the one worker: no race
+    rt.block_on(weir_test::on_worker(
+        [](weir::runtime& rt, weir::notify& go, seen& s, int& waiting) -> weir::task<void> {
             auto m0 = rt.metrics();
             std::vector<weir::join_handle<void>> hs;
             for (int i = 0; i < 10; ++i)
-                hs.push_back(weir::spawn(
-                    [](weir::notify& go) -> weir::task<void> { co_await go.notified(); }(go)));
+                hs.push_back(weir::spawn([](weir::notify& go, int& waiting) -> weir::task<void> {
+                    ++waiting;  // and waits in the same run
+                    co_await go.notified();
+                }(go, waiting)));
             auto m1 = rt.metrics();  // none has run: one in the LIFO slot, nine in the queue
             s.depth = m1.per_worker[0].local_queue_depth;
             s.spawned = m1.per_worker[0].spawned - m0.per_worker[0].spawned;
-            co_await weir::sleep(2ms);  // all ten are waiting now
+            // Until all ten are waiting (counted: a fixed sleep could let the timer bring this task
+            // back first on a loaded machine, and notify_waiters would then miss some of them).
+            while (waiting < 10) co_await weir::yield_now();
             s.live = rt.metrics().live_tasks;
             go.notify_waiters();
             for (auto& h : hs) co_await h;
-        }(rt, go, s)));
+        }(rt, go, s, waiting)));
     CHECK(s.depth == 9);
     CHECK(s.spawned == 10);
     CHECK(s.live == 11);  // the ten and the task that spawned them
@@ -79,8 +84,18 @@ TEST_CASE("metrics_overflow_moves_half_the_local_queue_to_the_global_queue", "[m
 TEST_CASE("metrics_steals_parks_and_busy_time", "[metrics][threads]") {
     weir::runtime rt(workers(2));
     rt.block_on(weir_test::on_worker(weir_test::spawn_busy_tasks(64, 200us)));
-    std::this_thread::sleep_for(5ms);  // both workers park again
+    // Until both workers have parked again: waited for (10 s bounds a hang), not a fixed 5 ms,
+    // which a loaded machine may let pass before they do.
+    auto parks_of = [](const weir::runtime_metrics& m) {
+        std::uint64_t n = 0;
+        for (const auto& w : m.per_worker) n += w.parks;
+        return n;
+    };
     auto m = rt.metrics();
+    for (int i = 0; i < 10'000 && parks_of(m) < 2; ++i) {
+        std::this_thread::sleep_for(1ms);
+        m = rt.metrics();
+    }
     std::uint64_t steals = 0, ops = 0, parks = 0;
     std::chrono::nanoseconds busy{0};
     for (const auto& w : m.per_worker) {

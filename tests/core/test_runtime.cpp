@@ -339,6 +339,10 @@ TEST_CASE("runtime_destruction_with_ten_thousand_pending_tasks", "[runtime][shut
             if (i % 100 == 0) kept.push_back(std::move(h));
         }
         rt.block_on([]() -> weir::task<void> { co_await weir::sleep(20ms); }());
+        // Some task has started (a fixed sleep alone could end before a loaded machine ran one;
+        // 10 s bounds the wait).
+        for (int i = 0; i < 10'000 && counted_alive::alive.load() == 0; ++i)
+            rt.block_on(weir::sleep(1ms));
         REQUIRE(counted_alive::alive.load() > 0);
     }  // must not hang; every frame destroyed
     REQUIRE(counted_alive::alive.load() == 0);
@@ -358,6 +362,7 @@ TEST_CASE("runtime_destruction_with_ten_thousand_pending_tasks", "[runtime][shut
 TEST_CASE("spawn_during_shutdown_reports_cancellation", "[runtime][shutdown]") {
     std::vector<weir::join_handle<void>> late;
     {
+        std::atomic<bool> started{false};
         weir::runtime rt(workers(1));
         struct spawn_on_destroy {
             std::vector<weir::join_handle<void>>* out;
@@ -365,11 +370,17 @@ TEST_CASE("spawn_during_shutdown_reports_cancellation", "[runtime][shutdown]") {
                 out->push_back(weir::spawn([]() -> weir::task<void> { co_return; }()));
             }
         };
-        rt.spawn([](std::vector<weir::join_handle<void>>* out) -> weir::task<void> {
+        rt.spawn([](std::vector<weir::join_handle<void>>* out,
+                    std::atomic<bool>* started) -> weir::task<void> {
             spawn_on_destroy s{out};
+            started->store(true);
             co_await weir::sleep(std::chrono::hours(1));
-        }(&late));
-        rt.block_on([]() -> weir::task<void> { co_await weir::sleep(10ms); }());
+        }(&late, &started));
+        // Until the task has run to its sleep (its guard exists only then): waited for, not a
+        // fixed 10 ms, which a loaded machine may let pass before the worker runs the task.
+        rt.block_on([](std::atomic<bool>& s) -> weir::task<void> {
+            while (!s.load()) co_await weir::sleep(1ms);
+        }(started));
     }
     REQUIRE(late.size() == 1);
     REQUIRE(late[0].is_finished());

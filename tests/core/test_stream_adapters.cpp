@@ -255,21 +255,26 @@ TEST_CASE("stream_take_until_ends_when_the_token_is_cancelled", "[stream]") {
     std::atomic<int> cleaned{0};
     auto got = rt.block_on([](std::atomic<int>* cleaned) -> weir::task<std::vector<int>> {
         weir::cancellation_token tok;
-        auto slow = [](std::atomic<int>* c) -> ws::generator<int> {
+        std::atomic<bool> in_long_sleep{false};
+        auto slow = [](std::atomic<int>* c, std::atomic<bool>* in_long) -> ws::generator<int> {
             struct on_exit {
                 std::atomic<int>* c;
                 ~on_exit() { ++*c; }
             } guard{c};
             for (int i = 0;; ++i) {
+                if (i == 3) *in_long = true;  // item 2 was handed on, and the next one pulled
                 co_await weir::sleep(i < 3 ? 1ms : 30s);
                 co_yield i;
             }
         };
-        auto canceller = weir::spawn([](weir::cancellation_token t) -> weir::task<void> {
-            co_await weir::sleep(200ms);  // long after the three quick items
-            t.cancel();
-        }(tok));
-        auto v = co_await slow(cleaned).take_until(tok).collect();  // ends normally
+        auto canceller = weir::spawn(
+            [](weir::cancellation_token t, std::atomic<bool>* in_long) -> weir::task<void> {
+                // After the three quick items (waited for, 10 s at most), not after a fixed
+                // 200 ms that a loaded machine could let pass first.
+                for (int i = 0; i < 10'000 && !in_long->load(); ++i) co_await weir::sleep(1ms);
+                t.cancel();
+            }(tok, &in_long_sleep));
+        auto v = co_await slow(cleaned, &in_long_sleep).take_until(tok).collect();  // ends normally
         co_await canceller;
         co_return v;
     }(&cleaned));

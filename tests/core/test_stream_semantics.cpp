@@ -171,11 +171,14 @@ TEST_CASE("stream_cancellation_mid_pipeline_cancels_in_flight_tasks_and_runs_the
                 })
                 .buffered(16)
                 .for_each([&](int) { ++delivered; });
-        auto canceller = [](weir::cancellation_token t) -> weir::task<void> {
-            co_await weir::sleep(20ms);
+        auto canceller = [](weir::cancellation_token t,
+                            std::atomic<int>& started) -> weir::task<void> {
+            // Once the window is full (counted, 10 s at most), not after a fixed 20 ms, which a
+            // loaded machine may let pass before the pipeline has started at all.
+            for (int i = 0; i < 10'000 && started.load() < 16; ++i) co_await weir::sleep(1ms);
             t.cancel();
         };
-        auto h = weir::spawn(canceller(tok));
+        auto h = weir::spawn(canceller(tok, started));
         bool cancelled = false;
         try {
             co_await weir::with_cancellation(tok, std::move(pipeline));

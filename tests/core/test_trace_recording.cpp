@@ -133,9 +133,10 @@ TEST_CASE("trace_short_polls_share_the_stamps_around_them_and_a_long_poll_stays_
     // The 32 ms spin shares its time with at most the 16 polls of its stretch. On a loaded
     // machine a yield's poll can itself be preempted for over 1 ms (a fresh-clone run of the
     // wasm suite counted 17 while other builds ran): a long poll of its own, in its own stretch,
-    // so each may add up to 16 more. Twice the stretch leaves room for one such without letting
-    // the long poll's time spread over the whole run (401 polls).
-    CHECK(over_1ms <= 32);
+    // so each may add up to 16 more. The load decides how many such stretches there are, so the
+    // bound is five times the 16 this run expects (twice left room for one preemption only);
+    // it stays far below the whole run (401 polls).
+    CHECK(over_1ms <= 5 * 16);
 }
 
 TEST_CASE("trace_polls_held_back_by_one_take_get_their_times_in_the_next", "[trace][threads]") {

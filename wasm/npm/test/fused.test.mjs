@@ -195,9 +195,13 @@ eachBackend('fused chains', (ctx) => {
     for (let i = 0; i < 300; i++) deep = { deep };
     const xs = Array.from({ length: 30_000 }, (_, i) => (i === 20_000 ? deep : i));
     const run = () => ctx.rt.iter(xs).map((x) => x).collect().catch(() => 0);
-    // Jobs still in flight when a run fails free their memory when they report: settle first.
+    // Jobs still in flight when a run fails free their memory when they report: settle first,
+    // until none is pending (10 s at most), not for a fixed 100 ms that a loaded machine may
+    // let pass before the workers report.
     const settled = async () => {
-      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 1000 && ctx.rt.engine.jobs.pending.size > 0; i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
       return ctx.rt.engine.native.heapUsed();
     };
     for (let i = 0; i < 10; i++) await run();
