@@ -111,7 +111,8 @@ TEST_CASE("metrics_steals_parks_and_busy_time", "[metrics][threads]") {
     CHECK(busy >= 12ms);
 }
 
-TEST_CASE("metrics_global_queue_depth_counts_remote_spawns_waiting_for_a_worker", "[metrics][threads]") {
+TEST_CASE("metrics_global_queue_depth_counts_remote_spawns_waiting_for_a_worker",
+          "[metrics][threads]") {
     weir::runtime rt(workers(1));
     std::atomic<bool> release{false}, blocking{false};
     auto hog =
