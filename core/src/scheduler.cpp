@@ -9,7 +9,8 @@
 //   3. with nothing local, searches: steals half of another worker's queue (at most half the
 //      workers search at once);
 //   4. finding nothing, parks (parking.cpp: the timer role, handing it over, and the watch over
-//      busy workers' LIFO slots). Timers themselves are in timers.cpp.
+//      busy workers' LIFO slots); a lone worker yields once first after work from the global
+//      queue (run_worker). Timers themselves are in timers.cpp.
 // Starting and stopping the scheduler are in lifecycle.cpp, metrics and task dumps in
 // introspection.cpp: cold code, kept apart from the functions here, which run per task and stay
 // in one translation unit with the loop that calls them, where the compiler can inline them.
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <utility>
 
 #include "weir/detail/promise_base.hpp"
@@ -183,6 +185,24 @@ void runtime_core::run_worker(worker& w) {
             run_task(w, t);
             continue;
         }
+        // One worker, out of work after tasks from the global queue: a thread outside the
+        // workers may be feeding it (runtime::spawn from main, a blocking-pool thread). If that
+        // thread shares this CPU (a one-CPU container, a loaded host), the wake-up it sent us
+        // preempted it, and parking now means it wakes us again a few tasks later: two context
+        // switches and three system calls per handful of tasks (about 110 parks per 10,000
+        // tasks in spawn_many_remote_idle pinned to one CPU, 1.18x its time before issue 19).
+        // Giving the CPU back once lets it push a batch first (7 parks in 240 such rounds; with
+        // a CPU to spare the yield returns at once). Only with one worker: there the only
+        // runtime thread the yield can hand the CPU to is the outside one. With two, a yield
+        // handed it to the other worker too, and measured 1.1-2x slower on join_all_1000,
+        // ping_pong and yield_many (docs/performance.md).
+        if (w.inject_fed) {
+            w.inject_fed = false;
+            if (workers_.size() == 1) {
+                std::this_thread::yield();
+                continue;
+            }
+        }
         park_worker(w);
     }
     this_thread.runtime = nullptr;
@@ -191,7 +211,10 @@ void runtime_core::run_worker(worker& w) {
 
 task_header* runtime_core::next_task(worker& w) noexcept {
     if (w.tick % global_queue_interval == 0) {
-        if (task_header* t = inject_.pop()) return t;
+        if (task_header* t = inject_.pop()) {
+            w.inject_fed = true;
+            return t;
+        }
     }
     if (task_header* t = w.lifo.load(std::memory_order_relaxed)) {  // most looks find it empty
         // With other workers, an exchange: the timer owner may have taken the task meanwhile.
@@ -214,6 +237,7 @@ task_header* runtime_core::next_task(worker& w) noexcept {
     std::uint32_t count = 0;
     task_header* first = inject_.pop_batch(want, count);
     if (!first) return nullptr;
+    w.inject_fed = true;
     for (task_header* x = first->queue_next; x;) {
         task_header* next = x->queue_next;
         x->queue_next = nullptr;
@@ -246,6 +270,7 @@ task_header* runtime_core::steal_work(worker& w) noexcept {
     std::uint32_t want = std::min<std::uint32_t>(w.queue.remaining(), local_queue::capacity / 2);
     task_header* first = inject_.pop_batch(want, count);
     if (!first) return nullptr;
+    w.inject_fed = true;
     for (task_header* x = first->queue_next; x;) {
         task_header* next = x->queue_next;
         x->queue_next = nullptr;

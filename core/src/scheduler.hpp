@@ -57,6 +57,9 @@ struct alignas(64) worker {
     std::vector<std::int64_t> watch_since;
     std::uint32_t tick = 0;
     bool searching = false;
+    // Took tasks from the global queue since it last ran out of work (a lone worker then yields
+    // once before it parks: run_worker).
+    bool inject_fed = false;
     std::uint32_t rng = 0;
     // Tracing (tracer.hpp, sparse stamping): the last stamp (of a poll, a park, an unpark, a
     // steal; see in_poll_ts), the polls left unstamped after it (so the polls since it are
