@@ -192,8 +192,8 @@ void runtime_core::run_worker(worker& w) {
         // switches and three system calls per handful of tasks (about 110 parks per 10,000
         // tasks in spawn_many_remote_idle pinned to one CPU, 1.18x its time before issue 19).
         // Giving the CPU back once lets it push a batch first (7 parks in 240 such rounds; with
-        // a CPU to spare the yield returns at once). Only with one worker: there the only
-        // runtime thread the yield can hand the CPU to is the outside one. With two, a yield
+        // a CPU to spare the yield returns at once; under Emscripten it gives nothing up). Only
+        // with one worker: there the yield cannot hand the CPU to another worker. With two, it
         // handed it to the other worker too, and measured 1.1-2x slower on join_all_1000,
         // ping_pong and yield_many (docs/performance.md).
         if (w.inject_fed) {

@@ -134,14 +134,23 @@ weir::task<void> join_in_order(std::vector<weir::join_handle<void>>& hs) {
 TEST_CASE("a_worker_fed_from_outside_gives_the_cpu_back_before_it_parks", "[runtime][threads]") {
     // The spawning thread and the one worker share one CPU. Each spawn's wake-up of a parked
     // worker lets it preempt the spawner; if it parked as soon as it had run what was queued,
-    // the spawner would wake it again a few tasks later (about 110 parks per 10,000 tasks
-    // measured without the yield). Yielding once first lets the spawner fill the queue: about
-    // one park per round, at the end. Counted, not timed.
+    // the spawner would wake it again a few tasks later (136-170 parks per round of 10,000
+    // measured without the yield, kernel 6.18). Yielding once first lets the spawner fill the
+    // queue: 0-6 parks in all 10 rounds. Counted, not timed. It relies on the kernel giving the
+    // CPU to the other runnable thread of that CPU at a yield (Linux's EEVDF scheduler does).
     pinned_to_one_cpu pin;
-    REQUIRE(pin.ok);
+    if (!pin.ok) {
+        WARN("this thread cannot be pinned to one CPU here: nothing to measure");
+        return;
+    }
     weir::runtime rt(workers(1));
-    rt.block_on(a_trivial_remote_task());  // started, and the worker parked at least once
-    std::uint64_t before = rt.metrics().per_worker.at(0).parks;
+    auto parks_now = [&] { return rt.metrics().per_worker.at(0).parks; };
+    // block_on runs its task on this thread: wait for the worker's first park, so that the
+    // count starts from a sleeping worker.
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (parks_now() == 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(1ms);
+    std::uint64_t before = parks_now();
     constexpr int rounds = 10;
     std::vector<weir::join_handle<void>> hs;
     hs.reserve(10'000);
@@ -150,7 +159,7 @@ TEST_CASE("a_worker_fed_from_outside_gives_the_cpu_back_before_it_parks", "[runt
         rt.block_on(join_in_order(hs));
         hs.clear();
     }
-    std::uint64_t parks = rt.metrics().per_worker.at(0).parks - before;
+    std::uint64_t parks = parks_now() - before;
     INFO("worker parks in " << rounds << " rounds of 10,000 remote spawns: " << parks);
     REQUIRE(parks <= 20 * rounds);
 }
