@@ -89,11 +89,11 @@ private:
     }
     void grant_locked() noexcept {
         while (auto* h = waiters_.front()) {
-            if (permits_ < h->self->want) break;
-            permits_ -= h->self->want;
+            if (permits_ < h->self()->want) break;
+            permits_ -= h->self()->want;
             waiters_.erase(h);
-            h->self->granted = true;
-            h->self->wake();
+            h->self()->granted = true;
+            h->self()->wake();
         }
     }
     void give_back_locked(detail::list_waiter& w) noexcept {

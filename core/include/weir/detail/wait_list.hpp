@@ -13,21 +13,33 @@
 
 namespace weir::detail {
 
-struct list_waiter : leaf_waiter {
-    struct hook_t : list_hook {
-        list_waiter* self;
-    } hook;
-    std::size_t want = 1;  // semaphore permits asked for
+struct list_waiter;
+/// A waiter's link in its primitive's queue. A base of list_waiter (its first), not a member with
+/// a back pointer: the waiter is found from its link by a static_cast, which saves a word.
+struct list_waiter_hook : list_hook {
+    list_waiter* self() noexcept;
+};
+
+// Layout (it sits in every frame waiting on a notify, a mutex or a semaphore: issue 16's idle
+// task): the hook first, then leaf_waiter, whose tail padding (after its `cancelled` flag) the
+// flags below fill, then the words. 104 bytes as a notify's awaiter, against 120 with the hook
+// as a member after leaf_waiter; that brings an idle task's frame from 272 to 256 bytes, into
+// the frame pool's next class down. A static_assert below keeps it there on 64-bit targets.
+struct list_waiter : list_waiter_hook, leaf_waiter {
     bool granted = false;
     bool broadcast = false;  // granted by notify_waiters: nothing to pass on if unused
     bool waiting = false;
     bool abandoned = false;            // the primitive was destroyed while we waited
     bool cancel_seen = false;          // on_cancel ran before we were queued (under the lock)
+    std::size_t want = 1;              // semaphore permits asked for
     list_waiter* next_lost = nullptr;  // abandon_waiters' list
-    list_waiter() noexcept { hook.self = this; }
+    list_waiter_hook& hook() noexcept { return *this; }
 };
+inline list_waiter* list_waiter_hook::self() noexcept { return static_cast<list_waiter*>(this); }
+static_assert(sizeof(void*) != 8 || sizeof(list_waiter) <= 96,
+              "list_waiter grew: every idle task's frame pays for it (see its layout comment)");
 
-using wait_queue = intrusive_list<list_waiter::hook_t>;
+using wait_queue = intrusive_list<list_waiter_hook>;
 
 /// Awaiter skeleton for a primitive P with members lock_ (spin_lock) and waiters_ (wait_queue),
 /// and, all called under lock_:
@@ -43,8 +55,8 @@ struct list_awaiter : list_waiter {
     ~list_awaiter() {
         if (waiting) {
             p->lock_.lock();
-            if (hook.linked()) {
-                p->waiters_.erase(&hook);
+            if (hook().linked()) {
+                p->waiters_.erase(&hook());
             } else if (granted) {
                 p->give_back_locked(*this);  // granted but the frame died before resuming
             }
@@ -77,7 +89,7 @@ struct list_awaiter : list_waiter {
             p->lock_.unlock();
             return false;
         }
-        p->waiters_.push_back(&hook);
+        p->waiters_.push_back(&hook());
         waiting = true;
         p->lock_.unlock();
         return true;
@@ -112,9 +124,9 @@ struct list_awaiter : list_waiter {
         auto* self = static_cast<list_awaiter*>(cb);
         P* p = self->p;
         p->lock_.lock();
-        bool mine = self->hook.linked();
+        bool mine = self->hook().linked();
         if (mine) {
-            p->waiters_.erase(&self->hook);
+            p->waiters_.erase(&self->hook());
             p->grant_locked();  // leaving the head of the queue may unblock the next waiter
         } else {
             self->cancel_seen = true;  // not queued yet (or already served: then unused)
@@ -138,7 +150,7 @@ void abandon_waiters(P& p) noexcept {
     list_waiter* lost = nullptr;
     p.lock_.lock();
     while (auto* h = p.waiters_.pop_front()) {
-        list_waiter* w = h->self;
+        list_waiter* w = h->self();
         w->waiting = false;  // its destructor must not touch p
         w->abandoned = true;
         w->next_lost = lost;
