@@ -84,8 +84,7 @@ private:
         if (locked_) return;
         if (auto* h = waiters_.pop_front()) {
             locked_ = true;  // ownership passes straight to the first waiter
-            h->self()->granted = true;
-            h->self()->wake();
+            h->self()->grant();
         }
     }
     void give_back_locked(detail::list_waiter&) noexcept {

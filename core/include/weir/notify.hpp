@@ -36,8 +36,7 @@ public:
     void notify_one() noexcept {
         lock_.lock();
         if (auto* h = waiters_.pop_front()) {
-            h->self()->granted = true;
-            h->self()->wake();
+            h->self()->grant();
         } else {
             permit_ = true;
         }
@@ -49,9 +48,8 @@ public:
     void notify_waiters() noexcept {
         lock_.lock();
         while (auto* h = waiters_.pop_front()) {
-            h->self()->granted = true;
             h->self()->broadcast = true;
-            h->self()->wake();
+            h->self()->grant();
         }
         lock_.unlock();
     }
@@ -74,8 +72,7 @@ private:
         // A notify_one reached a task that did not use it (it lost a select, or was destroyed
         // before it ran): pass it on.
         if (auto* h = waiters_.pop_front()) {
-            h->self()->granted = true;
-            h->self()->wake();
+            h->self()->grant();
         } else {
             permit_ = true;
         }

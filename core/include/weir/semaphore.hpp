@@ -92,8 +92,7 @@ private:
             if (permits_ < h->self()->want) break;
             permits_ -= h->self()->want;
             waiters_.erase(h);
-            h->self()->granted = true;
-            h->self()->wake();
+            h->self()->grant();
         }
     }
     void give_back_locked(detail::list_waiter& w) noexcept {

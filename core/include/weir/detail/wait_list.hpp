@@ -34,6 +34,12 @@ struct list_waiter : list_waiter_hook, leaf_waiter {
     std::size_t want = 1;              // semaphore permits asked for
     list_waiter* next_lost = nullptr;  // abandon_waiters' list
     list_waiter_hook& hook() noexcept { return *this; }
+    /// The primitive hands this waiter what it waited for and wakes it (under the primitive's
+    /// lock: a wake only queues the task).
+    void grant() noexcept {
+        granted = true;
+        wake();
+    }
 };
 inline list_waiter* list_waiter_hook::self() noexcept { return static_cast<list_waiter*>(this); }
 static_assert(sizeof(void*) != 8 || sizeof(list_waiter) <= 96,
