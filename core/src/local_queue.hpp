@@ -17,6 +17,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "owner_store.hpp"
 #include "weir/detail/task_header.hpp"
 
 namespace weir::detail {
@@ -36,7 +37,7 @@ public:
             std::uint32_t real = unpack_real(head);
             std::uint32_t tail = tail_.load(std::memory_order_relaxed);  // we are the only writer
             if (tail - steal < capacity) {
-                buffer_[tail & mask].store(t, std::memory_order_relaxed);
+                owner_store(buffer_[tail & mask], t);
                 tail_.store(tail + 1, std::memory_order_release);
                 return true;
             }
@@ -111,7 +112,7 @@ public:
         }
         for (std::uint32_t i = 0; i < n; ++i) {
             task_header* t = buffer_[(src_real + i) & mask].load(std::memory_order_relaxed);
-            dst.buffer_[(dst_tail + i) & mask].store(t, std::memory_order_relaxed);
+            owner_store(dst.buffer_[(dst_tail + i) & mask], t);
         }
         // Release the claim: steal catches up with real (the owner may have popped meanwhile).
         prev = pack(src_steal, src_real + n);
@@ -143,7 +144,7 @@ public:
     /// Owner only: pushes when the caller already knows there is room.
     void push_unchecked(task_header* t) noexcept {
         std::uint32_t tail = tail_.load(std::memory_order_relaxed);
-        buffer_[tail & mask].store(t, std::memory_order_relaxed);
+        owner_store(buffer_[tail & mask], t);
         tail_.store(tail + 1, std::memory_order_release);
     }
 

@@ -290,9 +290,9 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
     w.polls.add();
     // The poll's end is where the next poll or park begins (tracer.hpp).
     if (tracing()) trace_poll(w, t->id, std::exchange(t->trace_self_woken, false));
-    w.current_task.store(t->id, std::memory_order_relaxed);
+    owner_store(w.current_task, t->id);
     t->run();  // may free t
-    w.current_task.store(0, std::memory_order_relaxed);
+    owner_store(w.current_task, std::uint64_t{0});
 }
 
 void trace_named(trace::kind k, const char* name, std::uint64_t count) noexcept {

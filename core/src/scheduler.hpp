@@ -18,6 +18,7 @@
 #include "idle.hpp"
 #include "inject_queue.hpp"
 #include "local_queue.hpp"
+#include "owner_store.hpp"
 #include "timer_wheel.hpp"
 #include "tracer.hpp"
 #include "watcher.hpp"
@@ -74,7 +75,7 @@ struct alignas(64) worker {
     struct counter {
         std::atomic<std::uint64_t> v{0};
         void add(std::uint64_t n = 1) noexcept {
-            v.store(v.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+            owner_store(v, v.load(std::memory_order_relaxed) + n);
         }
         std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
     };
