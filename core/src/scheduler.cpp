@@ -108,14 +108,18 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
             // store swaps it too (a spawn loop displaces the slot's task once per spawn:
             // join_all_1000 with 1 worker paid a locked exchange per child).
             task_header* prev = w->lifo.load(std::memory_order_relaxed);
+            bool alone = workers_.size() == 1;
             if (!prev) {
-                w->lifo.store(t, std::memory_order_release);  // a rescuer's acquire sees *t
+                if (alone)  // nobody rescues: a plain store (owner_store.hpp says why not atomic)
+                    owner_store(w->lifo, t);
+                else
+                    w->lifo.store(t, std::memory_order_release);  // a rescuer's acquire sees *t
                 return;
             }
-            if (workers_.size() > 1)
+            if (!alone)
                 prev = w->lifo.exchange(t, std::memory_order_acq_rel);
             else
-                w->lifo.store(t, std::memory_order_relaxed);
+                owner_store(w->lifo, t);
             if (!prev) return;
             t = prev;
         }
@@ -222,7 +226,7 @@ task_header* runtime_core::next_task(worker& w) noexcept {
         if (workers_.size() > 1)
             t = w.lifo.exchange(nullptr, std::memory_order_acq_rel);
         else
-            w.lifo.store(nullptr, std::memory_order_relaxed);
+            owner_store(w.lifo, static_cast<task_header*>(nullptr));
         if (t && w.lifo_streak < max_lifo_polls) {
             ++w.lifo_streak;
             return t;
