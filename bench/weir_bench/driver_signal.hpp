@@ -1,5 +1,6 @@
 // How tasks tell the driver (the benchmark's main thread) that an iteration's work is done.
-// Natively and in the threads build the driver blocks on a semaphore, as the peers' rules say.
+// Natively and in the threads build the driver blocks on a semaphore, as the peers' rules say
+// (in the threads build one on a futex: futex_semaphore.hpp says why not libc++'s there).
 // In the event-loop build the driver's thread is the runtime's only executor, and blocking it on
 // a semaphore would stop the very tasks it waits for: it waits in block_on on a weir::notify
 // instead, which runs the runtime until the signals have come (also allowed by the rules:
@@ -12,6 +13,10 @@
 #include <weir/detail/parker.hpp>
 #include <weir/notify.hpp>
 #include <weir/runtime.hpp>
+
+#ifdef __EMSCRIPTEN_PTHREADS__
+#include "futex_semaphore.hpp"
+#endif
 
 namespace weir_bench {
 
@@ -38,7 +43,11 @@ public:
 
 private:
     bool on_event_loop_ = weir::detail::backend_runs_on_event_loop();
+#ifdef __EMSCRIPTEN_PTHREADS__
+    futex_semaphore sem_;
+#else
     std::counting_semaphore<> sem_{0};
+#endif
     std::atomic<std::size_t> posted_{0};
     weir::notify ready_;
 };
