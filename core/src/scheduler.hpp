@@ -278,6 +278,7 @@ public:
 private:
     friend struct worker_loop;
     void run_worker(worker& w);
+    bool run_ready(worker& w) noexcept;
     task_header* next_task(worker& w) noexcept;
     task_header* steal_work(worker& w) noexcept;
     void run_task(worker& w, task_header* t) noexcept;
