@@ -4,6 +4,10 @@
 // as `system benchmark median_ns`, derived metrics as `system benchmark.metric value`, and the
 // sample count, min and max go to stderr. A failed result check throws check_failed, which makes
 // the program exit non-zero.
+// An engine warm-up (--engine-warmup-ms, for the WebAssembly builds under Node only) runs
+// iterations untimed for that long after the warm-up ones: V8 runs wasm code as its baseline
+// compiler made it until a function has run enough to be optimized, which a benchmark of a few
+// short iterations never reaches (native code needs none; docs/performance.md).
 #pragma once
 
 #include <algorithm>
@@ -32,8 +36,13 @@ public:
     /// throughout, a thread taking the trace every millisecond, competing for the same cores).
     enum class tracing { off, paired, live };
 
-    harness(std::string system, double scale, bool corrupt, tracing trace = tracing::off)
-        : system_(std::move(system)), scale_(scale), corrupt_(corrupt), trace_(trace) {}
+    harness(std::string system, double scale, bool corrupt, tracing trace = tracing::off,
+            double engine_warmup_ms = 0)
+        : system_(std::move(system)),
+          scale_(scale),
+          corrupt_(corrupt),
+          trace_(trace),
+          engine_warmup_ms_(engine_warmup_ms) {}
 
     tracing trace() const noexcept { return trace_; }
     /// For --trace: how the benchmark turns its runtime's tracing on and off (empty: it cannot).
@@ -46,6 +55,11 @@ public:
                                                  F&& f) const {
         int n = std::max(1, static_cast<int>(std::lround(samples * scale_)));
         for (int i = 0; i < warmup; ++i) (void)f();
+        if (engine_warmup_ms_ > 0) {
+            auto until = std::chrono::steady_clock::now() +
+                         std::chrono::duration<double, std::milli>(engine_warmup_ms_);
+            while (std::chrono::steady_clock::now() < until) (void)f();
+        }
         std::vector<double> times, traced_times, extras;
         times.reserve(static_cast<std::size_t>(n));
         auto timed = [&](std::vector<double>& into) {
@@ -110,6 +124,7 @@ private:
     double scale_;
     bool corrupt_;
     tracing trace_;
+    double engine_warmup_ms_;
     mutable std::function<void(bool)> switch_;
 };
 

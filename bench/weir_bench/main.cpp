@@ -2,7 +2,7 @@
 // specification: parameters, warm-up and sample counts, timing rules, result checks, output).
 //
 //   weir-bench [--workers N] [--only a,b] [--scale F] [--name SYSTEM] [--list]
-//              [--corrupt-results] [--trace | --trace-live]
+//              [--corrupt-results] [--trace | --trace-live] [--engine-warmup-ms MS]
 //
 // stdout: `SYSTEM benchmark median_ns_per_iteration` per benchmark, plus the derived lines
 // (timers_100k.lateness_mean, mpsc_throughput.per_msg, tcp_echo_loopback.per_rt); SYSTEM is
@@ -11,6 +11,8 @@
 // --corrupt-results makes every check see a wrong value (for the test that shows checks work).
 // --trace runs every sample twice, tracing off and on, and prints both medians and the overhead;
 // --trace-live has a thread take it every millisecond instead (docs/observability.md).
+// --engine-warmup-ms runs each benchmark's iterations untimed for that long before its samples
+// (after the specified warm-up ones), for the WebAssembly builds: harness.hpp says why.
 // The I/O driver is the runtime's automatic choice; WEIR_IO_BACKEND=asio measures the other one.
 // WebAssembly builds (run under Node) have every benchmark but tcp_echo_loopback; the event-loop
 // build runs them with one worker, the driver's own thread (docs/wasm.md).
@@ -32,7 +34,8 @@ const auto& all = weir_bench::all_benchmarks;
 [[noreturn]] void usage(const std::string& error) {
     std::fprintf(stderr,
                  "weir-bench: %s\nusage: weir-bench [--workers N] [--only a,b] [--scale F] "
-                 "[--name SYSTEM] [--list] [--corrupt-results] [--trace | --trace-live]\n",
+                 "[--name SYSTEM] [--list] [--corrupt-results] [--trace | --trace-live] "
+                 "[--engine-warmup-ms MS]\n",
                  error.c_str());
     std::exit(2);
 }
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> only;
     bool corrupt = false;
     auto trace = weir_bench::harness::tracing::off;
+    double engine_warmup_ms = 0;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto value = [&]() -> std::string {
@@ -81,6 +85,12 @@ int main(int argc, char** argv) {
         } else if (a == "--list") {
             for (const entry& e : all) std::printf("%s\n", e.name);
             return 0;
+        } else if (a == "--engine-warmup-ms") {
+            std::string v = value();
+            char* end = nullptr;
+            engine_warmup_ms = std::strtod(v.c_str(), &end);
+            if (*end || !(engine_warmup_ms >= 0) || engine_warmup_ms > 600'000)
+                usage("--engine-warmup-ms wants a number of ms from 0 to 600000, not " + v);
         } else if (a == "--trace") {
             trace = weir_bench::harness::tracing::paired;
         } else if (a == "--trace-live") {
@@ -101,7 +111,7 @@ int main(int argc, char** argv) {
         workers = 1;
     }
     if (name.empty()) name = "weir-w" + std::to_string(workers);
-    weir_bench::harness h(name, scale, corrupt, trace);
+    weir_bench::harness h(name, scale, corrupt, trace, engine_warmup_ms);
     try {
         for (const entry& e : all) {
             bool wanted = only.empty();
