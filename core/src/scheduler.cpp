@@ -40,8 +40,19 @@ std::uint32_t next_rand(std::uint32_t& s) noexcept {  // xorshift32: only to pic
 // task_id_block ids from the shared counter and hands them out alone. One write of the shared
 // counter's cache line per 1024 spawns instead of one per spawn (it was 10% of spawn_many_local's
 // samples with two workers spawning). Blocks start at 1 (0 means "no task").
+namespace {
+// This thread's block of task ids, [next, end). Its own thread_local, not part of thread_state:
+// block_on saves and restores thread_state, and a block restored to an earlier point gave the
+// ids spawned meanwhile (from the block_on thread) to later spawns again: two tasks with one id.
+struct id_block {
+    std::uint64_t id_next = 0;
+    std::uint64_t id_end = 0;
+};
+thread_local id_block this_thread_ids;
+}  // namespace
+
 std::uint64_t next_task_id() noexcept {
-    thread_state& s = this_thread;
+    id_block& s = this_thread_ids;
     if (s.id_next == s.id_end) [[unlikely]] {
         s.id_next = task_ids.fetch_add(task_id_block, std::memory_order_relaxed);
         s.id_end = s.id_next + task_id_block;

@@ -1,4 +1,5 @@
 // weir::runtime, spawn, join_handle, spawn_blocking, yield_now and shutdown.
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -396,6 +397,28 @@ TEST_CASE("runtime_block_on_a_join_handle_gives_the_spawned_task_s_value", "[run
     }());
     REQUIRE_THROWS_WITH(rt.block_on(std::move(bad)), "boom");
     REQUIRE_THROWS_AS(rt.block_on(weir::join_handle<int>{}), std::invalid_argument);
+}
+
+TEST_CASE("task_ids_taken_inside_block_on_are_not_handed_out_again", "[runtime]") {
+    // block_on saves the calling thread's state and restores it afterwards; the ids of tasks
+    // spawned from that thread meanwhile must stay used (they were given out a second time:
+    // two live tasks with one id in traces and task dumps).
+    weir::runtime rt(workers(1));
+    std::vector<std::uint64_t> ids;
+    rt.block_on([](std::vector<std::uint64_t>& ids) -> weir::task<void> {
+        for (int i = 0; i < 3; ++i) {
+            auto h = weir::spawn([]() -> weir::task<void> { co_return; }());
+            ids.push_back(h.id());
+            co_await h;
+        }
+    }(ids));
+    for (int i = 0; i < 3; ++i) {
+        auto h = rt.spawn([]() -> weir::task<void> { co_return; }());
+        ids.push_back(h.id());
+        rt.block_on(std::move(h));
+    }
+    std::sort(ids.begin(), ids.end());
+    CHECK(std::adjacent_find(ids.begin(), ids.end()) == ids.end());
 }
 
 TEST_CASE("runtime_slice_budget_must_be_positive", "[runtime]") {

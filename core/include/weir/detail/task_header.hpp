@@ -79,10 +79,9 @@ struct thread_state {
     struct promise_base* current = nullptr;  // the coroutine running on this thread
     class runtime_core* runtime = nullptr;   // set on worker and block_on threads
     void* worker = nullptr;                  // the worker this thread is, if any
-    // This thread's block of task ids (next_task_id): [id_next, id_end). A spawn takes the next
-    // id here, so spawning threads do not all write one shared counter.
-    std::uint64_t id_next = 0;
-    std::uint64_t id_end = 0;
+    // Not here: the thread's block of task ids (scheduler.cpp, next_task_id). block_on and the
+    // event loop save this state and restore it afterwards, and ids taken in between would
+    // have been handed out again.
 };
 inline thread_local thread_state this_thread;
 
