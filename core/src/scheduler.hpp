@@ -48,8 +48,9 @@ inline constexpr std::chrono::milliseconds lifo_watch_interval{2};
 struct alignas(64) worker {
     std::size_t index = 0;
     local_queue queue;
-    // The LIFO slot. Stealable by the timer owner's watch (parking.cpp), so the worker's own
-    // fill and take are exchanges: one atomic read-modify-write each, on a line it owns.
+    // The LIFO slot. Stealable by the timer owner's watch (parking.cpp), so with other workers
+    // the worker's take and its swap of a full slot are exchanges; filling an empty slot is a
+    // release store, and a lone worker (nobody watches) uses plain stores (scheduler.cpp).
     std::atomic<task_header*> lifo{nullptr};
     std::uint32_t lifo_streak = 0;
     // The timer owner's watch over the other workers' LIFO slots: what it saw last time, when.
