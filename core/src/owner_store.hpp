@@ -12,9 +12,10 @@
 // value or the new one, untorn for aligned accesses up to 4 bytes (pointers in wasm32). The
 // 64-bit counters and task id may tear on a 32-bit host; their readers (metrics, the stall
 // watcher) only report them, so the worst is one glitched figure. Formally a volatile store into
-// a std::atomic is undefined in C++; it relies on clang and WebAssembly as they are. Ordering against
-// other stores is not needed of these, except for the queue slot, and that one is published by
-// the tail's release store, which stays atomic. Elsewhere the helper is the relaxed store itself.
+// a std::atomic is undefined in C++; it relies on clang and WebAssembly as they are. Ordering
+// against other stores is not needed of these, except for the queue slot, and that one is published
+// by the tail's release store, which stays atomic. Elsewhere the helper is the relaxed store
+// itself.
 #pragma once
 
 #include <atomic>
