@@ -62,7 +62,9 @@ test('a 1,000,000-item pipeline leaves a 1 ms interval firing, gaps under 3 slic
   const rt = M._probe_runtime_new(BUDGET_MS, 1);
   const [count, sum] = expectedPipeline(1_000_000);
   // A loaded machine can take the core away for longer than the bound; up to three attempts, all
-  // reported. Each must give the right result.
+  // reported. Each must give the right result. The interval must have fired at least 3 times, so the
+  // pipeline spanned several slices (the count is not asserted higher: a faster build runs the
+  // pipeline in fewer slices; one CI run had exactly 10 ticks in 92 ms).
   const attempts = [];
   for (let attempt = 0; attempt < 3; attempt++) {
     let last = performance.now();
@@ -76,8 +78,12 @@ test('a 1,000,000-item pipeline leaves a 1 ms interval firing, gaps under 3 slic
     }, 1);
     const t0 = performance.now();
     const [n, s] = await call('_probe_pipeline', rt, 1_000_000);
-    const ms = performance.now() - t0;
+    const end = performance.now();
+    const ms = end - t0;
     clearInterval(iv);
+    // The stretch from the last tick to the pipeline's end is a gap too: with it, maxGap bounds
+    // every stretch of the run in which the interval could not fire.
+    maxGap = Math.max(maxGap, end - last);
     assert.equal(n, count);
     assert.equal(s, sum);
     attempts.push({ maxGapMs: +maxGap.toFixed(2), ticks, pipelineMs: Math.round(ms) });
@@ -85,7 +91,7 @@ test('a 1,000,000-item pipeline leaves a 1 ms interval firing, gaps under 3 slic
   }
   console.log(`pipeline of 1,000,000 items, slice budget ${BUDGET_MS} ms:`, JSON.stringify(attempts));
   assert.ok(
-    attempts.some((a) => a.maxGapMs <= 3 * BUDGET_MS && a.ticks > 10),
+    attempts.some((a) => a.maxGapMs <= 3 * BUDGET_MS && a.ticks >= 3),
     `largest interval gap over ${3 * BUDGET_MS} ms in every attempt: ${JSON.stringify(attempts)}`,
   );
   M._probe_runtime_delete(rt);
