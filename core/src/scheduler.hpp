@@ -44,6 +44,11 @@ inline constexpr std::uint32_t max_lifo_polls = 3;
 /// takes it (parking.cpp), and so how often the owner wakes while another worker is busy: 500
 /// wake-ups a second at most, each a few microseconds, against a wait that was unbounded.
 inline constexpr std::chrono::milliseconds lifo_watch_interval{2};
+/// How long the tasks of one steal must run, together, for the steal to have paid: a few times
+/// what moving them costs (waking the thief, the steal, the cache misses on their frames and on
+/// whatever wakes their joiners: about 6 us a steal in stream_pipeline_spawn). Below it, pushes
+/// stop waking parked workers (scheduler.cpp, "Stealing that does not pay").
+inline constexpr std::int64_t steal_pays_ns = 50'000;
 
 struct alignas(64) worker {
     std::size_t index = 0;
@@ -63,6 +68,10 @@ struct alignas(64) worker {
     // once before it parks: run_worker).
     bool inject_fed = false;
     std::uint32_t rng = 0;
+    // The check of this worker's last steal (scheduler.cpp, "Stealing that does not pay"): when
+    // it stole, and how many polls are left before the steal is judged (0: none pending).
+    std::int64_t steal_at_ns = 0;
+    std::uint32_t steal_polls_left = 0;
     // Tracing (tracer.hpp, sparse stamping): the last stamp (of a poll, a park, an unpark, a
     // steal; see in_poll_ts), the polls left unstamped after it (so the polls since it are
     // trace_stretch + 1 when trace_skip is back at 0), and polls left to leave unstamped.
@@ -282,6 +291,7 @@ private:
     bool run_ready(worker& w) noexcept;
     task_header* next_task(worker& w) noexcept;
     task_header* steal_work(worker& w) noexcept;
+    void judge_steal(worker& w) noexcept;
     void run_task(worker& w, task_header* t) noexcept;
     void park_worker(worker& w);
     bool transition_from_parked(worker& w);
@@ -301,6 +311,10 @@ private:
     inject_queue inject_;
     idle idle_;
     std::atomic<bool> shutdown_{false};
+    // The last judged steal did not pay (scheduler.cpp, "Stealing that does not pay"): pushes to
+    // local queues leave parked workers asleep. Read on every local push, written only when the
+    // verdict changes, so it stays a shared, clean line.
+    std::atomic<bool> steals_unpaid_{false};
     std::atomic<std::uint64_t> lost_wakers_{0};
     std::atomic<std::uint64_t> unhandled_{0};
     std::function<void(const unhandled_exception&)> on_unhandled_;  // empty: stderr
