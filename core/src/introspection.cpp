@@ -55,6 +55,7 @@ runtime_metrics runtime_core::metrics() noexcept {
     auto [blocking_threads, blocking_queued] = blocking_.counts();
     m.blocking_threads = blocking_threads;
     m.blocking_queue_depth = blocking_queued;
+    m.steals_unpaid = steals_unpaid_.load(std::memory_order_relaxed);
     return m;
 }
 

@@ -37,6 +37,7 @@ runtime_core::runtime_core(std::size_t n, std::size_t max_blocking,
         w->watch_lifo.assign(n, nullptr);
         w->watch_polls.assign(n, 0);
         w->watch_since.assign(n, 0);
+        w->watch_queue_polls.assign(n, 0);
         workers_.push_back(std::move(w));
     }
     if (backend_runs_on_event_loop()) {

@@ -37,6 +37,9 @@ void runtime_core::park_worker(worker& w) {
     if (w.lifo.load(std::memory_order_relaxed) || !w.queue.empty()) return;
     if (tracing()) trace_mark(trace::kind::park, 0);
     w.parks.add();
+    // A steal still being judged (its tasks were taken back meanwhile) is dropped: the polls
+    // after this park would count the time parked as the stolen tasks' (judge_steal).
+    w.steal_polls_left = 0;
     std::int64_t now = now_ns();
     w.busy_ns.add(
         static_cast<std::uint64_t>(now - w.busy_since_ns.exchange(-1, std::memory_order_relaxed)));
@@ -144,17 +147,25 @@ void runtime_core::watch_lifo_slots(worker& w) noexcept {
         if (j == w.index) continue;
         worker& v = *workers_[j];
         task_header* t = v.lifo.load(std::memory_order_acquire);
+        std::uint64_t polls = v.polls.get();
+        std::uint32_t queued = v.queue.len();
         // More queued than the worker runs next: what a push's notify would have woken a worker
         // for. A push notifies without a fence (idle::worker_to_notify), so that notify can be
-        // missed in a race with the last searcher parking; this look bounds the miss while the
+        // missed in a race with the last searcher parking, and while steals do not pay
+        // (scheduler.cpp) pushes notify nobody at all; this look bounds the wait while the
         // owner's sleep is capped (not when every other worker was asleep as it parked).
-        if (v.queue.len() + (t ? 1u : 0u) > 1) stealable = true;
+        if (queued + (t ? 1u : 0u) > 1) stealable = true;
+        // Anything queued behind a worker that has stayed inside one poll since the last look:
+        // that task waits for the poll's end, however long, unless someone steals it. (A task
+        // spawned, then a second one that went to the LIFO slot and now runs for long, leaves
+        // one task queued and the slot empty: the rule above never fires for it.)
+        if (queued > 0 && polls + 1 == w.watch_queue_polls[j]) stealable = true;
+        w.watch_queue_polls[j] = polls + 1;
         if (!t) {
             w.watch_lifo[j] = nullptr;
             continue;
         }
         if (now < 0) now = now_ns();
-        std::uint64_t polls = v.polls.get();
         if (t == w.watch_lifo[j] && polls == w.watch_polls[j]) {
             if (now - w.watch_since[j] < interval) continue;  // woken early: look again later
             w.watch_lifo[j] = nullptr;
@@ -173,6 +184,7 @@ void runtime_core::watch_lifo_slots(worker& w) noexcept {
 
 void runtime_core::forget_lifo_watch(worker& w) noexcept {
     std::fill(w.watch_lifo.begin(), w.watch_lifo.end(), nullptr);
+    std::fill(w.watch_queue_polls.begin(), w.watch_queue_polls.end(), 0);
 }
 
 }  // namespace weir::detail

@@ -345,14 +345,18 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
 // next), and their completions pulled the consumer across cores: 1.07 s with two workers, 0.2 s
 // with pushes waking nobody. tokio has the same shape there (0.8 s against 0.3 s with one worker).
 // So each steal is judged by its outcome: the thief times the polls that follow it, as many as it
-// stole (the clock is read once at the steal and once here). If together they ran under
-// steal_pays_ns, the steal did not pay, and pushes to local queues stop waking parked workers.
+// stole (the clock is read once at the steal and once here). They are mostly the stolen tasks,
+// but whatever the thief polls meanwhile counts too (a task woken into its LIFO slot); a thief
+// that parks first drops the verdict (park_worker). If together they ran under steal_pays_ns,
+// the steal did not pay, and pushes to local queues stop waking parked workers. The verdict is
+// one for the whole runtime, the last one wins: with three workers or more, tiny tasks stolen in
+// one part of a program hold back the wakes for another, until a steal there pays.
 // Work still spreads: a thief that runs out looks again before it parks, and while any worker
 // runs, the parked timer owner wakes every lifo_watch_interval and wakes a searcher for a queue
-// that holds more than its worker runs next (parking.cpp); that steal is judged too, and the first
-// one that pays (tasks long enough to share) makes pushes wake parked workers again. The cost of
-// a wrong verdict is bounded by that interval, and only for parallelism: no task waits on it
-// while its worker runs.
+// that holds more than its worker runs next, or for any task queued behind a worker that stayed
+// inside one poll since its last look (parking.cpp); that steal is judged too, and the first one
+// that pays (tasks long enough to share) makes pushes wake parked workers again. So a task queued
+// behind a long poll, with a worker parked, waits about two of those intervals, not the poll.
 void runtime_core::judge_steal(worker& w) noexcept {
     bool unpaid = now_ns() - w.steal_at_ns < steal_pays_ns;
     if (steals_unpaid_.load(std::memory_order_relaxed) != unpaid)

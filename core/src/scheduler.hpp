@@ -62,6 +62,9 @@ struct alignas(64) worker {
     std::vector<task_header*> watch_lifo;
     std::vector<std::uint64_t> watch_polls;
     std::vector<std::int64_t> watch_since;
+    // The same watch over the other workers' queues: each one's poll count at the last look,
+    // plus one (0: not looked at since the watch was last forgotten).
+    std::vector<std::uint64_t> watch_queue_polls;
     std::uint32_t tick = 0;
     bool searching = false;
     // Took tasks from the global queue since it last ran out of work (a lone worker then yields
@@ -312,9 +315,10 @@ private:
     idle idle_;
     std::atomic<bool> shutdown_{false};
     // The last judged steal did not pay (scheduler.cpp, "Stealing that does not pay"): pushes to
-    // local queues leave parked workers asleep. Read on every local push, written only when the
-    // verdict changes, so it stays a shared, clean line.
-    std::atomic<bool> steals_unpaid_{false};
+    // local queues leave parked workers asleep. Read on every local push by every worker and
+    // written only when the verdict changes: a line of its own, so that it stays shared and
+    // clean (beside idle_, it shared a line with the sleepers' list, written at every park).
+    alignas(64) std::atomic<bool> steals_unpaid_{false};
     std::atomic<std::uint64_t> lost_wakers_{0};
     std::atomic<std::uint64_t> unhandled_{0};
     std::function<void(const unhandled_exception&)> on_unhandled_;  // empty: stderr

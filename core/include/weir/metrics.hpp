@@ -56,6 +56,12 @@ struct runtime_metrics {
     std::size_t blocking_threads = 0;
     /// spawn_blocking jobs waiting for a blocking-pool thread when read.
     std::uint64_t blocking_queue_depth = 0;
+    /// True while the last judged steal did not pay: the stolen tasks ran for less time, in all,
+    /// than moving them cost. Meanwhile a worker's push to its own queue wakes no parked worker;
+    /// work still spreads through searching workers and the parked timer owner's watch
+    /// (docs/architecture.md, "Steals are judged by what they bought"). Always false with one
+    /// worker.
+    bool steals_unpaid = false;
     std::vector<worker_metrics> per_worker;
 };
 
