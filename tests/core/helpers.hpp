@@ -96,14 +96,38 @@ inline void spin_for(std::chrono::microseconds d) {
 }
 
 /// Spawns n tasks that each spin for d, from the calling task (so into its worker's queue), and
-/// waits for them: with several workers, the idle ones must steal to help.
+/// waits for them: with several workers, the idle ones must steal to help. Each task also spins
+/// until tasks have run on two threads (10 s at most, a bound on a failure), so that a second
+/// worker that gets a core late still finds work to steal: only for runtimes of two workers or
+/// more.
 inline weir::task<void> spawn_busy_tasks(int n, std::chrono::microseconds d) {
+    struct two_threads {
+        std::mutex m;
+        std::thread::id first{}, second{};
+        std::chrono::steady_clock::time_point deadline =
+            std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        void saw(std::thread::id id) {
+            std::lock_guard<std::mutex> lk(m);
+            if (first == std::thread::id{})
+                first = id;
+            else if (id != first && second == std::thread::id{})
+                second = id;
+        }
+        bool both() {
+            std::lock_guard<std::mutex> lk(m);
+            return second != std::thread::id{};
+        }
+    } seen;
     std::vector<weir::join_handle<void>> hs;
     for (int i = 0; i < n; ++i)
-        hs.push_back(weir::spawn([](std::chrono::microseconds d) -> weir::task<void> {
-            spin_for(d);
-            co_return;
-        }(d)));
+        hs.push_back(
+            weir::spawn([](two_threads& s, std::chrono::microseconds d) -> weir::task<void> {
+                s.saw(std::this_thread::get_id());
+                spin_for(d);
+                while (!s.both() && std::chrono::steady_clock::now() < s.deadline) {
+                }
+                co_return;
+            }(seen, d)));
     for (auto& h : hs) co_await h;
 }
 

@@ -276,10 +276,10 @@ TEST_CASE("stream_throttle_spaces_items_at_least_d_apart", "[stream]") {
         rt, ws::iter(0, 4).throttle(10ms).inspect([&](int) { at.push_back(weir::clock::now()); }));
     CHECK(got == std::vector<int>{0, 1, 2, 3});
     REQUIRE(at.size() == 4);
-    // A lower bound only (a loaded machine fires timers late, never early); 1 ms below d for the
-    // timer's tick and the moments inspect sees, a little after each item passes. Unthrottled,
-    // the gaps are microseconds.
-    for (std::size_t i = 1; i < at.size(); ++i) CHECK(at[i] - at[i - 1] >= 9ms);
+    // A lower bound only (a loaded machine fires timers late, never early), and half of d: inspect
+    // sees each item a little after throttle let it pass, and a thread preempted between the two
+    // shortens the gap measured here by as much. Unthrottled, the gaps are microseconds.
+    for (std::size_t i = 1; i < at.size(); ++i) CHECK(at[i] - at[i - 1] >= 5ms);
     REQUIRE_THROWS_AS(ws::iter(0, 1).throttle(0ms), std::invalid_argument);
 }
 

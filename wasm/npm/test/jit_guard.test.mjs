@@ -75,14 +75,15 @@ eachBackend('jit guard', (ctx) => {
   }
 
   test('a_worker_whose_copy_of_a_stage_runs_far_slower_compiles_it_again', { skip: ctx.backend !== 'threads' && 'one worker: nothing to compare' }, async () => {
-    const n = 4000;
+    const n = 12000;
     const out = await ctx.rt.iter(0, n).map(trappedUntilCompiledAgain).buffered(40).collect();
     assert.equal(out.length, n);
     const slowItems = out.reduce((a, b) => a + b, 0);
     // Jobs of 10 items: the slow copy makes STREAK jobs (and whatever it had in hand) before
-    // the worker compiles it again. Without the guard it keeps making about one item in 31
-    // (6 ms against 0.2) for the whole run: about 130 of 4,000.
+    // the worker compiles it again: 30-40 items. Without the guard it keeps making about one
+    // item in 31 (6 ms against 0.2) for the whole run: about 390 of 12,000. The bound is twice
+    // the guarded count, for a machine that posts the fast worker's pace late.
     assert.ok(slowItems > 0, 'the slow copy ran');
-    assert.ok(slowItems <= 10 * (STREAK + 2), `${slowItems} items came from the slow copy`);
+    assert.ok(slowItems <= 2 * 10 * (STREAK + 2), `${slowItems} items came from the slow copy`);
   });
 });
