@@ -39,6 +39,10 @@ namespace weir::detail {
 /// std::thread does when the system has no thread left (tests/core/test_blocking_pool.cpp).
 inline std::thread (*start_blocking_thread)(std::function<void()> body) =
     [](std::function<void()> body) { return std::thread(std::move(body)); };
+/// Called by a pool thread after it handed a job's result over and before it looks at the queue
+/// again; null but in a test, which widens that window to show that the thread counts as idle
+/// there (tests/core/test_blocking_pool.cpp).
+inline void (*after_blocking_finish)() noexcept = nullptr;
 
 class blocking_pool {
 public:
@@ -92,7 +96,8 @@ public:
         }
         while (j) {
             blocking_job* next = j->next;
-            j->run(j);  // may end j's lifetime
+            j->run(j);
+            j->finish(j);  // may end j's lifetime
             j = next;
         }
     }
@@ -142,7 +147,18 @@ private:
                 --queued_;
                 lk.unlock();
                 j->run(j);
+                // Counted idle while finish wakes the job's awaiter: a task woken there may call
+                // spawn_blocking before this thread is back at the queue, and must find it idle
+                // rather than start another thread (sequential jobs started extra threads on a
+                // loaded machine). A submit meanwhile notifies the condition variable instead;
+                // this thread takes the job at its next look at the queue.
                 lk.lock();
+                ++idle_;
+                lk.unlock();
+                j->finish(j);
+                if (after_blocking_finish) after_blocking_finish();
+                lk.lock();
+                --idle_;
                 continue;
             }
             if (closed_) return;

@@ -222,3 +222,23 @@ TEST_CASE("file_dropped_on_a_worker_is_closed_there_when_no_blocking_thread_can_
     std::filesystem::remove(path);
 }
 #endif
+
+TEST_CASE("blocking_pool_thread_counts_as_idle_while_it_hands_a_result_over",
+          "[blocking][threads]") {
+    // A pool thread that has run a job wakes the awaiting task, which may spawn the next job at
+    // once, before the thread is back at the queue. The hook holds the thread in that window for
+    // 20 ms: had it not counted itself idle first, each of these jobs would start a thread.
+    struct slow_return {
+        slow_return() {
+            weir::detail::after_blocking_finish = []() noexcept {
+                std::this_thread::sleep_for(20ms);
+            };
+        }
+        ~slow_return() { weir::detail::after_blocking_finish = nullptr; }
+    } hold;  // outlives rt, whose pool threads read the hook
+    weir::runtime rt(pool_options(10s));
+    rt.block_on([]() -> weir::task<void> {
+        for (int i = 0; i < 5; ++i) co_await weir::spawn_blocking([] {});
+    }());
+    CHECK(rt.metrics().blocking_threads == 1);
+}

@@ -73,6 +73,9 @@ struct blocking_cell : blocking_job {
             c->value.set_exception(std::current_exception());
         }
         c->fn.reset();
+    }
+    static void finish_job(blocking_job* j) noexcept {
+        auto* c = static_cast<blocking_cell*>(j);
         c->done.complete();
         c->release();
     }
@@ -172,6 +175,7 @@ auto spawn_blocking(Fn&& f) -> task<std::invoke_result_t<F&>> {
     owned->rt = rt;
     owned->fn.emplace(std::forward<Fn>(f));
     owned->run = &cell::run_job;
+    owned->finish = &cell::finish_job;
     owned->drop = &cell::drop_job;
     cell* c = owned.get();
     if (detail::blocking_submit(rt, c))

@@ -48,11 +48,15 @@ bool timer_insert(runtime_core* rt, timer_entry* e) noexcept;
 /// Removes e if it is still in the wheel; returns whether it was (then it will never fire).
 bool timer_remove(runtime_core* rt, timer_entry* e) noexcept;
 
-/// Work for the blocking pool. run executes on a pool thread; drop is called instead when the
+/// Work for the blocking pool. run executes on a pool thread and keeps the result; finish, called
+/// right after it on the same thread, hands the result over (wakes the awaiting task; it may end
+/// the job's lifetime). Two steps so that the pool can count the thread idle in between: a task
+/// woken by finish may call spawn_blocking at once. drop is called instead of both when the
 /// runtime shuts down before the job started.
 struct blocking_job {
     blocking_job* next = nullptr;
     void (*run)(blocking_job*) noexcept = nullptr;
+    void (*finish)(blocking_job*) noexcept = nullptr;
     void (*drop)(blocking_job*) noexcept = nullptr;
 };
 /// Queues j on rt's blocking pool (starting a thread if all are busy). Returns false if rt is
