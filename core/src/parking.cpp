@@ -12,7 +12,9 @@
 //     LIFO slot is never announced to parked workers (that is what keeps request/response
 //     ping-pong on one core), so without this a task woken into the slot of a worker that then
 //     runs for 500 ms waited 500 ms with the other workers asleep. A busy worker's queue holding
-//     more than it runs next wakes a searcher too (a push's notify may have been missed). An
+//     more than it runs next wakes a searcher too (a push's notify may have been missed, or not
+//     sent while steals do not pay), as does anything queued behind a worker that stayed inside
+//     one poll since the last look. An
 //     owner that parked uncapped (all asleep) is woken by the first worker to leave park, so
 //     the watch also covers a worker woken later.
 #include <algorithm>

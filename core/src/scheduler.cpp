@@ -7,7 +7,8 @@
 //      cache), at most 3 times in a row, else the head of its local queue, else a batch from the
 //      global queue;
 //   3. with nothing local, searches: steals half of another worker's queue (at most half the
-//      workers search at once);
+//      workers search at once), and judges the steal by how long the stolen tasks ran: while
+//      steals do not pay, pushes to local queues wake no parked worker (judge_steal);
 //   4. finding nothing, parks (parking.cpp: the timer role, handing it over, and the watch over
 //      busy workers' LIFO slots); a lone worker yields once first after work from the global
 //      queue (run_worker). Timers themselves are in timers.cpp.
