@@ -1,7 +1,8 @@
 // Stealing that does not pay (scheduler.cpp): a steal is judged by how long the stolen tasks
 // ran, and while steals do not pay, pushes to a worker's own queue leave parked workers asleep.
 // Tiny tasks then stay where they were spawned; tasks long enough to share still spread, also
-// after a run of tiny ones made the runtime hold back.
+// after a run of tiny ones made the runtime hold back; and a task queued behind a worker stuck in
+// one long poll is still taken by a parked worker (the timer owner's watch, parking.cpp).
 #include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
