@@ -96,8 +96,9 @@ public:
         }
         while (j) {
             blocking_job* next = j->next;
+            auto* finish = j->finish;  // before run: without finish, run may end j's lifetime
             j->run(j);
-            j->finish(j);  // may end j's lifetime
+            if (finish) finish(j);  // may end j's lifetime
             j = next;
         }
     }
@@ -145,8 +146,13 @@ private:
                 head_ = j->next;
                 if (!head_) tail_ = nullptr;
                 --queued_;
+                auto* finish = j->finish;  // before run: without finish, run may end j's lifetime
                 lk.unlock();
                 j->run(j);
+                if (!finish) {
+                    lk.lock();
+                    continue;
+                }
                 // Counted idle while finish wakes the job's awaiter: a task woken there may call
                 // spawn_blocking before this thread is back at the queue, and must find it idle
                 // rather than start another thread (sequential jobs started extra threads on a
@@ -155,7 +161,7 @@ private:
                 lk.lock();
                 ++idle_;
                 lk.unlock();
-                j->finish(j);
+                finish(j);
                 if (after_blocking_finish) after_blocking_finish();
                 lk.lock();
                 --idle_;

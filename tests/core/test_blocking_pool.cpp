@@ -221,6 +221,30 @@ TEST_CASE("file_dropped_on_a_worker_is_closed_there_when_no_blocking_thread_can_
     CHECK(descriptors_open_on(path) == 0);
     std::filesystem::remove(path);
 }
+
+TEST_CASE("file_dropped_on_a_worker_is_closed_by_the_blocking_pool", "[blocking][fs][threads]") {
+    // The close goes to the pool as a job that nobody awaits (no finish step): the pool must run
+    // it without touching the job afterwards (it deleted itself). A pool that called the job's
+    // finish unconditionally crashed here.
+    weir::runtime rt(pool_options(10s));
+    if (!weir_test::have_io(rt)) return;
+    auto path = std::filesystem::temp_directory_path() /
+                ("weir-test-blocking-pool-close-" + std::to_string(::getpid()));
+    auto f = rt.block_on(weir::fs::file::open(
+        path.string(), weir::fs::open_mode::write | weir::fs::open_mode::create));
+    path = std::filesystem::canonical(path);
+    CHECK(descriptors_open_on(path) == 1);
+    rt.block_on(weir_test::on_worker([](weir::fs::file f) -> weir::task<void> {
+        { weir::fs::file gone = std::move(f); }  // destroyed here, on the worker
+        co_return;
+    }(std::move(f))));
+    // The close runs on a pool thread, soon after: waited for (10 s bounds a hang).
+    auto until = std::chrono::steady_clock::now() + 10s;
+    while (descriptors_open_on(path) != 0 && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(1ms);
+    CHECK(descriptors_open_on(path) == 0);
+    std::filesystem::remove(path);
+}
 #endif
 
 TEST_CASE("blocking_pool_thread_counts_as_idle_while_it_hands_a_result_over",

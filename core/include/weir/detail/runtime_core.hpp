@@ -51,8 +51,10 @@ bool timer_remove(runtime_core* rt, timer_entry* e) noexcept;
 /// Work for the blocking pool. run executes on a pool thread and keeps the result; finish, called
 /// right after it on the same thread, hands the result over (wakes the awaiting task; it may end
 /// the job's lifetime). Two steps so that the pool can count the thread idle in between: a task
-/// woken by finish may call spawn_blocking at once. drop is called instead of both when the
-/// runtime shuts down before the job started.
+/// woken by finish may call spawn_blocking at once. finish may be null for a job that nobody
+/// awaits (a file's close): run then does everything and may end the job's lifetime, so the pool
+/// reads finish before it calls run. drop is called instead of both when the runtime shuts down
+/// before the job started.
 struct blocking_job {
     blocking_job* next = nullptr;
     void (*run)(blocking_job*) noexcept = nullptr;
