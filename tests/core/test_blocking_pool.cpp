@@ -197,26 +197,41 @@ std::size_t descriptors_open_on(const std::filesystem::path& path) {
         if (std::filesystem::read_symlink(e.path(), ec) == path) ++n;
     return n;
 }
+
+/// A file created for the test under the temporary directory, open for writing, and its path as
+/// /proc/self/fd shows it.
+struct temp_file {
+    weir::fs::file f;
+    std::filesystem::path path;
+};
+temp_file open_temp_file(weir::runtime& rt, const std::string& tag) {
+    auto path = std::filesystem::temp_directory_path() /
+                ("weir-test-" + tag + "-" + std::to_string(::getpid()));
+    auto f = rt.block_on(weir::fs::file::open(
+        path.string(), weir::fs::open_mode::write | weir::fs::open_mode::create));
+    return {std::move(f), std::filesystem::canonical(path)};
+}
+
+/// Destroys f inside a task on one of rt's workers (its close then goes to the blocking pool).
+void drop_on_a_worker(weir::runtime& rt, weir::fs::file f) {
+    rt.block_on(weir_test::on_worker([](weir::fs::file f) -> weir::task<void> {
+        { weir::fs::file gone = std::move(f); }  // destroyed here, on the worker
+        co_return;
+    }(std::move(f))));
+}
 }  // namespace
 
 TEST_CASE("file_dropped_on_a_worker_is_closed_there_when_no_blocking_thread_can_start",
           "[blocking][fs][threads]") {
     weir::runtime rt(pool_options(50ms));
     if (!weir_test::have_io(rt)) return;
-    auto path = std::filesystem::temp_directory_path() /
-                ("weir-test-blocking-close-" + std::to_string(::getpid()));
-    auto f = rt.block_on(weir::fs::file::open(
-        path.string(), weir::fs::open_mode::write | weir::fs::open_mode::create));
-    path = std::filesystem::canonical(path);  // as /proc/self/fd shows it
+    auto [f, path] = open_temp_file(rt, "blocking-close");
     CHECK(descriptors_open_on(path) == 1);
     // The open's thread retires: the close would need a new one.
     REQUIRE(wait_for_blocking_threads(rt, 0, 5000ms) == 0);
     {
         threads_cannot_start guard;
-        rt.block_on(weir_test::on_worker([](weir::fs::file f) -> weir::task<void> {
-            { weir::fs::file gone = std::move(f); }  // destroyed here, on the worker
-            co_return;
-        }(std::move(f))));
+        drop_on_a_worker(rt, std::move(f));
     }
     CHECK(descriptors_open_on(path) == 0);
     std::filesystem::remove(path);
@@ -228,16 +243,9 @@ TEST_CASE("file_dropped_on_a_worker_is_closed_by_the_blocking_pool", "[blocking]
     // finish unconditionally crashed here.
     weir::runtime rt(pool_options(10s));
     if (!weir_test::have_io(rt)) return;
-    auto path = std::filesystem::temp_directory_path() /
-                ("weir-test-blocking-pool-close-" + std::to_string(::getpid()));
-    auto f = rt.block_on(weir::fs::file::open(
-        path.string(), weir::fs::open_mode::write | weir::fs::open_mode::create));
-    path = std::filesystem::canonical(path);
+    auto [f, path] = open_temp_file(rt, "blocking-pool-close");
     CHECK(descriptors_open_on(path) == 1);
-    rt.block_on(weir_test::on_worker([](weir::fs::file f) -> weir::task<void> {
-        { weir::fs::file gone = std::move(f); }  // destroyed here, on the worker
-        co_return;
-    }(std::move(f))));
+    drop_on_a_worker(rt, std::move(f));
     // The close runs on a pool thread, soon after: waited for (10 s bounds a hang).
     auto until = std::chrono::steady_clock::now() + 10s;
     while (descriptors_open_on(path) != 0 && std::chrono::steady_clock::now() < until)

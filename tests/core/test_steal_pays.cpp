@@ -81,10 +81,10 @@ weir::task<std::size_t> heavy_spawned_pipeline(heavy_phase* p) {
     co_return v.size();
 }
 
-/// On a worker, after a 30 ms spin: spawns a task that sets `ran`, then one that spins until `ran` is set or for
-/// 10 s. The second goes to this worker's LIFO slot and the first to its queue; once this task
-/// awaits, the worker runs the spinner, and the first task can only run if another worker takes
-/// it. Returns whether it ran while the spinner spun.
+/// On a worker, after a 30 ms spin: spawns a task that sets `ran`, then one that spins until `ran`
+/// is set or for 10 s. The second goes to this worker's LIFO slot and the first to its queue; once
+/// this task awaits, the worker runs the spinner, and the first task can only run if another worker
+/// takes it. Returns whether it ran while the spinner spun.
 weir::task<bool> spawn_then_spin_behind_it() {
     // First 30 ms inside this poll, so that the other worker has parked (holding the timer
     // role): the spawns below then find nobody searching.
