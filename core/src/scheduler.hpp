@@ -36,6 +36,10 @@ namespace weir::detail {
 inline constexpr std::uint32_t global_queue_interval = 31;
 /// How many tasks between maintenance passes (processing due timers without parking).
 inline constexpr std::uint32_t event_interval = 61;
+/// How many fired timers a maintenance pass hands on at least, even to a worker whose queue is
+/// full (timers.cpp, process_timers): enough that timers keep going, few enough that a full
+/// queue's overflow to the global queue stays rare.
+inline constexpr std::size_t timer_fire_floor = 16;
 /// How many times in a row the LIFO slot may be preferred before its task goes to the back of the
 /// queue: enough for request/response ping-pong, bounded so two tasks waking each other cannot
 /// starve the rest of the queue.

@@ -8,10 +8,15 @@
 // finding the next non-empty slot is a rotate and a count-trailing-zeros. When time reaches a
 // slot on a higher level its timers are re-inserted lower down ("cascade"); each timer cascades
 // at most 5 times in its life. Not thread-safe: the runtime guards it with one lock.
+//
+// Timers that fell due wait in a due list, in the order they fell due, until the runtime takes
+// them (take_due): a runtime hands on only as many as the running worker's queue has room for
+// (timers.cpp says why). A timer in the due list still counts as set: remove takes it out.
 #pragma once
 
 #include <array>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -38,6 +43,11 @@ public:
     }
 
     void remove(timer_entry* e) noexcept {
+        if (e->level == due_level) {
+            due_.erase(e);
+            e->in_wheel = false;
+            return;
+        }
         unsigned level = e->level, slot = e->slot;
         auto& list = levels_[level].slots[slot];
         list.erase(e);
@@ -48,6 +58,7 @@ public:
     /// The tick at which the next non-empty slot becomes due, if any timer is set. Timers are
     /// never due before it (it may be earlier than their deadline: a cascade point).
     std::optional<std::uint64_t> next_expiration() const noexcept {
+        if (!due_.empty()) return elapsed_;  // due already, waiting to be taken
         for (unsigned level = 0; level < levels; ++level) {
             if (auto d = next_in_level(level)) return d;
         }
@@ -57,6 +68,13 @@ public:
     /// Advances to `now`, appending every timer with deadline <= now to `fired` (unlinked,
     /// in_wheel = false) and cascading the rest of each due slot downwards.
     void advance(std::uint64_t now, intrusive_list<timer_entry>& fired) noexcept {
+        advance(now);
+        take_due(SIZE_MAX, fired);
+    }
+
+    /// Advances to `now`: every timer with deadline <= now joins the due list (after those
+    /// already there), the rest of each due slot cascades downwards.
+    void advance(std::uint64_t now) noexcept {
         for (;;) {
             std::optional<std::uint64_t> due;
             unsigned level = 0;
@@ -73,8 +91,8 @@ public:
             taken.splice_back(list);
             while (timer_entry* e = taken.pop_front()) {
                 if (e->deadline <= now) {
-                    e->in_wheel = false;
-                    fired.push_back(e);
+                    e->level = due_level;
+                    due_.push_back(e);
                 } else {
                     place(e);  // cascade to a lower level
                 }
@@ -83,13 +101,29 @@ public:
         if (now > elapsed_) elapsed_ = now;
     }
 
+    /// Moves up to max due timers, oldest first, to `fired` (unlinked, in_wheel = false).
+    void take_due(std::size_t max, intrusive_list<timer_entry>& fired) noexcept {
+        for (std::size_t n = 0; n < max; ++n) {
+            timer_entry* e = due_.pop_front();
+            if (!e) break;
+            e->in_wheel = false;
+            fired.push_back(e);
+        }
+    }
+
+    /// Due timers not taken yet.
+    std::size_t due_count() const noexcept { return due_.size(); }
+
     bool empty() const noexcept {
+        if (!due_.empty()) return false;
         for (auto& l : levels_)
             if (l.occupied) return false;
         return true;
     }
 
 private:
+    static constexpr std::uint8_t due_level = 0xFF;  // timer_entry::level of a due timer
+
     struct level_t {
         std::uint64_t occupied = 0;
         std::array<intrusive_list<timer_entry>, slots_per_level> slots;
@@ -140,6 +174,7 @@ private:
     }
 
     std::array<level_t, levels> levels_{};
+    intrusive_list<timer_entry> due_;
     std::uint64_t elapsed_ = 0;
 };
 
