@@ -65,12 +65,15 @@ public:
     bool is_empty() const noexcept { return len_.load(std::memory_order_acquire) == 0; }
     std::uint32_t len() const noexcept { return len_.load(std::memory_order_acquire); }
 
-    /// Refuses further pushes and drops what is queued (shutdown).
-    void close() noexcept {
+    /// Refuses further pushes and empties the queue (shutdown); returns what was queued, linked
+    /// through queue_next.
+    task_header* close() noexcept {
         std::lock_guard<spin_lock> lk(m_);
         closed_ = true;
+        task_header* queued = head_;
         head_ = tail_ = nullptr;
         len_.store(0, std::memory_order_release);
+        return queued;
     }
 
 private:

@@ -43,13 +43,7 @@ runtime_metrics runtime_core::metrics() noexcept {
         x.busy = std::chrono::nanoseconds(busy);
         m.per_worker.push_back(x);
     }
-    std::uint64_t all = 0, local = 0;
-    for (auto& s : registry_) {
-        std::lock_guard<spin_lock> lk(s.m);
-        all += s.spawned;
-    }
-    for (const auto& x : m.per_worker) local += x.spawned;
-    m.remote_spawned = all > local ? all - local : 0;
+    m.remote_spawned = remote_spawned_.load(std::memory_order_relaxed);
     m.lost_wakers = lost_wakers_.load(std::memory_order_relaxed);
     m.unhandled_exceptions = unhandled_.load(std::memory_order_relaxed);
     auto [blocking_threads, blocking_queued] = blocking_.counts();
@@ -81,14 +75,32 @@ void runtime_core::lost_waker(task_header* t, const char* what) noexcept {
     }
 }
 
+bool runtime_core::running_label(std::size_t i, std::uint64_t id, std::string& name,
+                                 std::string& location) const {
+    const worker& w = *workers_[i];
+    if (w.label_id.load(std::memory_order_acquire) != id) return false;
+    const char* n = w.label_name.load(std::memory_order_relaxed);
+    const char* f = w.label_file.load(std::memory_order_relaxed);
+    unsigned line = w.label_line.load(std::memory_order_relaxed);
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (w.label_id.load(std::memory_order_relaxed) != id) return false;  // changed meanwhile
+    name = n ? n : "";
+    location = spawn_location(f, line);
+    return true;
+}
+
 bool runtime_core::describe_task(std::uint64_t id, std::string& name, std::string& location) {
-    shard& s = registry_[shard_of(id)];
-    std::lock_guard<spin_lock> lk(s.m);
-    for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
-        if (t->id != id) continue;
-        name = t->name ? t->name : "";
-        location = spawn_location(t->file, t->line);
-        return true;
+    // A task in its first run is not in the registry: the worker running it says who it is.
+    for (std::size_t i = 0; i < workers_.size(); ++i)
+        if (running_label(i, id, name, location)) return true;
+    for (auto& s : registry_) {
+        std::lock_guard<spin_lock> lk(s.m);
+        for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
+            if (t->id != id) continue;
+            name = t->name ? t->name : "";
+            location = spawn_location(t->file, t->line);
+            return true;
+        }
     }
     return false;
 }
@@ -96,6 +108,7 @@ bool runtime_core::describe_task(std::uint64_t id, std::string& name, std::strin
 std::string runtime_core::dump_tasks() {
     std::vector<std::uint64_t> running(workers_.size());
     for (std::size_t i = 0; i < workers_.size(); ++i) running[i] = running_on(i);
+    std::vector<bool> listed(workers_.size(), false);
     std::string out;
     std::size_t n = 0;
     for (auto& s : registry_) {
@@ -106,6 +119,7 @@ std::string runtime_core::dump_tasks() {
             out += ": ";
             auto w = std::find(running.begin(), running.end(), t->id);
             if (w != running.end()) {
+                listed[static_cast<std::size_t>(w - running.begin())] = true;
                 out += "running on worker " + std::to_string(w - running.begin());
             } else if (t->is_running() || t->is_scheduled()) {
                 out += "runnable, waiting for a worker";
@@ -115,6 +129,25 @@ std::string runtime_core::dump_tasks() {
             }
             out += "\n";
         }
+    }
+    // Tasks in their first run, which the registry does not hold yet.
+    std::size_t first_runs = 0;
+    for (std::size_t i = 0; i < workers_.size(); ++i) {
+        std::string name, location;
+        if (listed[i] || !running[i] || !running_label(i, running[i], name, location)) continue;
+        ++n;
+        ++first_runs;
+        out += task_label(running[i], name, location) + ": running on worker " + std::to_string(i) +
+               "\n";
+    }
+    // The rest have not run yet: they wait in the queues, which cannot be walked while workers
+    // take from them, so they are counted (live_tasks less the registry and the first runs).
+    std::size_t untracked = untracked_live_tasks();
+    if (untracked > first_runs) {
+        std::size_t queued = untracked - first_runs;
+        n += queued;
+        out += std::to_string(queued) + (queued == 1 ? " task" : " tasks") +
+               " spawned and not started yet: runnable, waiting for a worker\n";
     }
     return std::to_string(n) + " live task" + (n == 1 ? "" : "s") + "\n" + out;
 }
@@ -130,13 +163,27 @@ void runtime_core::watch(watch_options o) {
     watcher_ = std::make_unique<watcher>(this, std::move(o), !event_loop_);
 }
 
+std::size_t runtime_core::untracked_live_tasks() noexcept {
+    // Every count only grows; read tracked and finished first, so that a task that moves on
+    // meanwhile is counted live rather than twice gone.
+    std::uint64_t gone = finished_untracked_.load(std::memory_order_relaxed);
+    for (auto& w : workers_) gone += w->finished_untracked.get();
+    for (auto& s : registry_) {
+        std::lock_guard<spin_lock> lk(s.m);
+        gone += s.tracked;
+    }
+    std::uint64_t spawned = remote_spawned_.load(std::memory_order_relaxed);
+    for (auto& w : workers_) spawned += w->spawned.get();
+    return spawned > gone ? static_cast<std::size_t>(spawned - gone) : 0;
+}
+
 std::size_t runtime_core::live_tasks() noexcept {
     std::size_t n = 0;
     for (auto& s : registry_) {
         std::lock_guard<spin_lock> lk(s.m);
         n += s.tasks.size();
     }
-    return n;
+    return n + untracked_live_tasks();
 }
 
 }  // namespace weir::detail

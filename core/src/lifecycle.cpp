@@ -84,17 +84,34 @@ runtime_core::~runtime_core() {
     // Work the driver runs itself (a file read on a helper thread) finishes while the frames
     // it writes into still exist; completions are no longer reported.
     driver_->shutdown();
-    inject_.close();
+    // The queues are emptied first, while every task in them is alive: a task that has run is
+    // in the registry too and is destroyed from there; one that never ran is only here.
+    task_header* never_ran = nullptr;
+    auto keep_if_never_ran = [&never_ran](task_header* t) {
+        if (!t->track_on_pause) return;
+        t->queue_next = never_ran;
+        never_ran = t;
+    };
+    for (task_header* t = inject_.close(); t;) {
+        task_header* next = t->queue_next;
+        keep_if_never_ran(t);
+        t = next;
+    }
     for (auto& w : workers_) {
-        w->lifo.store(nullptr, std::memory_order_relaxed);
-        while (w->queue.pop()) {
-        }
+        if (task_header* t = w->lifo.exchange(nullptr, std::memory_order_relaxed))
+            keep_if_never_ran(t);
+        while (task_header* t = w->queue.pop()) keep_if_never_ran(t);
     }
     // Destructors of the destroyed frames may call weir::spawn: let them find this runtime (it
     // refuses new tasks now, so they get a handle that reports operation_cancelled).
     thread_state saved = this_thread;
     this_thread.runtime = this;
     this_thread.worker = nullptr;
+    while (never_ran) {
+        task_header* t = never_ran;
+        never_ran = t->queue_next;
+        t->vt()->shutdown(t);
+    }
     shutdown_tasks();
     this_thread = saved;
 }

@@ -61,16 +61,34 @@ std::uint64_t next_task_id() noexcept {
     return s.id_next++;
 }
 
+// The registry (scheduler.hpp) takes a task in only when a run of it first ends unfinished
+// (track, below): a spawn writes nothing shared by all workers but the spawn count of a thread
+// outside them. A task that finishes in its first run never enters it, and its finish takes no
+// lock (the registry's lock and list cost spawn_many_remote_idle with two workers 40% of its
+// time, as the spawning thread and the finishing worker passed the shards' lines and the
+// neighbouring tasks' headers back and forth).
 bool runtime_core::submit(task_header* t) noexcept {
     t->exec = this;
-    shard& s = registry_[shard_of(t->id)];
-    std::lock_guard<spin_lock> lk(s.m);
     if (shutdown_.load(std::memory_order_acquire)) return false;
-    s.tasks.push_back(t);
-    ++s.spawned;  // remote spawns = these minus the workers' own counts (metrics)
-    if (worker* sw = current_worker()) sw->spawned.add();
+    t->track_on_pause = true;
+    if (worker* sw = current_worker())
+        sw->spawned.add();
+    else
+        remote_spawned_.fetch_add(1, std::memory_order_relaxed);
     if (tracing()) trace_spawn(t);
     return true;
+}
+
+// Into the shard of the worker running it, so that a task that suspends and finishes where it
+// runs (most do, with the LIFO slot) takes a lock no other worker is using.
+void runtime_core::track(task_header* t) noexcept {
+    worker* w = current_worker();
+    std::size_t k = w ? w->index % registry_shards : shard_of(t->id);
+    t->registry_shard = static_cast<std::uint8_t>(k);
+    shard& s = registry_[k];
+    std::lock_guard<spin_lock> lk(s.m);
+    s.tasks.push_back(t);
+    ++s.tracked;
 }
 
 void runtime_core::trace_spawn(task_header* t) noexcept {
@@ -90,10 +108,14 @@ void runtime_core::trace_spawn(task_header* t) noexcept {
 }
 
 void runtime_core::unregister(task_header* t) noexcept {
-    shard& s = registry_[shard_of(t->id)];
-    {
+    if (t->registry_shard != task_header::not_tracked) {
+        shard& s = registry_[t->registry_shard];
         std::lock_guard<spin_lock> lk(s.m);
-        if (t->linked()) s.tasks.erase(t);
+        s.tasks.erase(t);
+    } else if (worker* w = current_worker()) {
+        w->finished_untracked.add();
+    } else {
+        finished_untracked_.fetch_add(1, std::memory_order_relaxed);
     }
     if (tracing()) trace_in_poll(trace::kind::finish, t->id, 0);
 }
@@ -149,8 +171,14 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
             notify_parked(true);
         return;
     }
-    if (!inject_.push(t)) return;  // shutting down: the task is about to be destroyed
-    notify_parked(true);           // the push's seq_cst length update orders it (idle.hpp)
+    if (!inject_.push(t)) {
+        // Shut down (the global queue is closed once no worker runs). A task that has run is
+        // in the registry, which shutdown empties; one that never ran is a spawn that lost the
+        // race with shutdown, and nothing else will end it.
+        if (t->track_on_pause) t->vt()->shutdown(t);
+        return;
+    }
+    notify_parked(true);  // the push's seq_cst length update orders it (idle.hpp)
 }
 
 void runtime_core::push_local(worker& w, task_header* t) noexcept {
@@ -326,12 +354,21 @@ task_header* runtime_core::steal_work(worker& w) noexcept {
 void runtime_core::run_task(worker& w, task_header* t) noexcept {
     if (w.searching) {
         w.searching = false;
-        // The last searcher found work: there may be more, so get another worker looking.
-        if (idle_.transition_from_searching()) notify_parked();
+        // The last searcher found work: if there is more in sight, get another worker looking.
+        if (idle_.transition_from_searching() && (!w.queue.empty() || !inject_.is_empty()))
+            notify_parked();
     }
     w.polls.add();
     // The poll's end is where the next poll or park begins (tracer.hpp).
     if (tracing()) trace_poll(w, t->id, std::exchange(t->trace_self_woken, false));
+    if (t->track_on_pause) {  // its first run: say who it is (scheduler.hpp, label_id)
+        w.label_id.store(0, std::memory_order_relaxed);
+        std::atomic_thread_fence(std::memory_order_release);
+        owner_store(w.label_name, t->name);
+        owner_store(w.label_file, t->file);
+        owner_store(w.label_line, t->line);
+        w.label_id.store(t->id, std::memory_order_release);
+    }
     owner_store(w.current_task, t->id);
     t->run();  // may free t
     owner_store(w.current_task, std::uint64_t{0});

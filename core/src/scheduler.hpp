@@ -97,10 +97,19 @@ struct alignas(64) worker {
         std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
     };
     counter polls, steals, steal_ops, overflows, parks, spawned, lifo_rescues;
-    counter busy_ns;  // finished busy stretches
+    counter finished_untracked;  // tasks finished here that the registry never held
+    counter busy_ns;             // finished busy stretches
     // The id of the task this worker is running (0: none), for task dumps and the stall watcher:
     // one relaxed store before and one after each run.
     std::atomic<std::uint64_t> current_task{0};
+    // Who the task in its first run here is (the registry does not hold it yet), for the same
+    // readers: published before that run by this worker alone, read with a sequence check
+    // (label_id is 0 while the fields change; a reader takes them only if it finds the same
+    // nonzero id before and after). The strings are the task's name and spawn file, which live
+    // as long as the program.
+    std::atomic<std::uint64_t> label_id{0};
+    std::atomic<const char*> label_name{nullptr}, label_file{nullptr};
+    std::atomic<std::uint32_t> label_line{0};
     std::atomic<std::int64_t> busy_since_ns{-1};  // start of the current one (-1: parked)
     std::unique_ptr<parker> park;
     std::thread thread;
@@ -116,6 +125,8 @@ public:
     ~runtime_core();
 
     void schedule(task_header* t, bool yield) noexcept override;
+    /// Registers t (its first run ended unfinished): scheduler.cpp.
+    void track(task_header* t) noexcept override;
     /// Counts it (metrics), records it (trace) and hands it to the watcher (runtime::watch).
     void lost_waker(task_header* t, const char* what) noexcept override;
     /// Counts it (metrics) and passes it to the hook, or writes it to stderr (unhandled.cpp).
@@ -159,6 +170,8 @@ public:
     /// The driver's I/O side, or null when the backend does no I/O.
     io_driver* io() noexcept { return driver_->io(); }
     std::size_t live_tasks() noexcept;
+    /// Live tasks the registry does not hold: in their first run, or not run yet.
+    std::size_t untracked_live_tasks() noexcept;
     /// Starts (or replaces) the stall watcher; an empty callback stops it.
     void watch(watch_options o);
     runtime_metrics metrics() noexcept;
@@ -167,6 +180,9 @@ public:
     /// Name and spawn location of live task `id` ("" if it is gone), read under its registry
     /// shard's lock so that it cannot be freed meanwhile.
     bool describe_task(std::uint64_t id, std::string& name, std::string& location);
+    /// The label worker i published for task id (its first run), if it still stands.
+    bool running_label(std::size_t i, std::uint64_t id, std::string& name,
+                       std::string& location) const;
     /// The id of the task worker i is running, and how many runs it has started.
     std::uint64_t running_on(std::size_t i) const noexcept {
         return workers_[i]->current_task.load(std::memory_order_relaxed);
@@ -341,22 +357,28 @@ private:
     // I/O backend can wait for completions and the next deadline in one call.
     std::unique_ptr<driver> driver_;
 
-    // Every live task, so shutdown can destroy the unfinished ones. Sharded to spread the lock;
-    // spin locks for the same reason as the inject queue's (a spawn on one thread and a finish
-    // on another collide on a shard, and the section is a list link or unlink).
-    // Consecutive ids go to consecutive shards, so a spawner and the worker that finishes
-    // what it spawned (a thief) meet on one shard only one time in eight. (A shard per id
-    // block, tried first, put a spawner and its thief on the same shard for 1024 tasks in a
-    // row: spawn_many_local with two workers went 1.16-1.27x slower, docs/performance.md.)
+    // The registry: every task that has run and is not finished (track, in scheduler.cpp), so
+    // that shutdown can destroy it and dumps can list it. The other live tasks never ran, and
+    // sit in a queue (shutdown takes them from there: lifecycle.cpp), or run their first run
+    // (the worker publishes who they are: current_task and current_label). One shard per
+    // worker (a worker's index modulo the count), each under a spin lock: a task goes into the
+    // shard of the worker running it, and usually finishes there too. (Before, every spawn went
+    // into the shard of its id, for a lock the spawning thread and the finishing worker passed
+    // between them: spawn_many_remote_idle with two workers 1.7x its time now.)
     static constexpr std::size_t registry_shards = 8;
     static std::size_t shard_of(std::uint64_t id) noexcept {
         return static_cast<std::size_t>(id % registry_shards);
     }
     struct alignas(64) shard {
         spin_lock m;
-        std::uint64_t spawned = 0;  // every spawn registered here (under m: no atomic needed)
+        std::uint64_t tracked = 0;  // tasks ever taken in here (under m: no atomic needed)
         intrusive_list<task_header> tasks;
     };
+    // Spawns from threads that are no worker (metrics: remote_spawned), and finishes of
+    // never-registered tasks off the workers; with the workers' own counts they give the live
+    // tasks that the registry does not hold (live_tasks).
+    alignas(64) std::atomic<std::uint64_t> remote_spawned_{0};
+    std::atomic<std::uint64_t> finished_untracked_{0};
     shard registry_[registry_shards];
 
     blocking_pool blocking_;

@@ -147,7 +147,8 @@ public:
     runtime_metrics metrics() const;
 
     /// Every live task as text: its id, name, spawn location and state (running on worker N,
-    /// runnable, or waiting on a timer, a channel, I/O, a join, ...). Callable from any thread.
+    /// runnable, or waiting on a timer, a channel, I/O, a join, ...); tasks that have not
+    /// started yet are counted on one line, not listed. Callable from any thread.
     std::string dump_tasks() const;
 
     /// Starts a thread that reports tasks running longer than o.stall_threshold without

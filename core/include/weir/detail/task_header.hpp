@@ -55,6 +55,11 @@ public:
     /// t waited on something (what: e.g. "a notify") that was destroyed with t's waker in it:
     /// a lost waker, for the runtime to report (metrics, trace, watch). t is still alive.
     virtual void lost_waker(task_header* t, const char* what) noexcept;
+    /// t's run is ending with t unfinished for the first time (t->track_on_pause was set): from
+    /// now on nothing but a wake brings it back, so the executor keeps it where shutdown and task
+    /// dumps find it (the runtime's registry). Called by the thread running t, before t can be
+    /// woken into another run.
+    virtual void track(task_header* t) noexcept;
 
 protected:
     ~executor() = default;
@@ -143,6 +148,7 @@ inline void run_node(resume_node* n) {
 }
 
 inline void executor::lost_waker(task_header*, const char*) noexcept {}
+inline void executor::track(task_header*) noexcept {}
 
 class task_header : public list_hook {
 public:
@@ -222,6 +228,15 @@ public:
     const char* name = nullptr;
     const char* file = nullptr;
     std::uint32_t line = 0;
+    /// Set at spawn: the runtime's registry takes the task in (executor::track) when a run of it
+    /// first ends unfinished. A task that finishes in its first run is never registered: it is
+    /// in a queue or running all its life, where shutdown and dumps find it without the
+    /// registry's lock and list. Only the thread running the task touches these two.
+    bool track_on_pause = false;
+    /// The registry shard it went into, or not_tracked. Not the list hook's state: removing a
+    /// neighbour rewrites the hook under the shard's lock, which its runner does not hold.
+    std::uint8_t registry_shard = not_tracked;
+    static constexpr std::uint8_t not_tracked = 0xFF;
     /// What the task last blocked on ("a timer", "mpsc receive", ...; set by leaf_waiter::prepare
     /// with one relaxed store), for task dumps. Only meaningful while the task is idle.
     std::atomic<const char*> waits_on{nullptr};
@@ -268,6 +283,10 @@ inline void task_header::run() noexcept {
             this_thread.budget = 1 << 30;
             vt_->finish(this);  // may free *this
             return;
+        }
+        if (track_on_pause) [[unlikely]] {  // before any other thread can run it again
+            track_on_pause = false;
+            exec->track(this);
         }
         if (try_idle()) break;
         // Woken while running. Keep going unless the task has had its turn.

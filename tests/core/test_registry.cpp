@@ -1,0 +1,110 @@
+// How the runtime keeps track of its live tasks (scheduler.hpp, "The registry"): a task enters
+// the registry only when a run of it first ends unfinished. Before that it is in a queue, never
+// run, or in its first run; shutdown still ends it, and metrics and task dumps still count it.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+#include <weir/weir.hpp>
+
+#include "helpers.hpp"
+
+using weir_test::workers;
+
+using namespace std::chrono_literals;
+
+namespace {
+
+/// Counts the frames that hold one: constructed with the task's parameters, so a task that
+/// never ran still holds one until its frame is destroyed.
+struct frame_token {
+    static inline std::atomic<int> alive{0};
+    frame_token() { alive.fetch_add(1); }
+    frame_token(const frame_token&) { alive.fetch_add(1); }
+    ~frame_token() { alive.fetch_sub(1); }
+};
+
+weir::task<void> never_runs(frame_token, std::atomic<int>* ran) {
+    ran->fetch_add(1);
+    co_return;
+}
+
+/// Holds its worker, spawning a child behind itself now and then, until a spawn is refused:
+/// the runtime is shutting down, and its worker leaves the loop after this run.
+weir::task<void> hold_until_shutdown(std::vector<weir::join_handle<void>>* children,
+                                     std::atomic<int>* ran, std::atomic<bool>* holding) {
+    holding->store(true);
+    for (;;) {
+        auto h = weir::spawn(never_runs(frame_token{}, ran));
+        bool refused = h.is_finished();  // a spawn that was not refused cannot have run yet
+        children->push_back(std::move(h));
+        if (refused) co_return;
+        std::this_thread::sleep_for(200us);
+    }
+}
+
+weir::task<void> spin_until(std::atomic<bool>* stop) {
+    while (!stop->load()) std::this_thread::sleep_for(1ms);
+    co_return;
+}
+
+weir::task<void> trivial_task() { co_return; }
+
+}  // namespace
+
+TEST_CASE("runtime_shutdown_ends_spawned_tasks_that_never_ran", "[runtime][shutdown][threads]") {
+    // Children spawned into the queue of a worker that never gets to them: no registry holds
+    // them. Shutdown finds them in the queue, destroys their frames, and their handles report
+    // cancellation.
+    frame_token::alive.store(0);
+    std::vector<weir::join_handle<void>> children;
+    std::atomic<int> ran{0};
+    std::atomic<bool> holding{false};
+    {
+        weir::runtime rt(workers(1));
+        auto holder = rt.spawn(hold_until_shutdown(&children, &ran, &holding));
+        while (!holding.load()) std::this_thread::sleep_for(1ms);
+        std::this_thread::sleep_for(20ms);  // a few children queue up behind it
+        (void)holder;
+    }
+    INFO("children spawned: " << children.size());
+    REQUIRE(children.size() >= 2);
+    CHECK(ran.load() == 0);
+    CHECK(frame_token::alive.load() == 0);
+    weir::runtime rt2(workers(1));
+    for (auto& h : children) {
+        REQUIRE(h.is_finished());
+        REQUIRE_THROWS_AS(rt2.block_on(std::move(h)), weir::operation_cancelled);
+    }
+}
+
+TEST_CASE("live_tasks_and_dump_count_tasks_that_have_not_started", "[metrics][dump][threads]") {
+    // One worker held by a task in its first run; five tasks spawned behind it wait in the
+    // global queue. All six are live; the dump names the running one and counts the others.
+    weir::runtime rt(workers(1));
+    std::atomic<bool> stop{false};
+    auto spinner = rt.spawn_named("first-run spinner", spin_until(&stop));
+    std::string d;
+    for (int i = 0; i < 1000 && d.find("running on worker 0") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(10ms);
+        d = rt.dump_tasks();
+    }
+    std::vector<weir::join_handle<void>> queued;
+    for (int i = 0; i < 5; ++i) queued.push_back(rt.spawn(trivial_task()));
+    auto live = rt.metrics().live_tasks;
+    d = rt.dump_tasks();
+    stop = true;
+    rt.block_on(std::move(spinner));
+    for (auto& h : queued) rt.block_on(std::move(h));
+    INFO(d);
+    CHECK(live == 6);
+    CHECK(d.rfind("6 live tasks\n", 0) == 0);
+    CHECK(d.find("\"first-run spinner\" spawned at") != std::string::npos);
+    CHECK(d.find("test_registry.cpp:") != std::string::npos);
+    CHECK(d.find("running on worker 0") != std::string::npos);
+    CHECK(d.find("5 tasks spawned and not started yet") != std::string::npos);
+    CHECK(rt.metrics().live_tasks == 0);
+    CHECK(rt.dump_tasks() == "0 live tasks\n");
+}
