@@ -82,7 +82,8 @@ slice_host::outcome runtime_core::run_slice() noexcept {
     this_thread = saved;
 
     outcome o;
-    o.ready = w.lifo || !w.queue.empty() || !inject_.is_empty() || blocking_.has_queued();
+    o.ready = w.lifo || !w.queue.empty() || !inject_.is_empty() || blocking_.has_queued() ||
+              timers_waiting();  // due timers a pass left for the next one (timers.cpp)
     std::uint64_t nd = next_deadline_.load(std::memory_order_acquire);
     if (nd != UINT64_MAX) {
         auto due = start_ + std::chrono::milliseconds(nd);

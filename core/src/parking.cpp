@@ -85,8 +85,10 @@ void runtime_core::park_worker(worker& w) {
                 forget_lifo_watch(w);  // nobody runs: nothing seen so far still counts
             }
         }
+        bool slept = false;
         if (!w.lifo.load(std::memory_order_relaxed) && w.queue.empty() &&
             !shutdown_.load(std::memory_order_acquire)) {
+            slept = true;
             if (!owner)
                 w.park->park(timeout);
             else if (!w.park->consume_unpark())  // an unpark that came before the role
@@ -95,7 +97,9 @@ void runtime_core::park_worker(worker& w) {
         if (owner) {
             owner_uncapped_.store(false, std::memory_order_relaxed);
             timer_owner_.store(-1, std::memory_order_seq_cst);
-            process_timers();
+            // Only after a sleep: the pass before it found the timers due by then, and a second
+            // pass at once would find the queue it just filled full and overflow it (the floor).
+            if (slept) process_timers();
             watch_lifo_slots(w);  // may take a stuck task into this worker's queue
         }
         if (shutdown_.load(std::memory_order_acquire)) return;

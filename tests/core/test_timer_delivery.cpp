@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <optional>
+#include <thread>
 #include <vector>
 #include <weir/weir.hpp>
 
@@ -75,28 +76,38 @@ TEST_CASE("tasks_woken_by_timers_run_ahead_of_a_backlog_of_spawned_tasks", "[tim
     CHECK(latest < backlog / 4);
 }
 
-TEST_CASE("timers_keep_firing_on_a_worker_whose_queue_stays_full", "[time][scheduler]") {
+TEST_CASE("timers_keep_firing_on_a_worker_whose_queue_stays_full", "[time][scheduler][threads]") {
     // As many tasks as the worker's queue holds (256) yield until a sleeper wakes: each run takes
     // one from the queue and its yield puts it back, so the queue is full at every pass and
-    // never overflows. Handing on only what fits, no timer would ever fire (the floor).
+    // never overflows. Handing on only what fits, no timer would ever fire (the floor). A
+    // watchdog thread ends the yielders after 30 s so that such a runtime fails, not hangs.
     constexpr int yielders = 256;
     weir::runtime rt{weir_test::workers(1)};
-    std::atomic<bool> woke{false};
+    std::atomic<bool> stop{false}, timer_fired{false};
     std::atomic<int> running{0};
     std::vector<weir::join_handle<void>> hs;
     for (int i = 0; i < yielders; ++i)
-        hs.push_back(rt.spawn([](std::atomic<bool>* w, std::atomic<int>* r) -> weir::task<void> {
+        hs.push_back(rt.spawn([](std::atomic<bool>* s, std::atomic<int>* r) -> weir::task<void> {
             r->fetch_add(1, std::memory_order_relaxed);
-            while (!w->load(std::memory_order_relaxed)) co_await weir::yield_now();
-        }(&woke, &running)));
-    auto sleeper = rt.spawn([](std::atomic<bool>* w, std::atomic<int>* r) -> weir::task<void> {
+            while (!s->load(std::memory_order_relaxed)) co_await weir::yield_now();
+        }(&stop, &running)));
+    auto sleeper = rt.spawn([](std::atomic<bool>* s, std::atomic<bool>* fired,
+                               std::atomic<int>* r) -> weir::task<void> {
         while (r->load(std::memory_order_relaxed) < yielders) co_await weir::yield_now();
         co_await weir::sleep(3ms);
-        w->store(true, std::memory_order_relaxed);
-    }(&woke, &running));
-    rt.block_on(std::move(sleeper));
+        fired->store(true);
+        s->store(true, std::memory_order_relaxed);
+    }(&stop, &timer_fired, &running));
+    std::atomic<bool> gave_up{false};
+    std::thread watchdog([&stop, &gave_up] {
+        for (int i = 0; i < 3000 && !stop.load(); ++i) std::this_thread::sleep_for(10ms);
+        if (!stop.exchange(true)) gave_up.store(true);
+    });
     for (auto& h : hs) rt.block_on(std::move(h));
-    REQUIRE(woke.load());
+    watchdog.join();
+    REQUIRE_FALSE(gave_up.load());  // the yielders ended because the timer fired
+    REQUIRE(timer_fired.load());
+    rt.block_on(std::move(sleeper));
 }
 
 TEST_CASE("timer_wheel_hands_due_timers_on_in_order_up_to_a_limit", "[time][wheel]") {
