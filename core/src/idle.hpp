@@ -4,9 +4,10 @@
 //     of new work does not wake every worker to fight over it;
 //   * new work wakes a parked worker only if nobody is searching already (notify_should_wakeup):
 //     a searcher will find it;
-//   * the last searcher to stop searching, if it found work, wakes another worker (the work may
-//     be more than one worker can do); the last searcher to park re-checks every queue first,
-//     which closes the race with a push that saw it still searching.
+//   * the last searcher to stop searching, if it found work and more is in sight (in its own
+//     queue, another worker's or the global queue: runtime_core::work_in_sight), wakes another
+//     worker (the work may be more than one worker can do); the last searcher to park re-checks
+//     every queue first, which closes the race with a push that saw it still searching.
 // The sleepers list is under a mutex: parking and unparking are already slow paths.
 #pragma once
 

@@ -63,6 +63,9 @@ public:
     }
 
     bool is_empty() const noexcept { return len_.load(std::memory_order_acquire) == 0; }
+    /// is_empty as a seq_cst load: for a check that must see a push which saw this thread in a
+    /// seq_cst state it has just left (runtime_core::work_in_sight).
+    bool is_empty_seq_cst() const noexcept { return len_.load(std::memory_order_seq_cst) == 0; }
     std::uint32_t len() const noexcept { return len_.load(std::memory_order_acquire); }
 
     /// Refuses further pushes and empties the queue (shutdown); returns what was queued, linked

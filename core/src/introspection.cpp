@@ -111,8 +111,10 @@ std::string runtime_core::dump_tasks() {
     std::vector<bool> listed(workers_.size(), false);
     std::string out;
     std::size_t n = 0;
+    std::uint64_t gone = finished_untracked_count(), tracked = 0;
     for (auto& s : registry_) {
         std::lock_guard<spin_lock> lk(s.m);  // no task of this shard can be freed meanwhile
+        tracked += s.tracked;
         for (task_header* t = s.tasks.front(); t; t = s.tasks.next(t)) {
             ++n;
             out += task_label(t->id, t->name ? t->name : "", spawn_location(t->file, t->line));
@@ -142,7 +144,7 @@ std::string runtime_core::dump_tasks() {
     }
     // The rest have not run yet: they wait in the queues, which cannot be walked while workers
     // take from them, so they are counted (live_tasks less the registry and the first runs).
-    std::size_t untracked = untracked_live_tasks();
+    std::size_t untracked = untracked_live(gone, tracked);
     if (untracked > first_runs) {
         std::size_t queued = untracked - first_runs;
         n += queued;
@@ -163,27 +165,35 @@ void runtime_core::watch(watch_options o) {
     watcher_ = std::make_unique<watcher>(this, std::move(o), !event_loop_);
 }
 
-std::size_t runtime_core::untracked_live_tasks() noexcept {
-    // Every count only grows; read tracked and finished first, so that a task that moves on
-    // meanwhile is counted live rather than twice gone.
-    std::uint64_t gone = finished_untracked_.load(std::memory_order_relaxed);
-    for (auto& w : workers_) gone += w->finished_untracked.get();
-    for (auto& s : registry_) {
-        std::lock_guard<spin_lock> lk(s.m);
-        gone += s.tracked;
-    }
+// Live tasks are those in the registry plus those spawned, never taken in, and not finished.
+// Every count only grows, and a task moves from spawned to taken in (or to finished) once. So
+// the reads go against that flow: the finishes first, then each shard's list with its count of
+// tasks taken in (under one lock: a task moving in meanwhile is in both or neither), then the
+// spawns. A task that moves on between two reads is counted live, never lost. (The workers'
+// counters are relaxed stores; on a weakly ordered CPU a count may still lag by a task or two.)
+std::uint64_t runtime_core::finished_untracked_count() const noexcept {
+    std::uint64_t n = finished_untracked_.load(std::memory_order_relaxed);
+    for (auto& w : workers_) n += w->finished_untracked.get();
+    return n;
+}
+
+std::size_t runtime_core::untracked_live(std::uint64_t gone, std::uint64_t tracked) const noexcept {
+    std::atomic_thread_fence(std::memory_order_acquire);
     std::uint64_t spawned = remote_spawned_.load(std::memory_order_relaxed);
     for (auto& w : workers_) spawned += w->spawned.get();
+    gone += tracked;
     return spawned > gone ? static_cast<std::size_t>(spawned - gone) : 0;
 }
 
 std::size_t runtime_core::live_tasks() noexcept {
+    std::uint64_t gone = finished_untracked_count(), tracked = 0;
     std::size_t n = 0;
     for (auto& s : registry_) {
         std::lock_guard<spin_lock> lk(s.m);
         n += s.tasks.size();
+        tracked += s.tracked;
     }
-    return n + untracked_live_tasks();
+    return n + untracked_live(gone, tracked);
 }
 
 }  // namespace weir::detail

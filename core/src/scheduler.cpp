@@ -175,10 +175,33 @@ void runtime_core::schedule(task_header* t, bool yield) noexcept {
         // Shut down (the global queue is closed once no worker runs). A task that has run is
         // in the registry, which shutdown empties; one that never ran is a spawn that lost the
         // race with shutdown, and nothing else will end it.
-        if (t->track_on_pause) t->vt()->shutdown(t);
+        if (t->track_on_pause) {
+            // As in the destructor: a destructor of its frame that spawns must find this
+            // runtime (which refuses it: an already-cancelled handle), not throw for want of one.
+            thread_state saved = this_thread;
+            this_thread.runtime = this;
+            this_thread.worker = nullptr;
+            t->vt()->shutdown(t);
+            this_thread = saved;
+        }
         return;
     }
     notify_parked(true);  // the push's seq_cst length update orders it (idle.hpp)
+}
+
+// Whether a searcher that has just found work should get another worker looking: more work is
+// in sight. Not only its own queue and the global queue: a push made while it searched woke
+// nobody (a searcher will find it), and may sit in another worker's queue behind a long run
+// (three workers: the wake that recruited the next searcher was the only one that push had).
+// Without this check every lone task found woke another worker: two workers draining a remote
+// spawner's tasks woke each other for nothing (spawn_many_remote_idle, docs/performance.md).
+// The global queue's load is seq_cst, against a push that saw this worker still searching
+// (both sides then read after a seq_cst write: idle.hpp).
+bool runtime_core::work_in_sight(const worker& w) const noexcept {
+    if (!w.queue.empty() || !inject_.is_empty_seq_cst()) return true;
+    for (auto& x : workers_)
+        if (x.get() != &w && !x->queue.empty()) return true;
+    return false;
 }
 
 void runtime_core::push_local(worker& w, task_header* t) noexcept {
@@ -355,8 +378,7 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
     if (w.searching) {
         w.searching = false;
         // The last searcher found work: if there is more in sight, get another worker looking.
-        if (idle_.transition_from_searching() && (!w.queue.empty() || !inject_.is_empty()))
-            notify_parked();
+        if (idle_.transition_from_searching() && work_in_sight(w)) notify_parked();
     }
     w.polls.add();
     // The poll's end is where the next poll or park begins (tracer.hpp).
@@ -370,8 +392,10 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
         w.label_id.store(t->id, std::memory_order_release);
     }
     owner_store(w.current_task, t->id);
+    bool labelled = t->track_on_pause;
     t->run();  // may free t
     owner_store(w.current_task, std::uint64_t{0});
+    if (labelled) w.label_id.store(0, std::memory_order_relaxed);  // no longer in its first run
     if (w.steal_polls_left != 0 && --w.steal_polls_left == 0) judge_steal(w);
 }
 

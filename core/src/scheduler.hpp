@@ -127,6 +127,8 @@ public:
     void schedule(task_header* t, bool yield) noexcept override;
     /// Registers t (its first run ended unfinished): scheduler.cpp.
     void track(task_header* t) noexcept override;
+    /// More work than a searcher just found is queued somewhere (scheduler.cpp).
+    bool work_in_sight(const worker& w) const noexcept;
     /// Counts it (metrics), records it (trace) and hands it to the watcher (runtime::watch).
     void lost_waker(task_header* t, const char* what) noexcept override;
     /// Counts it (metrics) and passes it to the hook, or writes it to stderr (unhandled.cpp).
@@ -172,8 +174,12 @@ public:
     /// The driver's I/O side, or null when the backend does no I/O.
     io_driver* io() noexcept { return driver_->io(); }
     std::size_t live_tasks() noexcept;
-    /// Live tasks the registry does not hold: in their first run, or not run yet.
-    std::size_t untracked_live_tasks() noexcept;
+    /// Finishes of tasks the registry never held (introspection.cpp says in which order the
+    /// counts are read).
+    std::uint64_t finished_untracked_count() const noexcept;
+    /// Live tasks the registry does not hold (in their first run, or not run yet), from the
+    /// finishes and the tasks taken in, read before.
+    std::size_t untracked_live(std::uint64_t gone, std::uint64_t tracked) const noexcept;
     /// Starts (or replaces) the stall watcher; an empty callback stops it.
     void watch(watch_options o);
     runtime_metrics metrics() noexcept;
