@@ -1,6 +1,7 @@
 // Small helpers shared by the core tests.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
@@ -193,5 +194,14 @@ inline weir::task<tcp_pair> connect_tcp_pair(const char* where = "127.0.0.1:0") 
 inline std::span<const std::byte> bytes_of(const std::string& s) {
     return std::as_bytes(std::span<const char>(s.data(), s.size()));
 }
+
+/// Counts its live copies: held by a task's frame (a local, or a parameter, which exists from
+/// the spawn on even if the task never runs), it tells whether every frame was destroyed.
+struct counted_alive {
+    static inline std::atomic<int> alive{0};
+    counted_alive() { alive.fetch_add(1); }
+    counted_alive(const counted_alive&) { alive.fetch_add(1); }
+    ~counted_alive() { alive.fetch_sub(1); }
+};
 
 }  // namespace weir_test

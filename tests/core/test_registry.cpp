@@ -18,16 +18,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Counts the frames that hold one: constructed with the task's parameters, so a task that
-/// never ran still holds one until its frame is destroyed.
-struct frame_token {
-    static inline std::atomic<int> alive{0};
-    frame_token() { alive.fetch_add(1); }
-    frame_token(const frame_token&) { alive.fetch_add(1); }
-    ~frame_token() { alive.fetch_sub(1); }
-};
-
-weir::task<void> never_runs(frame_token, std::atomic<int>* ran) {
+weir::task<void> never_runs(weir_test::counted_alive, std::atomic<int>* ran) {
     ran->fetch_add(1);
     co_return;
 }
@@ -37,7 +28,7 @@ weir::task<void> never_runs(frame_token, std::atomic<int>* ran) {
 weir::task<void> hold_until_shutdown(std::vector<weir::join_handle<void>>* children,
                                      std::atomic<int>* ran, std::atomic<int>* accepted) {
     for (;;) {
-        auto h = weir::spawn(never_runs(frame_token{}, ran));
+        auto h = weir::spawn(never_runs(weir_test::counted_alive{}, ran));
         bool refused = h.is_finished();  // a spawn that was not refused cannot have run yet
         children->push_back(std::move(h));
         if (refused) co_return;
@@ -59,7 +50,7 @@ TEST_CASE("runtime_shutdown_ends_spawned_tasks_that_never_ran", "[runtime][shutd
     // Children spawned into the queue of a worker that never gets to them, and tasks spawned
     // from outside into the global queue behind it: no registry holds them. Shutdown finds them
     // in the queues, destroys their frames, and their handles report cancellation.
-    frame_token::alive.store(0);
+    weir_test::counted_alive::alive.store(0);
     std::vector<weir::join_handle<void>> children, outside;
     std::atomic<int> ran{0}, accepted{0};
     {
@@ -67,12 +58,13 @@ TEST_CASE("runtime_shutdown_ends_spawned_tasks_that_never_ran", "[runtime][shutd
         auto holder = rt.spawn(hold_until_shutdown(&children, &ran, &accepted));
         for (int i = 0; i < 10'000 && accepted.load() < 3; ++i) std::this_thread::sleep_for(1ms);
         REQUIRE(accepted.load() >= 3);
-        for (int i = 0; i < 5; ++i) outside.push_back(rt.spawn(never_runs(frame_token{}, &ran)));
+        for (int i = 0; i < 5; ++i)
+            outside.push_back(rt.spawn(never_runs(weir_test::counted_alive{}, &ran)));
         (void)holder;
     }
     INFO("children spawned: " << children.size());
     CHECK(ran.load() == 0);
-    CHECK(frame_token::alive.load() == 0);
+    CHECK(weir_test::counted_alive::alive.load() == 0);
     weir::runtime rt2(workers(1));
     for (auto* hs : {&children, &outside}) {
         for (auto& h : *hs) {

@@ -302,14 +302,7 @@ TEST_CASE("coop_budget_stops_a_busy_task_from_starving_others", "[runtime]") {
     REQUIRE(rt.block_on(weir_test::on_worker(t())));
 }
 
-namespace {
-struct counted_alive {
-    static inline std::atomic<int> alive{0};
-    counted_alive() { alive.fetch_add(1); }
-    counted_alive(const counted_alive&) { alive.fetch_add(1); }
-    ~counted_alive() { alive.fetch_sub(1); }
-};
-}  // namespace
+using weir_test::counted_alive;
 
 TEST_CASE("runtime_destruction_with_ten_thousand_pending_tasks", "[runtime][shutdown]") {
     counted_alive::alive.store(0);
