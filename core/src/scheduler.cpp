@@ -384,8 +384,16 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
     // The poll's end is where the next poll or park begins (tracer.hpp).
     if (tracing()) trace_poll(w, t->id, std::exchange(t->trace_self_woken, false));
     if (t->track_on_pause) {  // its first run: say who it is (scheduler.hpp, label_id)
-        w.label_id.store(0, std::memory_order_relaxed);
+        // label_id is 0 here: stored after the last first run on this worker ended. The fence
+        // keeps that store before the fields'. In a WebAssembly threads build it would be a full
+        // barrier for every task started (an mfence from V8, and the stores around it locked
+        // exchanges: spawn_many_remote_idle with 1 worker 1.15x); the stores there are plain
+        // (owner_store.hpp) and V8 emits them in order, so on x86 the order holds without it.
+        // Where it does not, a reader may pair a task's id with the fields of the task before:
+        // a dump or stall report naming the wrong task, never reading freed memory.
+#if !defined(__wasm__)
         std::atomic_thread_fence(std::memory_order_release);
+#endif
         owner_store(w.label_name, t->name);
         owner_store(w.label_file, t->file);
         owner_store(w.label_line, t->line);
@@ -395,7 +403,7 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
     bool labelled = t->track_on_pause;
     t->run();  // may free t
     owner_store(w.current_task, std::uint64_t{0});
-    if (labelled) w.label_id.store(0, std::memory_order_relaxed);  // no longer in its first run
+    if (labelled) owner_store(w.label_id, std::uint64_t{0});  // no longer in its first run
     if (w.steal_polls_left != 0 && --w.steal_polls_left == 0) judge_steal(w);
 }
 
