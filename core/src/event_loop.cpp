@@ -82,14 +82,17 @@ slice_host::outcome runtime_core::run_slice() noexcept {
     this_thread = saved;
 
     outcome o;
-    o.ready = w.lifo || !w.queue.empty() || !inject_.is_empty() || blocking_.has_queued() ||
-              timers_waiting();  // due timers a pass left for the next one (timers.cpp)
+    o.ready = w.lifo || !w.queue.empty() || !inject_.is_empty() || blocking_.has_queued();
     std::uint64_t nd = next_deadline_.load(std::memory_order_acquire);
     if (nd != UINT64_MAX) {
         auto due = start_ + std::chrono::milliseconds(nd);
         auto left = due - std::chrono::steady_clock::now();
         o.next_timer_ns = std::max<std::int64_t>(
             0, std::chrono::duration_cast<std::chrono::nanoseconds>(left).count());
+        // A timer due now is ready work: one a pass left for the next (timers.cpp), or one that
+        // fell due as the slice ended. The next slice comes as a macrotask, not a setTimeout(0)
+        // that a browser may clamp to 4 ms.
+        if (o.next_timer_ns == 0) o.ready = true;
     }
     return o;
 }

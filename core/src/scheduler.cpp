@@ -383,7 +383,8 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
     w.polls.add();
     // The poll's end is where the next poll or park begins (tracer.hpp).
     if (tracing()) trace_poll(w, t->id, std::exchange(t->trace_self_woken, false));
-    if (t->track_on_pause) {  // its first run: say who it is (scheduler.hpp, label_id)
+    bool first_run = t->track_on_pause;
+    if (first_run) {  // say who it is (scheduler.hpp, label_id)
         // label_id is 0 here: stored after the last first run on this worker ended. The fence
         // keeps that store before the fields'. In a WebAssembly threads build it would be a full
         // barrier for every task started (an mfence from V8, and the stores around it locked
@@ -400,10 +401,9 @@ void runtime_core::run_task(worker& w, task_header* t) noexcept {
         w.label_id.store(t->id, std::memory_order_release);
     }
     owner_store(w.current_task, t->id);
-    bool labelled = t->track_on_pause;
     t->run();  // may free t
     owner_store(w.current_task, std::uint64_t{0});
-    if (labelled) owner_store(w.label_id, std::uint64_t{0});  // no longer in its first run
+    if (first_run) owner_store(w.label_id, std::uint64_t{0});  // no longer in its first run
     if (w.steal_polls_left != 0 && --w.steal_polls_left == 0) judge_steal(w);
 }
 

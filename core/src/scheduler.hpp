@@ -145,8 +145,6 @@ public:
     bool timer_remove(timer_entry* e) noexcept;
     /// Fires due timers; cheap (one atomic load) when none is due.
     void process_timers() noexcept;
-    /// Whether due timers wait for a pass to hand them on (process_timers left them).
-    bool timers_waiting() noexcept;
 
     /// See detail::blocking_submit: may throw when no pool thread can start.
     bool blocking_submit(blocking_job* j) {

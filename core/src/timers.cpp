@@ -54,11 +54,6 @@ bool runtime_core::timer_remove(timer_entry* e) noexcept {
     return true;
 }
 
-bool runtime_core::timers_waiting() noexcept {
-    std::lock_guard<spin_lock> lk(timer_lock_);
-    return wheel_.due_count() != 0;
-}
-
 void runtime_core::process_timers() noexcept {
     std::uint64_t nd = next_deadline_.load(std::memory_order_acquire);
     if (nd == UINT64_MAX) return;
@@ -72,10 +67,9 @@ void runtime_core::process_timers() noexcept {
     // due in the wheel, in order, for the next pass (this worker's, within event_interval runs,
     // or the timer owner's: it sleeps at most lifo_watch_interval while any worker runs, and
     // takes them before it parks), so a timer that fell due waits behind at most a queue's
-    // worth of tasks, and the
-    // global queue's backlog waits instead: its tasks have not run yet and nothing of theirs is
-    // late. timer_fire_floor keeps timers going when the queue is full: their overflow then
-    // moves half the queue out, and the next pass finds room.
+    // worth of tasks, and the global queue's backlog waits instead: its tasks have not run yet
+    // and nothing of theirs is late. timer_fire_floor keeps timers going when the queue is
+    // full: their overflow then moves half the queue out, and the next pass finds room.
     std::size_t take = SIZE_MAX;
     if (worker* w = current_worker())
         take = std::max<std::size_t>(w->queue.remaining(), timer_fire_floor);
