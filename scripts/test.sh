@@ -149,19 +149,13 @@ configure() {
 }
 
 # After the event-loop suite: how many Catch2 tests it left out (tagged [threads]: they need a
-# second OS thread; tagged [el_known_failure]: they fail on this build today, an open defect named
-# in docs/wasm.md), against the whole suite.
+# second OS thread), against the whole suite.
 report_left_out() {
-    local bin="$ROOT/build/wasm-event-loop/tests/weir_tests.js" all left known
+    local bin="$ROOT/build/wasm-event-loop/tests/weir_tests.js" all left
     all=$(node "$bin" --list-test-names-only --use-colour no | grep -c .)
     left=$(node "$bin" --list-test-names-only --use-colour no "[threads]" | grep -c .)
-    known=$(node "$bin" --list-test-names-only --use-colour no "[el_known_failure]" | grep -c .)
     echo "wasm-event-loop: left out $left of $all Catch2 tests (tagged [threads]:" \
-        "$((100 * left / all))%), and $known known failures (tagged [el_known_failure]):"
-    # (Catch2 2.x exits with the number of tests it listed: not an error here.)
-    local names
-    names=$(node "$bin" --list-test-names-only --use-colour no "[el_known_failure]" || true)
-    [[ -z $names ]] || sed 's/^/  /' <<<"$names"
+        "$((100 * left / all))%)"
 }
 
 # Records a suite's status and timings (t0: when it started; then "step Ns" entries) and prints

@@ -79,8 +79,10 @@ weir_ensure_packages() {
 # made once per machine from Debian's own archive (debootstrap, about 2 minutes, 3 GB) and used
 # through weir_in_trixie, which bind-mounts the repository at its own path in a private mount
 # namespace: nothing leaks into the host's mounts, concurrent builds do not collide.
+# llvm-19-dev: the headers the pass plugin wasm/toolchain/eh_pad_entry_split.cpp is built with
+# (cmake/wasm-eh-pad-plugin.cmake), which works around a clang 19 wasm-exceptions defect.
 WEIR_TRIXIE_ROOT=${WEIR_TRIXIE_ROOT:-/opt/weir/trixie-root}
-WEIR_TRIXIE_PACKAGES=(emscripten cmake ninja-build nodejs)
+WEIR_TRIXIE_PACKAGES=(emscripten cmake ninja-build nodejs llvm-19-dev)
 WEIR_TRIXIE_MIRROR=${WEIR_TRIXIE_MIRROR:-http://deb.debian.org/debian}
 
 # Sets up the chroot if it is missing or incomplete. Needs root (or sudo).
