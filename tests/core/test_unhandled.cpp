@@ -86,3 +86,27 @@ TEST_CASE("a_select_loser_failing_in_its_cleanup_is_reported_and_counted",
     REQUIRE(seen.all[0].what == weir::unhandled_exception::kind::discarded_by_combinator);
     REQUIRE(seen.all[0].message.find("cleanup failed") != std::string::npos);
 }
+
+TEST_CASE("live_tasks_counts_a_failed_detached_task_until_its_report_returns",
+          "[runtime][unhandled][threads]") {
+    // The hook takes its time; a thread that waits for live_tasks to reach 0 must then find the
+    // report made (it once ran before the count went down: a flaky wait in the wasm suite).
+    std::atomic<bool> reported{false};
+    weir::runtime::options o = weir_test::workers(1);
+    o.on_unhandled_exception = [&reported](const weir::unhandled_exception&) {
+        std::this_thread::sleep_for(50ms);
+        reported.store(true);
+    };
+    weir::runtime rt(o);
+    weir::cancellation_token go;
+    {
+        auto h = rt.spawn([](weir::cancellation_token go) -> weir::task<void> {
+            co_await go.cancelled();
+            throw std::runtime_error("late report");
+        }(go));
+    }  // detached
+    go.cancel();
+    weir_test::watchdog wd("waiting for the detached task to finish", 60s);
+    while (rt.metrics().live_tasks != 0) std::this_thread::yield();
+    REQUIRE(reported.load());
+}

@@ -58,7 +58,6 @@ struct spawn_cell final : task_header, pooled_cell {
         auto* c = static_cast<spawn_cell*>(h);
         c->value = std::move(c->body.handle().promise().value);
         c->destroy_frames();
-        unregister_task(c->rt, c);
         // Only the runtime's reference left: the join_handle was dropped before the task
         // finished, and nobody will see an exception it ended with, so it is reported. Decided
         // before complete(): once the value is published a live handle may take it and drop
@@ -71,12 +70,16 @@ struct spawn_cell final : task_header, pooled_cell {
             // completion to publish and no reference to count down, only the cell to free. Most
             // spawns are detached, so this is most finishes: a lock, an unlock and an atomic
             // decrement fewer each.
+            // Reported before the task leaves the runtime's count: a program that sees
+            // live_tasks reach 0 has seen the reports of every task in it.
             if (c->value.has_exception())
                 report_unhandled(c->rt, unhandled_exception::kind::detached_task, c,
                                  c->value.exception());
+            unregister_task(c->rt, c);
             delete c;
             return;
         }
+        unregister_task(c->rt, c);
         c->done.complete();
         if (c->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete c;
     }

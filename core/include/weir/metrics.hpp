@@ -41,7 +41,8 @@ struct runtime_metrics {
     std::size_t workers = 0;
     /// Tasks waiting in the global (injection) queue when read.
     std::uint64_t global_queue_depth = 0;
-    /// Tasks spawned and not yet finished (running, runnable or waiting).
+    /// Tasks spawned and not yet finished (running, runnable or waiting). A detached task that
+    /// failed counts until its report (on_unhandled_exception) has returned.
     std::uint64_t live_tasks = 0;
     /// Tasks spawned from threads that are not workers (runtime::spawn from main, ...).
     std::uint64_t remote_spawned = 0;
