@@ -8,15 +8,19 @@
 // loop), that handler is reached from inside the loop and from outside it: the cycle has an EH pad
 // among its entries. The backend's pass that makes cycles reducible routes normal edges through a
 // dispatch block but cannot route an unwind edge, and the wasm it emits throws past the catch
-// (llvm/llvm-project#208409, open; docs/wasm.md, "Known defects").
+// (llvm/llvm-project#208409, open; docs/wasm.md, "A clang 19 defect").
 //
 // What it does: for each cycle with more than one entry, one of them an EH pad E that is also
-// reached by unwind edges from outside the cycle, it clones E's funclet (E, its handlers and the
-// blocks and nested funclets inside them, up to their catchret) and points the unwind edges from
-// outside the cycle at the clone. The clone's catchret goes into the cycle by a normal edge, which
-// the backend handles. The program's meaning is unchanged: both copies do the same thing, each for
-// its own predecessors; values made in the funclet and used after it get a phi (SSAUpdater).
-// It runs last in the optimisation pipeline, right before code generation.
+// reached by unwind edges from outside the cycle, it clones E's funclet (E, its handlers, the
+// blocks and nested funclets inside them, up to where the funclet is left: a catchret of one of
+// E's handlers, or an unwind edge out) and points the unwind edges from outside the cycle at the
+// clone. The clone leaves by the same edges as E's funclet: into the cycle by a catchret (a normal
+// edge, which the backend handles) or onward by unwinding. The program's meaning is unchanged:
+// both copies do the same thing, each for its own predecessors; values made in the funclet and
+// used after it get a phi (SSAUpdater). It runs last in the optimisation pipeline (at the end of
+// the pre-link pipeline in an -flto compile, where link-time passes may still remake the shape).
+#include <cstddef>
+
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/Analysis/CycleAnalysis.h"
@@ -40,15 +44,17 @@ Value* parent_of(Instruction* pad) {
     return cast<CleanupPadInst>(pad)->getParentPad();
 }
 
-// The blocks of the funclet that E heads: everything reachable from E without leaving by a
-// catchret or by an unwind edge to a pad outside the funclet.
+// The blocks of the funclet that E heads: everything reachable from E without leaving it, by a
+// catchret of one of E's own handlers or by an unwind edge to a pad outside the funclet (a
+// cleanupret's too). A catchret of a try nested inside E's handler (`catch (...) { try { throw; }
+// catch (int) {} ... }`) returns into E's funclet, so it is followed.
 SetVector<BasicBlock*> funclet_blocks(BasicBlock* e) {
     SetVector<BasicBlock*> region;
     region.insert(e);
     for (size_t i = 0; i < region.size(); ++i) {
         BasicBlock* b = region[i];
-        Instruction* term = b->getTerminator();
-        if (isa<CatchReturnInst>(term)) continue;
+        if (auto* ret = dyn_cast<CatchReturnInst>(b->getTerminator()))
+            if (ret->getCatchPad()->getCatchSwitch() == e->getFirstNonPHI()) continue;
         for (BasicBlock* s : successors(b)) {
             if (s->isEHPad()) {
                 auto* parent = dyn_cast<Instruction>(parent_of(s->getFirstNonPHI()));
@@ -151,10 +157,16 @@ bool split_one(Function& f) {
 struct eh_pad_entry_split : PassInfoMixin<eh_pad_entry_split> {
     PreservedAnalyses run(Function& f, FunctionAnalysisManager&) {
         if (!f.hasPersonalityFn()) return PreservedAnalyses::all();
-        bool changed = false;
-        // Each split removes one pad entry; the bound only guards against a case not foreseen.
-        for (int i = 0; i < 64 && split_one(f); ++i) changed = true;
-        return changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
+        // Each split takes one pad off one cycle's entries (its outside edges go to a clone that
+        // is not in that cycle), so this ends; cloned nested pads can need splits of their own,
+        // so the count grows with the function. The guard only catches a case not foreseen, and
+        // fails the compile rather than leave a catch that may be skipped.
+        std::size_t guard = 64 + 8 * f.size(), splits = 0;
+        while (split_one(f))
+            if (++splits > guard)
+                report_fatal_error("weir-eh-pad-entry-split: no end to splitting EH pads in " +
+                                   f.getName());
+        return splits ? PreservedAnalyses::none() : PreservedAnalyses::all();
     }
     static bool isRequired() { return true; }
 };
@@ -163,7 +175,8 @@ struct eh_pad_entry_split : PassInfoMixin<eh_pad_entry_split> {
 
 extern "C" LLVM_ATTRIBUTE_WEAK PassPluginLibraryInfo llvmGetPassPluginInfo() {
     return {LLVM_PLUGIN_API_VERSION, "weir-eh-pad-entry-split", "1", [](PassBuilder& pb) {
-                pb.registerOptimizerLastEPCallback([](ModulePassManager& mpm, OptimizationLevel) {
+                // (OptimizationLevel), and from LLVM 20 on also the LTO phase: taken as auto.
+                pb.registerOptimizerLastEPCallback([](ModulePassManager& mpm, auto...) {
                     mpm.addPass(createModuleToFunctionPassAdaptor(eh_pad_entry_split()));
                 });
             }};
