@@ -13,6 +13,7 @@
 #include "detail/coro.hpp"
 #include "detail/promise_base.hpp"
 #include "detail/result.hpp"
+#include "detail/throw.hpp"
 
 namespace weir {
 
@@ -94,9 +95,9 @@ public:
     struct awaiter {
         handle_type h;
         bool await_ready() const {
-            if (!h) throw std::logic_error("weir: co_await on an empty weir::task");
+            if (!h) detail::throw_logic_error("weir: co_await on an empty weir::task");
             if (!h.done() && h.promise().continuation)
-                throw std::logic_error("weir: a weir::task is being awaited twice");
+                detail::throw_logic_error("weir: a weir::task is being awaited twice");
             return h.done();
         }
         template <class P>

@@ -121,6 +121,10 @@ struct budget_awaiter : deferred_node {
 private:
     template <class P>
     suspend_t start_inner(coro::coroutine_handle<P> h);
+    // The deferred await's suspension, out of line so that await_suspend stays small enough to
+    // inline into every coroutine (detail/throw.hpp says why that matters).
+    template <class P>
+    [[gnu::noinline]] suspend_t give_way(coro::coroutine_handle<P> h);
     template <class P>
     static void retry(resume_node* n) noexcept;
     [[noreturn, gnu::cold, gnu::noinline]] void throw_abnormal();
@@ -165,20 +169,25 @@ struct promise_base : pooled {  // frames come from the per-thread frame cache
 template <class Inner>
 template <class P>
 suspend_t budget_awaiter<Inner>::await_suspend(coro::coroutine_handle<P> h) {
-    if (mode == deferred) {
-        task_header* header = owner->ctx.header;
-        if (!header) {  // not inside a task run: nothing to yield to
-            mode = normal;
-            if (inner.await_ready()) return resume_self(h);
-            return start_inner(h);
-        }
-        // Give way before the inner await starts; the task's next run calls retry.
-        handle = nullptr;
-        retry_fn = &retry<P>;
-        header->yield(this);
-        return suspend_now();
-    }
+    if (mode == deferred) [[unlikely]]
+        return give_way(h);
     return start_inner(h);
+}
+
+template <class Inner>
+template <class P>
+suspend_t budget_awaiter<Inner>::give_way(coro::coroutine_handle<P> h) {
+    task_header* header = owner->ctx.header;
+    if (!header) {  // not inside a task run: nothing to yield to
+        mode = normal;
+        if (inner.await_ready()) return resume_self(h);
+        return start_inner(h);
+    }
+    // Give way before the inner await starts; the task's next run calls retry.
+    handle = nullptr;
+    retry_fn = &retry<P>;
+    header->yield(this);
+    return suspend_now();
 }
 
 template <class Inner>

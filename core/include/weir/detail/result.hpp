@@ -17,6 +17,8 @@
 #include <utility>
 #include <variant>
 
+#include "throw.hpp"
+
 namespace weir::detail {
 
 template <class T>
@@ -65,7 +67,7 @@ public:
     /// Moves the value out (rethrowing a stored exception). A second take throws logic_error.
     T take() {
         if (tag_ == tag::error) std::rethrow_exception(err_);
-        if (tag_ != tag::value) throw std::logic_error("weir: result taken twice or never set");
+        if (tag_ != tag::value) throw_logic_error("weir: result taken twice or never set");
         if constexpr (std::is_void_v<T>) {
             tag_ = tag::none;
         } else {

@@ -35,6 +35,7 @@
 
 #include "../detail/coro.hpp"
 #include "../detail/promise_base.hpp"
+#include "../detail/throw.hpp"
 #include "stream_base.hpp"
 
 namespace weir::stream {
@@ -114,10 +115,12 @@ public:
         bool await_ready() const {
             if (!g->h_) {
                 if (g->ended_) return true;  // ended: nullopt, without a switch
-                throw std::logic_error("weir::stream::generator: pull on an empty generator");
+                weir::detail::throw_logic_error(
+                    "weir::stream::generator: pull on an empty generator");
             }
             if (g->h_.promise().consumer)
-                throw std::logic_error("weir::stream::generator: pulled while a pull is running");
+                weir::detail::throw_logic_error(
+                    "weir::stream::generator: pulled while a pull is running");
             return false;  // never done here: the pull that saw the body end destroyed it
         }
         template <class P>
@@ -135,8 +138,12 @@ public:
                 item->reset();
                 return out;
             }
-            // The body has ended, by returning or throwing: its frame goes now (file comment).
-            std::exception_ptr error = std::exchange(p.error, nullptr);
+            return body_ended();
+        }
+        // The body has ended, by returning or throwing: its frame goes now (file comment). Out
+        // of line, so that await_resume stays small enough to inline (detail/throw.hpp).
+        [[gnu::noinline]] std::optional<T> body_ended() {
+            std::exception_ptr error = std::exchange(g->h_.promise().error, nullptr);
             g->reset();
             g->ended_ = true;
             if (error) std::rethrow_exception(std::move(error));

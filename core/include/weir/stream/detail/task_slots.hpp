@@ -39,6 +39,20 @@ struct slot_item<void> {
     using type = std::monostate;
 };
 
+/// Awaits a slot's job and gives its outcome, a value or an exception, without throwing it
+/// (run_slot says why). Uncancellable: run_slot checks the scope before it starts the job, and
+/// a running job sees the cancellation through its own awaits.
+template <class T>
+struct settled_job : wd::uncancellable_await {
+    typename task<T>::awaiter inner;
+    bool await_ready() { return inner.await_ready(); }
+    template <class P>
+    wd::suspend_t await_suspend(coro::coroutine_handle<P> h) noexcept {
+        return inner.await_suspend(h);
+    }
+    wd::result<T>& await_resume() const noexcept { return inner.h.promise().value; }
+};
+
 template <class T, class Item = void>
 class task_slots {
     using value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
@@ -62,8 +76,8 @@ public:
     task_slots& operator=(const task_slots&) = delete;
 
     /// Jobs started and not yet released (running, or finished and not yet taken).
-    std::size_t in_use() const noexcept { return slots_.size() - free_.size(); }
-    bool has_free() const noexcept { return !free_.empty() || slots_.size() < capacity_; }
+    std::size_t in_use() const noexcept { return slots_.size() - free_count_; }
+    bool has_free() const noexcept { return free_count_ != 0 || slots_.size() < capacity_; }
 
     /// Starts t in a free slot (runs it until it first suspends); returns the slot's index.
     std::size_t start(task<T>&& t) requires(!owns_items) {
@@ -83,7 +97,7 @@ public:
                 s.job = make(std::move(*s.item));
             } catch (...) {
                 s.item.reset();
-                free_.push_back(i);  // capacity reserved in claim
+                book_[free_count_++] = i;  // room made in claim
                 throw;
             }
             launch(i);
@@ -98,15 +112,15 @@ public:
         // (2-3% of the event-loop build's stream_pipeline, for a pointer that is almost always
         // null).
         if (slots_[i]->error) slots_[i]->error = nullptr;
-        free_.push_back(i);  // capacity reserved in start
+        book_[free_count_++] = i;  // room made in claim
         if (name_ && weir::detail::trace_any())
             weir::detail::trace_named(trace::kind::stage_in_flight, name_, in_use());
     }
     /// With track_finished: the index of the job that finished first and was not popped yet.
     std::optional<std::size_t> pop_finished() noexcept {
         if (finished_count_ == 0) return std::nullopt;
-        std::size_t i = finished_[finished_head_];
-        finished_head_ = (finished_head_ + 1) % finished_.size();
+        std::size_t i = book_[ring_ + finished_head_];
+        finished_head_ = (finished_head_ + 1) % ring_;
         --finished_count_;
         return i;
     }
@@ -114,11 +128,11 @@ public:
 private:
     /// A free slot's index; makes a slot (and its child) if none is free.
     std::size_t claim() {
-        if (!free_.empty()) {
-            std::size_t i = free_.back();
-            free_.pop_back();
-            return i;
-        }
+        if (free_count_ != 0) return book_[--free_count_];
+        return add_slot();
+    }
+    /// Makes a slot and its child: once per slot, out of line so that claim stays small.
+    [[gnu::noinline]] std::size_t add_slot() {
         std::size_t i = slots_.size();
         grow_bookkeeping(i + 1);
         slots_.push_back(std::make_unique<slot>());
@@ -135,38 +149,47 @@ private:
         pool_.start(s.child.get());
     }
 
-    /// Room for n slot indices in free_ and in the finished ring, so that recording a finish
-    /// (inside a child, noexcept) never allocates. Grows geometrically; keeps the ring's order.
+    /// Room for n slot indices in the free stack and in the finished ring, so that recording a
+    /// finish (inside a child, noexcept) or a release never allocates. Grows geometrically; keeps
+    /// the ring's order. One plain array for both, so that nothing here needs an exception
+    /// handler: clang 19's wasm backend emitted invalid wasm (binaryen: "invalid delegate") for
+    /// this function when it held vectors' growth paths.
     void grow_bookkeeping(std::size_t n) {
-        if (finished_.size() >= n) return;
-        std::size_t cap = std::min(capacity_, std::max(n, 2 * finished_.size()));
-        free_.reserve(cap);
-        std::vector<std::size_t> ring(cap);
+        if (ring_ >= n) return;
+        std::size_t cap = std::min(capacity_, std::max(n, 2 * ring_));
+        std::unique_ptr<std::size_t[]> book(new std::size_t[2 * cap]);
+        std::copy_n(book_.get(), free_count_, book.get());
         for (std::size_t k = 0; k < finished_count_; ++k)
-            ring[k] = finished_[(finished_head_ + k) % finished_.size()];
-        finished_.swap(ring);
+            book[cap + k] = book_[ring_ + (finished_head_ + k) % ring_];
+        book_ = std::move(book);
+        ring_ = cap;
         finished_head_ = 0;
     }
 
     void record_finished(std::size_t i) noexcept {
         // A ring of one entry per slot: a slot is in it at most once (until popped, then freed).
-        finished_[(finished_head_ + finished_count_) % finished_.size()] = i;
+        book_[ring_ + (finished_head_ + finished_count_) % ring_] = i;
         ++finished_count_;
     }
 
+    // The child of a slot: runs each job it is given and keeps its outcome in the slot. The job
+    // is awaited through settled_job, which gives the outcome (a value or an exception) instead
+    // of throwing it, so the loop holds no try/catch around an await: clang 19's wasm backend
+    // turned that shape, once the awaits inlined into it, into wasm that binaryen rejects
+    // ("invalid delegate"). A cancelled scope is checked first, as await_transform would.
     static child_coro run_slot(task_slots* self, slot* sp, std::size_t i) {
         for (;;) {
             co_await park{};
             slot& s = *sp;
-            try {
-                if constexpr (std::is_void_v<T>) {
-                    co_await s.job;
-                    s.value.emplace();
-                } else {
-                    s.value.emplace(co_await s.job);
-                }
-            } catch (...) {
-                s.error = std::current_exception();
+            wd::cancel_state* c = wd::current_ctx().cancel;
+            if (c && c->is_cancelled()) [[unlikely]] {
+                s.error = cancelled_error();
+            } else {
+                wd::result<T>& r = co_await settled_job<T>{{}, s.job.operator co_await()};
+                if (r.has_exception()) [[unlikely]]
+                    s.error = r.exception();
+                else
+                    take_value(s, r);
             }
             s.job = task<T>();                         // the task's frame (and its locals) go now
             if constexpr (owns_items) s.item.reset();  // then the item it may refer to
@@ -175,14 +198,32 @@ private:
             if (self->track_) self->record_finished(i);
         }
     }
+    static void take_value(slot& s, wd::result<T>& r) noexcept {
+        if constexpr (std::is_nothrow_move_constructible_v<value_t>) {
+            s.value.emplace(r.take_value());
+        } else {
+            try {  // a value whose move throws: the exception takes the value's place
+                s.value.emplace(r.take_value());
+            } catch (...) {
+                s.error = std::current_exception();
+            }
+        }
+    }
+    [[gnu::noinline]] static std::exception_ptr cancelled_error() noexcept {
+        return std::make_exception_ptr(operation_cancelled());
+    }
 
     child_pool& pool_;
     std::size_t capacity_;
     bool track_;
     const char* name_;
     std::vector<std::unique_ptr<slot>> slots_;
-    std::vector<std::size_t> free_;
-    std::vector<std::size_t> finished_;  // ring buffer, one entry per slot
+    // Two halves of one array (grow_bookkeeping), ring_ entries each, at least one per slot
+    // made: the free slot indices, a stack of free_count_ entries (a release writes one entry,
+    // with no growth path to inline: vector::push_back's was), then the ring of finished slots.
+    std::unique_ptr<std::size_t[]> book_;
+    std::size_t ring_ = 0;
+    std::size_t free_count_ = 0;
     std::size_t finished_head_ = 0;
     std::size_t finished_count_ = 0;
 };
