@@ -351,3 +351,28 @@ TEST_CASE("stream_for_each_concurrent_keeps_each_item_alive_until_its_task_finis
     }());
     REQUIRE(total == 344);
 }
+
+TEST_CASE("buffered_and_for_each_concurrent_give_a_logic_error_for_an_empty_task",
+          "[stream][regression]") {
+    // A slot's child takes its job's outcome without a throw (task_slots.hpp, run_slot); an
+    // empty task must still reach the consumer as the logic_error of co_await on an empty task
+    // (a first version of that child ended the program instead).
+    weir::runtime rt(workers(1));
+    auto empty_at_2 = [](int x) -> weir::task<int> {
+        if (x == 2) return weir::task<int>{};
+        return [](int x) -> weir::task<int> { co_return x; }(x);
+    };
+    REQUIRE_THROWS_AS(rt.block_on(on_worker(ws::iter(0, 5).map(empty_at_2).buffered(3).collect())),
+                      std::logic_error);
+    REQUIRE_THROWS_AS(
+        rt.block_on(on_worker(ws::iter(0, 5).map(empty_at_2).buffer_unordered(3).collect())),
+        std::logic_error);
+    REQUIRE_THROWS_AS(
+        rt.block_on(on_worker(ws::iter(0, 5).for_each_concurrent(2,
+                                                                 [](int x) -> weir::task<void> {
+                                                                     if (x == 3)
+                                                                         return weir::task<void>{};
+                                                                     return no_op_task();
+                                                                 }))),
+        std::logic_error);
+}

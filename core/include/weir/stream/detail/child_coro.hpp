@@ -19,7 +19,8 @@ struct child_coro {
         }
         coro::suspend_always final_suspend() noexcept { return {}; }
         void return_void() noexcept {}
-        // Bodies catch everything a job throws; reaching here is a bug in weir.
+        // Bodies keep every outcome of a job (task_slots' run_slot takes it without a throw);
+        // reaching here is a bug in weir.
         void unhandled_exception() noexcept { std::terminate(); }
     };
     coro::coroutine_handle<promise_type> h;

@@ -15,10 +15,12 @@
 #pragma once
 
 #include <algorithm>
+#include <cassert>
 #include <cstddef>
 #include <exception>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 #include <variant>
 #include <vector>
@@ -40,17 +42,29 @@ struct slot_item<void> {
 };
 
 /// Awaits a slot's job and gives its outcome, a value or an exception, without throwing it
-/// (run_slot says why). Uncancellable: run_slot checks the scope before it starts the job, and
-/// a running job sees the cancellation through its own awaits.
+/// (run_slot says why). The job is never empty here (run_slot checks). Uncancellable for
+/// await_transform, because the check is here instead, where the await really begins: also when
+/// the budget deferred it and the task's next run starts it (budget_awaiter::retry). A cancelled
+/// scope does not start the job; its outcome is then operation_cancelled. A running job sees a
+/// cancellation through its own awaits.
 template <class T>
 struct settled_job : wd::uncancellable_await {
     typename task<T>::awaiter inner;
-    bool await_ready() { return inner.await_ready(); }
+    bool await_ready() const noexcept { return inner.h.done(); }
     template <class P>
     wd::suspend_t await_suspend(coro::coroutine_handle<P> h) noexcept {
+        wd::cancel_state* c = h.promise().ctx.cancel;
+        if (c && c->is_cancelled()) [[unlikely]] {
+            inner.h.promise().value.set_exception(cancelled_error());
+            return wd::resume_self(h);
+        }
         return inner.await_suspend(h);
     }
     wd::result<T>& await_resume() const noexcept { return inner.h.promise().value; }
+
+    [[gnu::noinline]] static std::exception_ptr cancelled_error() noexcept {
+        return std::make_exception_ptr(operation_cancelled());
+    }
 };
 
 template <class T, class Item = void>
@@ -112,7 +126,8 @@ public:
         // (2-3% of the event-loop build's stream_pipeline, for a pointer that is almost always
         // null).
         if (slots_[i]->error) slots_[i]->error = nullptr;
-        book_[free_count_++] = i;  // room made in claim
+        assert(free_count_ < ring_);  // a slot released twice would overwrite the ring
+        book_[free_count_++] = i;     // room made in claim
         if (name_ && weir::detail::trace_any())
             weir::detail::trace_named(trace::kind::stage_in_flight, name_, in_use());
     }
@@ -176,14 +191,13 @@ private:
     // is awaited through settled_job, which gives the outcome (a value or an exception) instead
     // of throwing it, so the loop holds no try/catch around an await: clang 19's wasm backend
     // turned that shape, once the awaits inlined into it, into wasm that binaryen rejects
-    // ("invalid delegate"). A cancelled scope is checked first, as await_transform would.
+    // ("invalid delegate"). An empty job is the one error found before the await.
     static child_coro run_slot(task_slots* self, slot* sp, std::size_t i) {
         for (;;) {
             co_await park{};
             slot& s = *sp;
-            wd::cancel_state* c = wd::current_ctx().cancel;
-            if (c && c->is_cancelled()) [[unlikely]] {
-                s.error = cancelled_error();
+            if (!s.job) [[unlikely]] {
+                s.error = empty_job_error();
             } else {
                 wd::result<T>& r = co_await settled_job<T>{{}, s.job.operator co_await()};
                 if (r.has_exception()) [[unlikely]]
@@ -209,8 +223,8 @@ private:
             }
         }
     }
-    [[gnu::noinline]] static std::exception_ptr cancelled_error() noexcept {
-        return std::make_exception_ptr(operation_cancelled());
+    [[gnu::noinline]] static std::exception_ptr empty_job_error() noexcept {
+        return std::make_exception_ptr(std::logic_error("weir: co_await on an empty weir::task"));
     }
 
     child_pool& pool_;
