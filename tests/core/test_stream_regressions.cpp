@@ -376,3 +376,35 @@ TEST_CASE("buffered_and_for_each_concurrent_give_a_logic_error_for_an_empty_task
                                                                  }))),
         std::logic_error);
 }
+
+TEST_CASE("a_job_whose_start_the_budget_deferred_does_not_start_once_its_stream_is_cancelled",
+          "[stream][regression][budget][cancel]") {
+    // The map's function spends the task's budget, so each slot's await of its job is deferred
+    // to the task's next run. Before that run, the select's other branch (woken first) wins and
+    // cancels the stream's branch: the deferred starts must then find the scope cancelled and
+    // not start their jobs (a first version of the slot's child started them).
+    weir::runtime rt(workers(1));
+    std::atomic<int> started{0};
+    rt.block_on(on_worker([](std::atomic<int>& started) -> weir::task<void> {
+        weir::notify n;
+        auto r = co_await weir::select(
+            [](std::atomic<int>& started, weir::notify& n) -> weir::task<int> {
+                co_await weir::yield_now();  // the second branch starts waiting meanwhile
+                n.notify_one();
+                auto s = ws::iter(0, 3)
+                             .map([&started](int x) {
+                                 weir::detail::this_thread.budget = 0;
+                                 return [](std::atomic<int>& started, int x) -> weir::task<int> {
+                                     started.fetch_add(1);
+                                     co_return x;
+                                 }(started, x);
+                             })
+                             .buffered(3);
+                auto first = co_await s.next();
+                co_return first.value_or(-1);
+            }(started, n),
+            n.notified());
+        REQUIRE(r.index() == 1);
+    }(started)));
+    REQUIRE(started.load() == 0);
+}
