@@ -60,8 +60,7 @@ TEST_CASE("an_await_that_finds_the_budget_spent_takes_effect_only_when_the_task_
     }()));
 }
 
-TEST_CASE("a_cancelled_task_that_swallows_the_cancellation_still_gives_way",
-          "[budget][cancel]") {
+TEST_CASE("a_cancelled_task_that_swallows_the_cancellation_still_gives_way", "[budget][cancel]") {
     // After abort() every await of the spinner throws operation_cancelled, which it catches
     // and ignores. One worker: unless those awaits spend budget and give way, the aborting task
     // never runs again to raise the flag, and the spinner reaches its bound.
@@ -87,8 +86,7 @@ TEST_CASE("a_cancelled_task_that_swallows_the_cancellation_still_gives_way",
     REQUIRE(caught <= weir::detail::coop_budget + 1);
 }
 
-TEST_CASE("operation_cancelled_is_not_caught_by_a_catch_of_std_exception",
-          "[cancel]") {
+TEST_CASE("operation_cancelled_is_not_caught_by_a_catch_of_std_exception", "[cancel]") {
     STATIC_REQUIRE_FALSE(std::is_base_of_v<std::exception, weir::operation_cancelled>);
     // A retry loop that catches std::exception does not keep an aborted task alive.
     weir::runtime rt(workers(1));

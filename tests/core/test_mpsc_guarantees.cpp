@@ -55,8 +55,7 @@ TEST_CASE("mpsc_send_that_loses_a_select_after_being_granted_room_was_not_sent",
     rt.block_on(weir_test::on_worker(t()));
 }
 
-TEST_CASE("mpsc_send_retried_after_timeouts_delivers_each_value_once",
-          "[sync][mpsc][stress]") {
+TEST_CASE("mpsc_send_retried_after_timeouts_delivers_each_value_once", "[sync][mpsc][stress]") {
     // Four producers push 20,000 values each through a channel of 4, every send under a 1 ms
     // timeout, retried until it succeeds; the consumer pauses now and then so that sends block
     // and time out, many of them while the consumer is making room. A retried value that had
