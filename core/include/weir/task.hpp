@@ -17,6 +17,11 @@
 
 namespace weir {
 
+namespace detail {
+/// What awaiting an empty weir::task throws (as std::logic_error), wherever it is found.
+inline constexpr char empty_task_awaited[] = "weir: co_await on an empty weir::task";
+}  // namespace detail
+
 template <class T = void>
 class task;
 
@@ -95,7 +100,7 @@ public:
     struct awaiter {
         handle_type h;
         bool await_ready() const {
-            if (!h) detail::throw_logic_error("weir: co_await on an empty weir::task");
+            if (!h) detail::throw_logic_error(detail::empty_task_awaited);
             if (!h.done() && h.promise().continuation)
                 detail::throw_logic_error("weir: a weir::task is being awaited twice");
             return h.done();

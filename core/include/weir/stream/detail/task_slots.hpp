@@ -224,7 +224,7 @@ private:
         }
     }
     [[gnu::noinline]] static std::exception_ptr empty_job_error() noexcept {
-        return std::make_exception_ptr(std::logic_error("weir: co_await on an empty weir::task"));
+        return std::make_exception_ptr(std::logic_error(wd::empty_task_awaited));
     }
 
     child_pool& pool_;
