@@ -111,6 +111,10 @@ public:
 
     void poll() noexcept override {
         flush();
+        // Nothing in flight, nothing to reap (an armed eventfd read waits for the next park).
+        // Without this look every worker took the shared cq_lock_ every event_interval polls:
+        // 3.7% of yield_many's samples with two workers, in pthread_mutex_trylock.
+        if (inflight_.load(std::memory_order_relaxed) == 0) return;
         if (!cq_lock_.try_lock()) return;  // someone is reaping already
         reap_locked();
         cq_lock_.unlock();

@@ -141,11 +141,20 @@ public:
         std::uint64_t head = head_.load(std::memory_order_acquire);
         return capacity - (tail_.load(std::memory_order_relaxed) - unpack_steal(head));
     }
-    /// Owner only: pushes when the caller already knows there is room.
-    void push_unchecked(task_header* t) noexcept {
+    /// Owner only: pushes a list linked through queue_next (unlinking it) when the caller
+    /// already knows there is room, publishing the tail once for the whole list: in a wasm
+    /// threads build every atomic store is a locked exchange, and a batch from the global queue
+    /// paid one per task.
+    void push_list_unchecked(task_header* list) noexcept {
         std::uint32_t tail = tail_.load(std::memory_order_relaxed);
-        owner_store(buffer_[tail & mask], t);
-        tail_.store(tail + 1, std::memory_order_release);
+        std::uint32_t end = tail;
+        for (task_header* x = list; x; ++end) {
+            task_header* next = x->queue_next;
+            x->queue_next = nullptr;
+            owner_store(buffer_[end & mask], x);
+            x = next;
+        }
+        if (end != tail) tail_.store(end, std::memory_order_release);
     }
 
 private:

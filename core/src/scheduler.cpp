@@ -325,17 +325,17 @@ task_header* runtime_core::next_task(worker& w) noexcept {
     // Local queue empty: take a fair share of the global queue.
     std::uint32_t want = inject_.len() / static_cast<std::uint32_t>(workers_.size()) + 1;
     want = std::min({want, w.queue.remaining(), local_queue::capacity / 2});
+    return take_inject_batch(w, want);
+}
+
+// Takes up to `want` tasks from the global queue: the first to run now, the rest into w's local
+// queue (the caller made sure they fit).
+task_header* runtime_core::take_inject_batch(worker& w, std::uint32_t want) noexcept {
     std::uint32_t count = 0;
     task_header* first = inject_.pop_batch(want, count);
     if (!first) return nullptr;
     w.inject_fed = true;
-    for (task_header* x = first->queue_next; x;) {
-        task_header* next = x->queue_next;
-        x->queue_next = nullptr;
-        w.queue.push_unchecked(x);
-        x = next;
-    }
-    first->queue_next = nullptr;
+    w.queue.push_list_unchecked(std::exchange(first->queue_next, nullptr));
     return first;
 }
 
@@ -359,19 +359,8 @@ task_header* runtime_core::steal_work(worker& w) noexcept {
             return t;
         }
     }
-    std::uint32_t count = 0;
     std::uint32_t want = std::min<std::uint32_t>(w.queue.remaining(), local_queue::capacity / 2);
-    task_header* first = inject_.pop_batch(want, count);
-    if (!first) return nullptr;
-    w.inject_fed = true;
-    for (task_header* x = first->queue_next; x;) {
-        task_header* next = x->queue_next;
-        x->queue_next = nullptr;
-        w.queue.push_unchecked(x);
-        x = next;
-    }
-    first->queue_next = nullptr;
-    return first;
+    return take_inject_batch(w, want);
 }
 
 void runtime_core::run_task(worker& w, task_header* t) noexcept {

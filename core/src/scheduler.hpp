@@ -320,6 +320,7 @@ private:
     bool run_ready(worker& w) noexcept;
     task_header* next_task(worker& w) noexcept;
     task_header* steal_work(worker& w) noexcept;
+    task_header* take_inject_batch(worker& w, std::uint32_t want) noexcept;
     void judge_steal(worker& w) noexcept;
     void run_task(worker& w, task_header* t) noexcept;
     void park_worker(worker& w);
