@@ -8,6 +8,7 @@
 #   PEERS_SCALE=0.3 scripts/bench.sh          # fewer samples
 #   PEERS_WORKERS=2 PEERS_ONLY=ping_pong,yield_many scripts/bench.sh
 #   WEIR_BENCH_SECTIONS=wasm scripts/bench.sh # only the WebAssembly section (below)
+#   WEIR_WASM_ROUNDS=1 WEIR_BENCH_SECTIONS=wasm scripts/bench.sh  # one round of it, not three
 #   WEIR_PEERS_EXTRA=/path/to/other-bench scripts/bench.sh   # one more system in the peers run
 #
 # The raw lines are kept in build/bench/run-<time>.txt; the table is printed as Markdown. Then
@@ -92,14 +93,22 @@ exec node "$ROOT/build/wasm-$dir/bench/weir-bench.js" "\$@" --name "wasm_$kind-w
 SH
         chmod +x "build/bench/wasm_$kind"
     done
+    # WEIR_WASM_ROUNDS runs of the runner (3 by default), each marked `# round N` in the raw
+    # lines: the table takes each ratio within a round and gives their median and range
+    # (scripts/lib/wasm_ratio_table.awk says why).
     WASM_RAW=build/bench/wasm-$(date +%Y%m%dT%H%M%S).txt
-    PEERS_SYSTEMS=none \
-        PEERS_ONLY=${PEERS_ONLY:-spawn_many_local,spawn_many_remote_idle,yield_many,ping_pong,chained_spawn,stream_pipeline,stream_pipeline_spawn,join_all_1000,timers_100k,mpsc_throughput} \
-        PEERS_EXTRA="$ROOT/build/release/bench/weir-bench $ROOT/build/bench/wasm_threads $ROOT/build/bench/wasm_event_loop" \
-        "$PEERS/run.sh" | tee "$WASM_RAW"
+    ROUNDS=${WEIR_WASM_ROUNDS:-3}
+    : >"$WASM_RAW"
+    for ((round = 1; round <= ROUNDS; round++)); do
+        echo "# round $round" | tee -a "$WASM_RAW"
+        PEERS_SYSTEMS=none \
+            PEERS_ONLY=${PEERS_ONLY:-spawn_many_local,spawn_many_remote_idle,yield_many,ping_pong,chained_spawn,stream_pipeline,stream_pipeline_spawn,join_all_1000,timers_100k,mpsc_throughput} \
+            PEERS_EXTRA="$ROOT/build/release/bench/weir-bench $ROOT/build/bench/wasm_threads $ROOT/build/bench/wasm_event_loop" \
+            "$PEERS/run.sh" | tee -a "$WASM_RAW"
+    done
     cat "$WASM_RAW" >>"$RAW"
     echo
-    echo "WebAssembly (Emscripten $(weir_trixie_emscripten_version), Node $(node --version), engine warm-up ${WARMUP_MS} ms) beside native weir; raw lines: $WASM_RAW"
+    echo "WebAssembly (Emscripten $(weir_trixie_emscripten_version), Node $(node --version), engine warm-up ${WARMUP_MS} ms) beside native weir, $ROUNDS rounds; raw lines: $WASM_RAW"
     scripts/lib/wasm_ratio_table.awk "$WASM_RAW"
 fi
 
