@@ -29,6 +29,17 @@
 // of a million sleeping tasks grew the RSS left after malloc_trim from 258 to 432 MB (3.8 MB
 // without the pool).
 //
+// In a WebAssembly threads build the blocks fill whole pairs of cache lines, each pair theirs
+// alone (WEIR_FRAME_POOL_LINES). A task's state word is a read-modify-write at every poll and
+// its frame is written at every suspension; with blocks packed as the heap gives them, tasks run
+// by different workers wrote to one line, or to the two lines of one pair (which the core's
+// adjacent-line prefetch moves together), and the worker whose tasks shared most ran its polls
+// at half the other's speed: yield_many with two workers took 8.2-10.2 ms in fresh processes,
+// against 4.2-6.4 ms with pairs (5.5-9.2 with single lines). The pairs are carved from chunks
+// and never go back to the heap (core/src/frame_pool.cpp says why); they cost memory: heap
+// growth per idle task 302 -> 510 bytes there. Natively the sharing did not show (yield_many
+// 3.0 ms either way), so blocks there come from operator new as they are.
+//
 // A thread's cache is never freed: when the thread ends, its free blocks (its own list and what
 // its remote stack holds) go back to the heap and the cache is parked for the next new thread to
 // adopt (blocks still in use, and remote frees that arrive meanwhile, stay valid). Under
@@ -56,6 +67,13 @@
 #ifndef WEIR_FRAME_POOL
 #define WEIR_FRAME_POOL 1
 #endif
+// Blocks of whole line pairs, carved from chunks (frame_cache::new_block): in a WebAssembly
+// threads build.
+#if WEIR_FRAME_POOL && defined(__wasm__) && defined(__wasm_atomics__)
+#define WEIR_FRAME_POOL_LINES 1
+#else
+#define WEIR_FRAME_POOL_LINES 0
+#endif
 
 namespace weir::detail {
 
@@ -72,7 +90,10 @@ struct frame_cache {
     /// the cells itself, once their handles are dropped): a cap of 1024 blocks sent 9 of 10 of
     /// them back to malloc each round in spawn_many_remote_idle.
     static constexpr std::size_t max_local_bytes = std::size_t(1) << 20;
+    /// Blocks of line pairs have no cap: past it they would only move to the shared spare list
+    /// (under its lock) and back, since they never return to the heap (frame_pool.cpp).
     static constexpr unsigned max_local(std::size_t c) noexcept {
+        if (WEIR_FRAME_POOL_LINES) return ~0u;
         return static_cast<unsigned>(max_local_bytes / ((c % classes + 1) * granule));
     }
 
@@ -110,9 +131,23 @@ struct frame_cache {
     }
     static void* next_of(void* p) noexcept { return *static_cast<void**>(p); }
     static void set_next(void* p, void* n) noexcept { *static_cast<void**>(p) = n; }
-    static void release_block(void* p) noexcept {
+#if WEIR_FRAME_POOL_LINES
+    /// A new block of size class c, a whole number of line pairs, from the chunks of
+    /// core/src/frame_pool.cpp; returns the address after its header.
+    static void* new_block(std::size_t c);
+    /// A block no cache keeps: onto the shared spare list of its class (never to the heap).
+    static void release_block(void* p, std::size_t list) noexcept;
+#else
+    /// A new block of size class c, from the heap; returns the address after its header.
+    static void* new_block(std::size_t c) {
+        auto* raw = static_cast<unsigned char*>(::operator new(header + (c + 1) * granule));
+        return raw + header;
+    }
+    /// Back to the heap: a block of the list `list` (kind and class).
+    static void release_block(void* p, std::size_t /*list*/) noexcept {
         ::operator delete(static_cast<unsigned char*>(p) - header);
     }
+#endif
     static void* top_of(std::uint64_t head) noexcept {
         return reinterpret_cast<void*>(static_cast<std::uintptr_t>(head & ptr_mask));
     }
@@ -131,7 +166,7 @@ struct frame_cache {
     }
     void give_local(std::size_t c, void* p) noexcept {
         if (count[c] >= max_local(c)) {
-            release_block(p);
+            release_block(p, c);
             return;
         }
         set_next(p, local[c]);
@@ -142,13 +177,13 @@ struct frame_cache {
     void give_remote(std::size_t c, void* p) noexcept {
         auto bits = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(p));
         if (bits & ~ptr_mask) {  // an address beyond the packing (not seen in practice)
-            release_block(p);
+            release_block(p, c);
             return;
         }
         std::uint64_t head = remote[c].load(std::memory_order_relaxed);
         do {
             if ((head >> ptr_bits) >= max_remote(c)) {  // full: back to the heap
-                release_block(p);
+                release_block(p, c);
                 return;
             }
             set_next(p, top_of(head));
@@ -173,12 +208,12 @@ inline void frame_cache::orphan() noexcept {
     for (std::size_t c = 0; c < kinds * classes; ++c) {
         for (void* p = local[c]; p;) {
             void* n = next_of(p);
-            release_block(p);
+            release_block(p, c);
             p = n;
         }
         for (void* p = top_of(remote[c].exchange(0, std::memory_order_acquire)); p;) {
             void* n = next_of(p);
-            release_block(p);
+            release_block(p, c);
             p = n;
         }
         local[c] = nullptr;
@@ -219,17 +254,14 @@ inline void* frame_alloc(std::size_t n, block_kind kind = block_kind::frame) {
     frame_cache* me = c < frame_cache::classes ? frame_cache_get() : nullptr;
     if (!me) {  // too big for the classes, or the thread is ending: plain heap, no owner
         if (c < frame_cache::classes) {
-            auto* raw = static_cast<unsigned char*>(::operator new(frame_cache::header + n));
-            void* p = raw + frame_cache::header;
+            void* p = frame_cache::new_block(c);
             frame_cache::owner_of(p) = nullptr;
             return p;
         }
         return ::operator new(n);
     }
     if (void* p = me->take(frame_cache::list_of(c, kind))) return p;
-    auto* raw = static_cast<unsigned char*>(
-        ::operator new(frame_cache::header + (c + 1) * frame_cache::granule));
-    void* p = raw + frame_cache::header;
+    void* p = frame_cache::new_block(c);
     frame_cache::owner_of(p) = me;
     return p;
 }
@@ -242,7 +274,7 @@ inline void frame_free(void* p, std::size_t n, block_kind kind = block_kind::fra
     }
     frame_cache* owner = frame_cache::owner_of(p);
     if (!owner) {
-        frame_cache::release_block(p);
+        frame_cache::release_block(p, c);
         return;
     }
     frame_cache* me = frame_tls;  // no new cache just to free
