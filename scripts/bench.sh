@@ -98,6 +98,10 @@ SH
     # (scripts/lib/wasm_ratio_table.awk says why).
     WASM_RAW=build/bench/wasm-$(date +%Y%m%dT%H%M%S).txt
     ROUNDS=${WEIR_WASM_ROUNDS:-3}
+    if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
+        echo "bench.sh: WEIR_WASM_ROUNDS must be a whole number of rounds, 1 or more (got '$ROUNDS')" >&2
+        exit 2
+    fi
     : >"$WASM_RAW"
     for ((round = 1; round <= ROUNDS; round++)); do
         echo "# round $round" | tee -a "$WASM_RAW"

@@ -1,4 +1,4 @@
-// Memory for coroutine frames and spawned-task cells: per-thread caches of freed blocks in 64-byte
+// Memory for coroutine frames and spawned-task cells: per-thread caches of freed blocks in 32-byte
 // size classes up to 1 KiB, so that spawning and finishing a task usually costs no malloc and no
 // free. Profiled before it existed, spawn_many_local with 2 workers spent about a third of its
 // time in glibc's malloc and free (three blocks per spawn: the user's frame, the cell, the root
@@ -21,8 +21,9 @@
 // layouts collide moved with a frame's size by 8 bytes; separate lists took it back to within
 // a few percent, at no memory per task.
 //
-// Both lists are capped, and what is beyond a cap goes back to the heap: a thread's own frees
-// above max_local_bytes of a class, and remote frees above max_remote_bytes of a class (the
+// Both lists are capped, and what is beyond a cap goes back to the heap (to the shared spare
+// lists in a WebAssembly threads build, below, where the own list has no cap): a thread's own
+// frees above max_local_bytes of a class, and remote frees above max_remote_bytes of a class (the
 // remote stack's depth travels in its head word with the pointer, so the freeing thread sees it
 // in the same CAS that pushes, at no extra atomic). Without the remote cap, a thread that spawned
 // a burst of a million tasks finished elsewhere kept every block of them for good: five bursts
@@ -37,14 +38,18 @@
 // at half the other's speed: yield_many with two workers took 8.2-10.2 ms in fresh processes,
 // against 4.2-6.4 ms with pairs (5.5-9.2 with single lines). The pairs are carved from chunks
 // and never go back to the heap (core/src/frame_pool.cpp says why); they cost memory: heap
-// growth per idle task 302 -> 510 bytes there. Natively the sharing did not show (yield_many
-// 3.0 ms either way), so blocks there come from operator new as they are.
+// growth per idle task 302 -> 510 bytes there. There a thread's own list has no cap either, so a
+// thread keeps every block it allocated and freed itself until it ends: the pool's memory is
+// bounded by the sum of each thread's peak of blocks in use, not by the process's peak (a burst
+// of a million tasks on one worker, then one on another, carves blocks for both). Natively the
+// sharing did not show (yield_many 3.0 ms either way), so blocks there come from operator new
+// as they are.
 //
 // A thread's cache is never freed: when the thread ends, its free blocks (its own list and what
-// its remote stack holds) go back to the heap and the cache is parked for the next new thread to
-// adopt (blocks still in use, and remote frees that arrive meanwhile, stay valid). Under
-// AddressSanitizer the pool is off, so use-after-free of frames stays visible; ThreadSanitizer
-// checks the remote stacks. Off on Windows for now.
+// its remote stack holds) go back to the heap (the spare lists with line pairs) and the cache is
+// parked for the next new thread to adopt (blocks still in use, and remote frees that arrive
+// meanwhile, stay valid). Under AddressSanitizer the pool is off, so use-after-free of frames stays
+// visible; ThreadSanitizer checks the remote stacks. Off on Windows for now.
 #pragma once
 
 #include <atomic>
@@ -69,10 +74,12 @@
 #endif
 // Blocks of whole line pairs, carved from chunks (frame_cache::new_block): in a WebAssembly
 // threads build.
+#ifndef WEIR_FRAME_POOL_LINES
 #if WEIR_FRAME_POOL && defined(__wasm__) && defined(__wasm_atomics__)
 #define WEIR_FRAME_POOL_LINES 1
 #else
 #define WEIR_FRAME_POOL_LINES 0
+#endif
 #endif
 
 namespace weir::detail {
@@ -90,8 +97,9 @@ struct frame_cache {
     /// the cells itself, once their handles are dropped): a cap of 1024 blocks sent 9 of 10 of
     /// them back to malloc each round in spawn_many_remote_idle.
     static constexpr std::size_t max_local_bytes = std::size_t(1) << 20;
-    /// Blocks of line pairs have no cap: past it they would only move to the shared spare list
-    /// (under its lock) and back, since they never return to the heap (frame_pool.cpp).
+    /// Blocks of line pairs have no cap here: past one, a burst of frees went block by block to
+    /// the shared spare list under its lock, and the next burst took them back the same way
+    /// (two lock pairs per task); the memory this keeps is the header comment's.
     static constexpr unsigned max_local(std::size_t c) noexcept {
         if (WEIR_FRAME_POOL_LINES) return ~0u;
         return static_cast<unsigned>(max_local_bytes / ((c % classes + 1) * granule));
@@ -182,7 +190,7 @@ struct frame_cache {
         }
         std::uint64_t head = remote[c].load(std::memory_order_relaxed);
         do {
-            if ((head >> ptr_bits) >= max_remote(c)) {  // full: back to the heap
+            if ((head >> ptr_bits) >= max_remote(c)) {  // full: back to the heap (or spare)
                 release_block(p, c);
                 return;
             }
@@ -191,7 +199,8 @@ struct frame_cache {
                                                   std::memory_order_release,
                                                   std::memory_order_relaxed));
     }
-    /// The thread ends: its free blocks go back to the heap, the cache waits for adoption.
+    /// The thread ends: its free blocks go back to the heap (or the spare lists), the cache
+    /// waits for adoption.
     void orphan() noexcept;
     static frame_cache* adopt_or_make();
     static std::mutex& orphans_lock() noexcept {
@@ -252,7 +261,7 @@ inline frame_cache* frame_cache_get() {
 inline void* frame_alloc(std::size_t n, block_kind kind = block_kind::frame) {
     std::size_t c = frame_cache::class_of(n);
     frame_cache* me = c < frame_cache::classes ? frame_cache_get() : nullptr;
-    if (!me) {  // too big for the classes, or the thread is ending: plain heap, no owner
+    if (!me) {  // too big for the classes, or the thread is ending: no owner, no cache
         if (c < frame_cache::classes) {
             void* p = frame_cache::new_block(c);
             frame_cache::owner_of(p) = nullptr;
