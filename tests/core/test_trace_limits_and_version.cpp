@@ -69,12 +69,12 @@ TEST_CASE("trace_warning_limits_default_to_half_of_ten_wakes_and_custom_limits_c
     CHECK(sums[1].self_wakes == 3);
     CHECK(sums[1].wakes == 1);
 
+    // The tasks flagged under lim; every warning here is of self-wakes (else task 0, which is
+    // no task of this log, stands in for it and the comparison fails).
     auto flagged = [&](const weir::trace::warning_limits& lim) {
         std::vector<std::uint64_t> tasks;
-        for (const auto& w : weir::trace::warnings(l, lim)) {
-            CHECK(w.what == weir::trace::task_warning::kind::self_wakes);
-            tasks.push_back(w.task);
-        }
+        for (const auto& w : weir::trace::warnings(l, lim))
+            tasks.push_back(w.what == weir::trace::task_warning::kind::self_wakes ? w.task : 0);
         return tasks;
     };
     using ids = std::vector<std::uint64_t>;
