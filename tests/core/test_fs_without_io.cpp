@@ -9,7 +9,7 @@ TEST_CASE("fs_without_io_backend_reads_and_writes_fail_with_function_not_support
     weir_test::scoped_env clear("WEIR_IO_BACKEND", nullptr);
     weir::runtime rt{pnw_no_io()};
     REQUIRE(std::string(rt.io_backend()) == weir_test::no_io_name());
-    pnw_temp_path tmp(".txt");
+    weir_test::temp_path tmp(".txt");
     static const std::string data = "weir";
 
     // write_all opens (write, create, truncate) on the blocking pool, then writes through the
@@ -105,7 +105,7 @@ TEST_CASE("fs_metadata_without_io_backend_stats_on_the_blocking_pool_natively", 
     weir_test::scoped_env clear("WEIR_IO_BACKEND", nullptr);
     weir::runtime rt{pnw_no_io()};
     REQUIRE(std::string(rt.io_backend()) == weir_test::no_io_name());
-    pnw_temp_path tmp(".txt");
+    weir_test::temp_path tmp(".txt");
     if (pnw_os_io) std::ofstream(tmp.path, std::ios::binary) << "hello";
     using both_t = std::pair<weir::fs::file_metadata, weir::fs::file_metadata>;
     auto stat_both = [](std::string p) -> weir::task<both_t> {

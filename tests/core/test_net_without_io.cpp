@@ -245,7 +245,7 @@ TEST_CASE("net_unix_sockets_without_io_backend_bind_natively_and_fail_to_connect
     weir_test::scoped_env clear("WEIR_IO_BACKEND", nullptr);
     weir::runtime rt{pnw_no_io()};
     REQUIRE(std::string(rt.io_backend()) == weir_test::no_io_name());
-    pnw_temp_path tmp(".sock");
+    weir_test::temp_path tmp(".sock");
     CHECK_THROWS_MATCHES(
         weir::net::unix_listener::bind(tmp.path, -1), std::invalid_argument,
         Catch::Matchers::Message("weir::net::unix_listener::bind: negative backlog"));

@@ -12,6 +12,7 @@
 #include <weir/weir.hpp>
 
 #include "helpers.hpp"
+#include "temp_path.hpp"
 
 using namespace std::chrono_literals;
 using weir::net::unix_listener;
@@ -26,26 +27,9 @@ long long unique_stamp() {
     static const long long t = std::chrono::system_clock::now().time_since_epoch().count();
     return t;
 }
-/// A fresh path in the temporary directory, removed (if it exists) when the test ends.
-struct temp_socket_path {
-    std::string path;
-    temp_socket_path() {
-        static std::atomic<int> n{0};
-        auto p =
-            std::filesystem::temp_directory_path() /
-            ("weir-test-" + std::to_string(unique_stamp()) + "-" + std::to_string(n++) + ".sock");
-        path = p.string();
-        std::error_code ec;
-        std::filesystem::remove(p, ec);
-    }
-    ~temp_socket_path() {
-        std::error_code ec;
-        std::filesystem::remove(path, ec);
-    }
-};
 /// False (with a warning) where the OS has no Unix-domain sockets.
 bool have_unix_sockets() {
-    temp_socket_path p;
+    weir_test::temp_path p(".sock");
     try {
         (void)unix_listener::bind(p.path);
         return true;
@@ -62,7 +46,7 @@ std::string unix_text(const std::vector<std::byte>& b, std::size_t n) {
 TEST_CASE("unix_stream_round_trip_through_a_socket_file", "[net]") {
     weir::runtime rt{workers(2)};
     if (!have_io(rt) || !have_unix_sockets()) return;
-    temp_socket_path p;
+    weir_test::temp_path p(".sock");
     auto l = unix_listener::bind(p.path);
     CHECK(l.local_path() == p.path);
     rt.block_on([](unix_listener& l, std::string path) -> weir::task<void> {
@@ -97,7 +81,7 @@ TEST_CASE("unix_stream_round_trip_through_a_socket_file", "[net]") {
 TEST_CASE("unix_listener_on_a_path_in_use_fails_with_address_in_use", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt) || !have_unix_sockets()) return;
-    temp_socket_path p;
+    weir_test::temp_path p(".sock");
     auto l = unix_listener::bind(p.path);
     try {
         (void)unix_listener::bind(p.path);
@@ -111,7 +95,7 @@ TEST_CASE("unix_listener_on_a_path_in_use_fails_with_address_in_use", "[net]") {
 TEST_CASE("unix_connect_with_nobody_listening_fails_clearly", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt) || !have_unix_sockets()) return;
-    temp_socket_path p;
+    weir_test::temp_path p(".sock");
     std::string msg = rt.block_on([](std::string path) -> weir::task<std::string> {
         try {
             (void)co_await weir::timeout(5s, unix_stream::connect(path));
@@ -143,7 +127,7 @@ TEST_CASE("unix_socket_path_that_is_empty_or_too_long_is_invalid_argument", "[ne
 TEST_CASE("unix_read_exact_at_an_early_end_names_the_unix_stream", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt) || !have_unix_sockets()) return;
-    temp_socket_path p;
+    weir_test::temp_path p(".sock");
     auto l = unix_listener::bind(p.path);
     std::string what =
         rt.block_on([](unix_listener& l, std::string path) -> weir::task<std::string> {

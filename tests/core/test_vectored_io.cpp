@@ -75,7 +75,7 @@ TEST_CASE("tcp_readv_fills_buffers_in_order", "[net]") {
 TEST_CASE("unix_stream_readv_and_writev_scatter_and_gather", "[net]") {
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
-    vec_temp_file sock("unix");
+    weir_test::temp_path sock("-unix");
     weir::net::unix_listener l;
     try {
         l = weir::net::unix_listener::bind(sock.path);
@@ -140,7 +140,7 @@ TEST_CASE("tcp_split_halves_readv_and_writev", "[net]") {
 TEST_CASE("file_writev_then_readv_roundtrip", "[fs]") {
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
-    vec_temp_file tmp("file");
+    weir_test::temp_path tmp("-file");
     constexpr std::size_t total = 300'000;
     constexpr std::uint64_t at = 100;  // bytes before it stay zero
     auto out = rt.block_on([](std::string path) -> weir::task<std::string> {
@@ -178,7 +178,7 @@ TEST_CASE("file_writev_then_readv_roundtrip", "[fs]") {
 TEST_CASE("readv_with_too_many_buffers_is_invalid_argument", "[net][fs]") {
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
-    vec_temp_file tmp("many");
+    weir_test::temp_path tmp("-many");
     auto out = rt.block_on([](std::string path) -> weir::task<std::string> {
         auto p = co_await weir_test::connect_tcp_pair();
         file f = co_await file::open(
@@ -245,7 +245,7 @@ TEST_CASE("readv_with_too_many_buffers_is_invalid_argument", "[net][fs]") {
 TEST_CASE("readv_with_no_buffers_gives_zero", "[net][fs]") {
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
-    vec_temp_file tmp("none");
+    weir_test::temp_path tmp("-none");
     auto out = rt.block_on([](std::string path) -> weir::task<std::string> {
         auto p = co_await weir_test::connect_tcp_pair();
         file f = co_await file::open(

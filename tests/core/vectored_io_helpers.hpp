@@ -16,6 +16,7 @@
 #include <weir/weir.hpp>
 
 #include "helpers.hpp"
+#include "temp_path.hpp"
 
 using namespace std::chrono_literals;
 using weir::fs::file;
@@ -121,23 +122,6 @@ weir::task<byte_vec> vec_read_to_end(Stream& s) {
 std::string vec_text(std::span<const std::byte> b) {
     return std::string(reinterpret_cast<const char*>(b.data()), b.size());
 }
-
-/// A path in the temporary directory, removed when the test ends.
-struct vec_temp_file {
-    std::string path;
-    explicit vec_temp_file(const char* name) {
-        static std::atomic<int> n{0};
-        auto stamp = std::chrono::system_clock::now().time_since_epoch().count();
-        path = (std::filesystem::temp_directory_path() /
-                ("weir-test-vec-" + std::string(name) + "-" + std::to_string(stamp) + "-" +
-                 std::to_string(n++)))
-                   .string();
-    }
-    ~vec_temp_file() {
-        std::error_code ec;
-        std::filesystem::remove(path, ec);
-    }
-};
 
 /// Writes every byte of bufs at offset with writev_at calls (a call may write fewer).
 weir::task<void> vec_write_all_at(file& f, out_bufs bufs, std::uint64_t offset) {

@@ -27,6 +27,7 @@
 #include <weir/weir.hpp>
 
 #include "helpers.hpp"
+#include "temp_path.hpp"
 
 namespace weir_test::without_io {
 
@@ -74,31 +75,5 @@ inline void pnw_check_unsupported(const pnw_failure& f, const char* no_net_text)
     CHECK(pnw_says(f, pnw_os_io ? std::string("this runtime has no I/O backend")
                                 : std::string(no_net_text) + " not available on this platform"));
 }
-
-/// A fresh path in the temporary directory (natively; in WebAssembly nothing is ever made
-/// there), removed when the test ends. Short enough for a Unix socket's sun_path.
-struct pnw_temp_path {
-    std::string path;
-    explicit pnw_temp_path(const char* suffix) {
-        static std::atomic<int> n{0};
-        std::string name =
-            "weir-pn-" +
-            std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-" +
-            std::to_string(n++) + suffix;
-        if (pnw_os_io) {
-            path = (std::filesystem::temp_directory_path() / name).string();
-            std::error_code ec;
-            std::filesystem::remove(path, ec);
-        } else {
-            path = "/weir-no-file-io/" + name;
-        }
-    }
-    ~pnw_temp_path() {
-        if (!pnw_os_io) return;
-        std::error_code ec;
-        std::filesystem::remove(path, ec);
-    }
-    pnw_temp_path(const pnw_temp_path&) = delete;
-};
 
 }  // namespace weir_test::without_io
