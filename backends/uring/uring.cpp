@@ -1,13 +1,18 @@
-// Linux io_uring driver (liburing). One ring per runtime. The timer owner parks on it: a single
-// io_uring_enter waits for I/O completions and the next timer deadline at once (the timeout goes
-// in as an extended argument, no timeout request). unpark() is a write to an eventfd that the
-// ring always has a read pending on, and only happens when the owner is really asleep (the
-// parked/notified state word, as in the thread parker), so a busy runtime makes no wake-up
-// syscalls. Busy workers reap completions through poll() during maintenance.
+// Linux io_uring driver (liburing). Its rings (uring_rings.hpp says which operation goes where):
+// a shared one, which the timer owner parks on, and one per worker when two or more do I/O. The
+// owner's single io_uring_enter waits for completions and the next timer deadline at once (the
+// timeout goes in as an extended argument, no timeout request). unpark() is a write to an eventfd
+// that the shared ring always has a read pending on, and only happens when the owner is really
+// asleep (the parked/notified state word, as in the thread parker), so a busy runtime makes no
+// wake-up syscalls. The worker rings signal the same eventfd with every completion, so a parked
+// owner reaps them all. Busy workers reap their own ring through poll() during maintenance, and
+// another ring only when its completions waited since their last look (a worker inside one long
+// poll). A cancel goes to the ring its operation went to (op_room::slot).
+// WEIR_URING_SHARED_ONLY=1 keeps every operation on the shared ring, for comparison and tests.
 //
-// Threads: submissions from any thread go through sq_lock_ (the submission queue is single
-// producer); completions are reaped by whoever holds cq_lock_ (the parked owner, or a worker in
-// poll() that got the lock without waiting). Each completion is reported exactly once.
+// Threads: submissions to a ring go through its sq_lock (a submission queue is single producer);
+// its completions are reaped by whoever holds its cq_lock (the parked owner, or a worker in poll()
+// that got the lock without waiting). Each completion is reported exactly once.
 //
 // Teardown (shutdown): every pending request is cancelled in the kernel and waited for before
 // the frames they point into are destroyed. Kernels from 5.19 cancel them all with one
@@ -33,31 +38,34 @@
 #include <memory>
 #include <mutex>
 #include <new>
+#include <vector>
 
 #include "../common/park_state.hpp"
 #include "uring_op.hpp"
+#include "uring_rings.hpp"
 #include "weir/detail/io.hpp"
 #include "weir/detail/parker.hpp"
 
 namespace weir::detail {
 namespace {
 
-using namespace uring;  // the operations' room, tags and prep (uring_op.hpp)
+using namespace uring;  // the operations' room, tags and prep (uring_op.hpp), rings
 
 /// The driver's settings, found at setup.
 struct uring_setup {
     bool cancel_any = true;      // the kernel knows IORING_ASYNC_CANCEL_ANY
     bool short_submits = false;  // WEIR_URING_SHORT_SUBMITS: one entry per io_uring_enter
+    bool worker_rings = true;    // WEIR_URING_SHARED_ONLY=1: every operation on the shared ring
 };
 
 class uring_driver final : public driver, public io_driver {
 public:
     uring_driver(io_uring ring, int efd, uring_setup setup)
-        : ring_(ring), efd_(efd), track_(!setup.cancel_any), short_submits_(setup.short_submits) {}
-    ~uring_driver() override {
-        io_uring_queue_exit(&ring_);
-        ::close(efd_);
-    }
+        : efd_{efd},
+          rings_(ring, efd, setup.worker_rings),
+          shared_(rings_.shared()),
+          track_(!setup.cancel_any),
+          short_submits_(setup.short_submits) {}
 
     // ---- parker ----
     void park(std::int64_t timeout_ns) override {
@@ -66,23 +74,24 @@ public:
             poll();
             return;
         }
-        std::lock_guard<std::mutex> cq(cq_lock_);
+        std::lock_guard<std::mutex> cq(shared_.cq_lock);
         if (!state_.begin_sleep()) {  // notified meanwhile
-            reap_locked();
+            reap_locked(shared_);
+            reap_workers();
             return;
         }
         unsigned tail;
         {
-            std::lock_guard<std::mutex> sq(sq_lock_);
+            std::lock_guard<std::mutex> sq(shared_.sq_lock);
             if (!eventfd_armed_) {
-                io_uring_sqe* sqe = get_sqe_locked();
-                io_uring_prep_read(sqe, efd_, &eventfd_value_, sizeof eventfd_value_, 0);
+                io_uring_sqe* sqe = shared_.get_sqe_locked();
+                io_uring_prep_read(sqe, efd_.fd, &eventfd_value_, sizeof eventfd_value_, 0);
                 io_uring_sqe_set_data64(sqe, tag_eventfd);
                 eventfd_armed_ = true;
             }
-            tail = publish_locked();
+            tail = shared_.publish_locked();
         }
-        enter(tail);  // everything queued goes to the kernel before we sleep
+        enter(shared_, tail);  // everything queued goes to the kernel before we sleep
         io_uring_cqe* cqe = nullptr;
         __kernel_timespec ts{};
         __kernel_timespec* tsp = nullptr;
@@ -91,15 +100,16 @@ public:
             ts.tv_nsec = timeout_ns % 1'000'000'000;
             tsp = &ts;
         }
-        io_uring_wait_cqe_timeout(&ring_, &cqe, tsp);  // -ETIME, -EINTR: just return
+        io_uring_wait_cqe_timeout(&shared_.ring, &cqe, tsp);  // -ETIME, -EINTR: just return
         state_.end_sleep();
-        reap_locked();
+        reap_locked(shared_);
+        reap_workers();
     }
 
     void unpark() noexcept override {
         if (state_.notify()) {
             std::uint64_t one = 1;
-            ssize_t r = ::write(efd_, &one, sizeof one);
+            ssize_t r = ::write(efd_.fd, &one, sizeof one);
             (void)r;  // EAGAIN only if the counter is saturated: the owner is awake then
         }
     }
@@ -109,38 +119,48 @@ public:
     const char* name() const noexcept override { return "uring"; }
     io_driver* io() noexcept override { return this; }
 
+    // A busy worker reaps its own ring. Another ring it reaps only when that ring's completions
+    // have waited since its last look (stranded: the ring's worker is inside one long poll, or
+    // parked, and no owner sleeps to be woken by them), so completions stay with the worker that
+    // submitted them: reaping the others' every time moved their tasks across cores.
     void poll() noexcept override {
         flush();
         // Nothing in flight, nothing to reap (an armed eventfd read waits for the next park).
-        // Without this look every worker took the shared cq_lock_ every event_interval polls:
+        // Without this look every worker took the shared cq_lock every event_interval polls:
         // 3.7% of yield_many's samples with two workers, in pthread_mutex_trylock.
         if (inflight_.load(std::memory_order_relaxed) == 0) return;
-        if (!cq_lock_.try_lock()) return;  // someone is reaping already
-        reap_locked();
-        cq_lock_.unlock();
+        ring_slot* own = rings_.own_if_known();
+        rings_.for_each([&](ring_slot& r) {
+            if (&r != own && !ring_set::stranded(r)) return;
+            if (!r.cq_lock.try_lock()) return;  // someone is reaping it already
+            reap_locked(r);
+            r.cq_lock.unlock();
+        });
     }
 
     // ---- io_driver ----
     void submit(io_op* op) noexcept override {
         inflight_.fetch_add(1, std::memory_order_relaxed);
         bool now = !(op->flags & io_flag_deferrable);
+        ring_slot& slot = now ? shared_ : rings_.own();
         unsigned tail = 0;
         {
-            std::lock_guard<std::mutex> sq(sq_lock_);
-            io_uring_sqe* sqe = get_sqe_locked();
+            std::lock_guard<std::mutex> sq(slot.sq_lock);
+            io_uring_sqe* sqe = slot.get_sqe_locked();
             op_room* room = new (op->scratch) op_room;  // no initialisation: prep fills it
             prep(sqe, op, room);
+            room->slot = &slot;
             io_uring_sqe_set_data(sqe, op);
-            if (track_) link_locked(op, room);
+            if (track_) link(op, room);
             // From a worker, no io_uring_enter here: the queue goes to the kernel in batches
             // (flush() when the worker runs out of tasks, park, poll), so a busy worker pays one
             // syscall for many operations. Others submit at once: no worker flushes for them.
             if (now)
-                tail = publish_locked();
+                tail = slot.publish_locked();
             else
-                unflushed_.store(true, std::memory_order_relaxed);
+                slot.unflushed.store(true, std::memory_order_relaxed);
         }
-        if (now) enter(tail);
+        if (now) enter(slot, tail);
     }
 
     // A send on a socket is tried at once with MSG_DONTWAIT: with room in the socket buffer (the
@@ -168,28 +188,26 @@ public:
     }
 
     void flush() noexcept override {
-        if (!unflushed_.load(std::memory_order_relaxed)) return;
-        unsigned tail;
-        {
-            std::lock_guard<std::mutex> sq(sq_lock_);
-            tail = publish_locked();
-        }
-        enter(tail);
+        ring_slot* own = rings_.own_if_known();
+        if (own && own != &shared_) flush(*own);
+        flush(shared_);
     }
 
     // The cancellation is in the kernel, and done, when this returns (enter() waits until the
     // kernel has taken it, and a cancel by user_data runs when it is taken). So it cannot
-    // outlive op and hit a later operation that reuses op's address.
+    // outlive op and hit a later operation that reuses op's address. It goes to the ring op
+    // went to, the only one that knows it.
     void cancel(io_op* op) noexcept override {
+        ring_slot& slot = *room_of(op)->slot;
         unsigned tail;
         {
-            std::lock_guard<std::mutex> sq(sq_lock_);
-            io_uring_sqe* sqe = get_sqe_locked();
+            std::lock_guard<std::mutex> sq(slot.sq_lock);
+            io_uring_sqe* sqe = slot.get_sqe_locked();
             io_uring_prep_cancel(sqe, op, 0);
             io_uring_sqe_set_data64(sqe, tag_cancel);
-            tail = publish_locked();
+            tail = slot.publish_locked();
         }
-        enter(tail);
+        enter(slot, tail);
     }
 
     const char* io_name() const noexcept override { return "uring"; }
@@ -199,27 +217,30 @@ public:
     /// and a socket's close does not end a request that holds the file. Connections accepted
     /// meanwhile are closed (nobody will take them).
     void shutdown() noexcept override {
-        std::lock_guard<std::mutex> cq(cq_lock_);
-        if (closing_) return;
-        closing_ = true;
+        std::lock_guard<std::mutex> cq(shared_.cq_lock);
+        if (closing_.exchange(true)) return;
         if (inflight_.load(std::memory_order_acquire) == 0) return;
-        unsigned tail;
-        {
-            std::lock_guard<std::mutex> sq(sq_lock_);
-            if (!track_) {
-                io_uring_sqe* sqe = get_sqe_locked();
-                io_uring_prep_cancel(sqe, nullptr, IORING_ASYNC_CANCEL_ANY);
-                io_uring_sqe_set_data64(sqe, tag_cancel_all);
-            } else {  // no CANCEL_ANY: one cancellation per operation in flight
-                for (io_op* op = tracked_; op; op = room_of(op)->next) {
-                    io_uring_sqe* sqe = get_sqe_locked();
-                    io_uring_prep_cancel(sqe, op, 0);
-                    io_uring_sqe_set_data64(sqe, tag_cancel);
+        rings_.for_each([&](ring_slot& slot) {
+            unsigned tail;
+            {
+                std::lock_guard<std::mutex> sq(slot.sq_lock);
+                if (!track_) {
+                    io_uring_sqe* sqe = slot.get_sqe_locked();
+                    io_uring_prep_cancel(sqe, nullptr, IORING_ASYNC_CANCEL_ANY);
+                    io_uring_sqe_set_data64(sqe, tag_cancel_all);
+                } else {  // no CANCEL_ANY: one cancellation per operation in flight
+                    std::lock_guard<std::mutex> t(track_lock_);
+                    for (io_op* op = tracked_; op; op = room_of(op)->next) {
+                        if (room_of(op)->slot != &slot) continue;
+                        io_uring_sqe* sqe = slot.get_sqe_locked();
+                        io_uring_prep_cancel(sqe, op, 0);
+                        io_uring_sqe_set_data64(sqe, tag_cancel);
+                    }
                 }
+                tail = slot.publish_locked();
             }
-            tail = publish_locked();
-        }
-        enter(tail);
+            enter(slot, tail);
+        });
         // No early exit: the frames must outlive every request (one the kernel cannot
         // interrupt, a file read in its worker pool, completes by itself).
         auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -227,25 +248,33 @@ public:
                std::chrono::steady_clock::now() < give_up) {
             io_uring_cqe* cqe = nullptr;
             __kernel_timespec ts{0, 10'000'000};
-            io_uring_wait_cqe_timeout(&ring_, &cqe, &ts);
-            reap_locked();
+            io_uring_wait_cqe_timeout(&shared_.ring, &cqe, &ts);
+            rings_.for_each([&](ring_slot& r) {
+                if (&r == &shared_) return reap_locked(r);  // its cq_lock is ours already
+                std::lock_guard<std::mutex> rcq(r.cq_lock);
+                reap_locked(r);
+            });
         }
     }
 
 private:
-    // Under sq_lock_: makes the prepared entries visible to the kernel (what liburing's submit
-    // does before its syscall) and returns the queue's tail, up to which the kernel must take
-    // them. The io_uring_enter that hands them over is made after the lock is released
-    // (enter), so submitters on other threads do not wait behind a syscall.
-    unsigned publish_locked() noexcept {
-        unflushed_.store(false, std::memory_order_relaxed);
-        io_uring_sq* sq = &ring_.sq;
-        unsigned tail = sq->sqe_tail;
-        if (tail != sq->sqe_head) {
-            sq->sqe_head = tail;
-            io_uring_smp_store_release(sq->ktail, tail);  // the entries before the tail
+    // Reaps the worker rings that nobody else is reaping (the owner after its sleep).
+    void reap_workers() noexcept {
+        rings_.for_each([&](ring_slot& r) {
+            if (&r == &shared_ || !r.cq_lock.try_lock()) return;
+            reap_locked(r);
+            r.cq_lock.unlock();
+        });
+    }
+
+    void flush(ring_slot& slot) noexcept {
+        if (!slot.unflushed.load(std::memory_order_relaxed)) return;
+        unsigned tail;
+        {
+            std::lock_guard<std::mutex> sq(slot.sq_lock);
+            tail = slot.publish_locked();
         }
-        return tail;
+        enter(slot, tail);
     }
 
     // Hands the kernel every entry up to tail. io_uring_enter may take fewer than it is told
@@ -255,23 +284,25 @@ private:
     // asks for what is left, and the kernel takes what is there. If the kernel takes nothing
     // (-EAGAIN, or -EBUSY while completions wait to be reaped), the entries are left to the
     // next flush or park, and the owner is woken to do one.
-    void enter(unsigned tail) noexcept {
+    void enter(ring_slot& slot, unsigned tail) noexcept {
         for (;;) {
-            unsigned head = io_uring_smp_load_acquire(ring_.sq.khead);
+            unsigned head = io_uring_smp_load_acquire(slot.ring.sq.khead);
             auto left = static_cast<int>(tail - head);
             if (left <= 0) return;
             unsigned ask = short_submits_ ? 1u : static_cast<unsigned>(left);
-            int r = io_uring_enter(static_cast<unsigned>(ring_.ring_fd), ask, 0, 0, nullptr);
+            int r = io_uring_enter(static_cast<unsigned>(slot.ring.ring_fd), ask, 0, 0, nullptr);
             if (r > 0 || r == -EINTR) continue;
-            if (io_uring_smp_load_acquire(ring_.sq.khead) != head) continue;  // others took some
-            unflushed_.store(true, std::memory_order_relaxed);
+            if (io_uring_smp_load_acquire(slot.ring.sq.khead) != head)
+                continue;  // others took some
+            slot.unflushed.store(true, std::memory_order_relaxed);
             unpark();
             return;
         }
     }
 
-    // Under sq_lock_: the list of operations in flight (only without CANCEL_ANY).
-    void link_locked(io_op* op, op_room* room) noexcept {
+    // The list of operations in flight (only without CANCEL_ANY), under track_lock_.
+    void link(io_op* op, op_room* room) noexcept {
+        std::lock_guard<std::mutex> t(track_lock_);
         room->prev = nullptr;
         room->next = tracked_;
         if (tracked_) room_of(tracked_)->prev = op;
@@ -286,21 +317,15 @@ private:
         if (room->next) room_of(room->next)->prev = room->prev;
     }
 
-    // Under sq_lock_. A full submission queue is flushed to the kernel to make room.
-    io_uring_sqe* get_sqe_locked() noexcept {
-        io_uring_sqe* sqe;
-        while (!(sqe = io_uring_get_sqe(&ring_))) io_uring_submit(&ring_);
-        return sqe;
-    }
-
-    // Under cq_lock_. Completions are taken in batches. The kernel only completes an operation
-    // after its submission, but neither the C++ memory model nor ThreadSanitizer can see that
-    // order through the ring; taking sq_lock_ once after peeking a batch makes it explicit: every
-    // operation in the batch was submitted under that lock before we could see its completion.
-    void reap_locked() noexcept {
+    // Under the slot's cq_lock. Completions are taken in batches. The kernel only completes an
+    // operation after its submission, but neither the C++ memory model nor ThreadSanitizer can
+    // see that order through the ring; taking the slot's sq_lock once after peeking a batch
+    // makes it explicit: every operation in the batch was submitted under that lock before we
+    // could see its completion.
+    void reap_locked(ring_slot& slot) noexcept {
         io_uring_cqe* batch[64];
         for (;;) {
-            unsigned n = io_uring_peek_batch_cqe(&ring_, batch, 64);
+            unsigned n = io_uring_peek_batch_cqe(&slot.ring, batch, 64);
             if (n == 0) return;
             struct done {
                 std::uint64_t data;
@@ -308,21 +333,25 @@ private:
             } items[64];
             for (unsigned i = 0; i < n; ++i)
                 items[i] = {io_uring_cqe_get_data64(batch[i]), batch[i]->res};
-            io_uring_cq_advance(&ring_, n);
+            io_uring_cq_advance(&slot.ring, n);
             {
-                std::lock_guard<std::mutex> sq(sq_lock_);
-                for (unsigned i = 0; i < n; ++i) {
-                    std::uint64_t data = items[i].data;
-                    if (data == tag_eventfd) eventfd_armed_ = false;
-                    if (track_ && !is_tag(data)) unlink_locked(reinterpret_cast<io_op*>(data));
-                }
+                std::lock_guard<std::mutex> sq(slot.sq_lock);
+                for (unsigned i = 0; i < n; ++i)
+                    if (items[i].data == tag_eventfd) eventfd_armed_ = false;
             }
+            if (track_) {
+                std::lock_guard<std::mutex> t(track_lock_);
+                for (unsigned i = 0; i < n; ++i)
+                    if (!is_tag(items[i].data))
+                        unlink_locked(reinterpret_cast<io_op*>(items[i].data));
+            }
+            bool closing = closing_.load(std::memory_order_relaxed);
             for (unsigned i = 0; i < n; ++i) {
                 std::uint64_t data = items[i].data;
                 if (is_tag(data)) continue;
                 io_op* op = reinterpret_cast<io_op*>(data);
                 inflight_.fetch_sub(1, std::memory_order_release);
-                if (closing_) {  // the runtime is going away: nobody must be woken
+                if (closing) {  // the runtime is going away: nobody must be woken
                     if (op->kind == io_kind::accept && items[i].res >= 0) ::close(items[i].res);
                     continue;
                 }
@@ -334,19 +363,21 @@ private:
 
     static bool is_tag(std::uint64_t data) noexcept { return data < 8; }
 
-    io_uring ring_;
-    int efd_;
+    struct owned_fd {
+        int fd;
+        ~owned_fd() { ::close(fd); }
+    } efd_;           // closed after the rings that signal it
+    ring_set rings_;  // the shared ring and the workers' (uring_rings.hpp)
+    ring_slot& shared_;
     const bool track_;          // keep the list of operations in flight (no CANCEL_ANY)
     const bool short_submits_;  // WEIR_URING_SHORT_SUBMITS
-    io_op* tracked_ = nullptr;  // that list; guarded by sq_lock_
+    std::mutex track_lock_;
+    io_op* tracked_ = nullptr;  // that list; guarded by track_lock_
     std::uint64_t eventfd_value_ = 0;
-    bool eventfd_armed_ = false;  // guarded by sq_lock_
-    std::mutex sq_lock_;
-    std::mutex cq_lock_;
+    bool eventfd_armed_ = false;  // guarded by shared_.sq_lock
     park_state state_;
     std::atomic<std::int64_t> inflight_{0};  // submitted operations not yet reaped
-    std::atomic<bool> unflushed_{false};     // operations queued but not yet handed over
-    bool closing_ = false;                   // guarded by cq_lock_
+    std::atomic<bool> closing_{false};
 };
 
 bool env_is(const char* name) {
@@ -376,15 +407,7 @@ bool probe_cancel_any(io_uring& ring) {
 std::unique_ptr<driver> make_uring_driver() {
     if (env_is("WEIR_URING_FAIL_SETUP")) return nullptr;
     io_uring ring;
-    // COOP_TASKRUN: completions are finished when a thread next enters the kernel, not by
-    // interrupting whichever thread submitted the request (which then fights the other
-    // workers for the ring's lock on its way back to user space). Older kernels refuse it.
-    io_uring_params params{};
-    params.flags = IORING_SETUP_COOP_TASKRUN;
-    if (io_uring_queue_init_params(256, &ring, &params) < 0) {
-        params = io_uring_params{};
-        if (io_uring_queue_init_params(256, &ring, &params) < 0) return nullptr;
-    }
+    if (!init_ring(ring)) return nullptr;
     if (!(ring.features & IORING_FEAT_EXT_ARG)) {  // the timeout must not need an SQE
         io_uring_queue_exit(&ring);
         return nullptr;
@@ -397,6 +420,7 @@ std::unique_ptr<driver> make_uring_driver() {
     uring_setup setup;
     setup.cancel_any = !env_is("WEIR_URING_NO_CANCEL_ANY") && probe_cancel_any(ring);
     setup.short_submits = env_is("WEIR_URING_SHORT_SUBMITS");
+    setup.worker_rings = !env_is("WEIR_URING_SHARED_ONLY");
     return std::make_unique<uring_driver>(ring, efd, setup);
 }
 

@@ -30,12 +30,15 @@ static_assert(sizeof(io_vec) == sizeof(iovec) && alignof(io_vec) == alignof(iove
               offsetof(io_vec, len) == offsetof(iovec, iov_len));
 inline iovec* iovecs_of(const io_op* op) noexcept { return static_cast<iovec*>(op->buf); }
 
+struct ring_slot;
+
 /// What the driver keeps in io_op::scratch while the operation is in flight.
 struct op_room {
     msghdr msg;  // send_to / recv_from, recv_vec / send_vec
     iovec iov;
     io_op* prev;  // the list of operations in flight, kept only without CANCEL_ANY
     io_op* next;
+    ring_slot* slot;  // the ring the operation went to (a cancel must go there too)
 };
 static_assert(sizeof(op_room) <= sizeof(io_op::scratch) && alignof(op_room) <= 8);
 inline op_room* room_of(io_op* op) noexcept {
