@@ -163,14 +163,17 @@ public:
         if (now) enter(slot, tail);
     }
 
-    // A send on a socket is tried at once with MSG_DONTWAIT: with room in the socket buffer (the
-    // usual case) that is one plain syscall on this thread, where the ring would do the same
-    // socket work inside io_uring_enter under the ring's lock, one worker at a time (measured:
-    // tcp_echo_loopback with 2 workers, 9.6 -> 5.7 us per round trip). Receives are not tried:
-    // in request/response traffic the data is rarely there yet, and the failed call cost more
-    // than it saved (10.5 -> 11.1 us with 1 worker).
-    // A vectored send likewise, with sendmsg.
+    // From a worker with rings per worker, a send goes to the worker's ring like everything
+    // else: the ring hands many operations to the kernel in one io_uring_enter, where a send
+    // tried at once costs a syscall each (tcp_echo_loopback, 2 workers: 5.1 -> 4.2 us a round
+    // trip; 1 worker: 3.3 -> 3.0). From any other thread, and with one ring for all workers
+    // (WEIR_URING_SHARED_ONLY, where the ring's lock made ring sends slow: 9.6 against 5.7 us
+    // with 2 workers), a send is tried at once with MSG_DONTWAIT: with room in the socket buffer
+    // (the usual case) that is one plain syscall and no suspension. A vectored send likewise,
+    // with sendmsg. Receives are never tried: in request/response traffic the data is rarely
+    // there yet, and the failed call cost more than it saved (10.5 -> 11.1 us with 1 worker).
     bool try_now(io_op* op) noexcept override {
+        if ((op->flags & io_flag_deferrable) && rings_.per_worker()) return false;
         ssize_t r;
         if (op->kind == io_kind::send) {
             r = ::send(static_cast<int>(op->handle), op->buf, op->len, MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -31,6 +31,8 @@ public:
     ring_set& operator=(const ring_set&) = delete;
 
     ring_slot& shared() noexcept { return shared_; }
+    /// False under WEIR_URING_SHARED_ONLY=1: every operation goes to the shared ring.
+    bool per_worker() const noexcept { return per_worker_; }
     /// The calling worker's ring (made on demand: see the definition).
     ring_slot& own() noexcept;
     /// The calling thread's ring if it already has one (the shared ring for the first worker),

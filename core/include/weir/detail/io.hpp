@@ -49,7 +49,7 @@ inline constexpr std::size_t io_max_len = 0x7ffff000;
 enum : std::uint8_t {
     /// The submitting thread is a worker of the runtime, which calls driver::flush before it
     /// looks for work elsewhere or parks: the driver may queue the operation and hand it to the
-    /// kernel with others in one call.
+    /// kernel with others in one call (and so may decline try_now for it). Set before try_now.
     io_flag_deferrable = 1,
     /// recv / recv_from: look at the data without taking it (MSG_PEEK): the next receive gets it
     /// again.

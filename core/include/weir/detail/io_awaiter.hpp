@@ -60,6 +60,7 @@ struct io_awaiter : leaf_waiter {
     bool await_ready() {
         drv = require_io("weir I/O");
         rt = current_runtime();
+        if (this_thread.worker) op.flags |= io_flag_deferrable;  // it flushes before idling
         return drv->try_now(&op);
     }
     template <class P>
@@ -67,7 +68,6 @@ struct io_awaiter : leaf_waiter {
         prepare(h, "I/O");
         op.complete = &on_complete;
         op.context = this;
-        if (this_thread.worker) op.flags |= io_flag_deferrable;  // it flushes before idling
         drv->submit(&op);
         arm(&on_cancel);  // after submit: a cancellation must find the operation in flight
         return true;
