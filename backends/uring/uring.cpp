@@ -38,7 +38,6 @@
 #include <memory>
 #include <mutex>
 #include <new>
-#include <vector>
 
 #include "../common/park_state.hpp"
 #include "uring_op.hpp"
@@ -74,7 +73,35 @@ public:
             poll();
             return;
         }
+        // Entries a busy worker left queued on its ring go to the kernel now (the owner wakes
+        // at least every lifo_watch_interval while a worker runs: parking.cpp).
+        flush_stuck(rings_.own_if_known());
         std::lock_guard<std::mutex> cq(shared_.cq_lock);
+        bool armed;
+        {
+            std::lock_guard<std::mutex> sq(shared_.sq_lock);
+            armed = eventfd_armed_;
+        }
+        if (!armed) {
+            // The worker rings signal the eventfd with every completion, whether or not an owner
+            // sleeps. Drain what they counted while nobody read it and reap what they posted,
+            // or the read armed below would end this sleep at once. Before begin_sleep: an
+            // unpark meant for this sleep writes only after it, so none is drained here.
+            // Each ring's lock is waited for, not tried: a worker that holds it may have looked
+            // just before a completion whose count is drained here, and then park.
+            // What that reaping reports may wake tasks into this worker's own queue, which it
+            // must then run rather than sleep on: return as from a wake.
+            std::uint64_t counted;
+            ssize_t r = ::read(efd_.fd, &counted, sizeof counted);  // nonblocking
+            (void)r;
+            std::size_t reported = 0;
+            rings_.for_each([&](ring_slot& w) {
+                if (&w == &shared_) return;
+                std::lock_guard<std::mutex> wcq(w.cq_lock);
+                reported += reap_locked(w);
+            });
+            if (reported > 0) return;
+        }
         if (!state_.begin_sleep()) {  // notified meanwhile
             reap_locked(shared_);
             reap_workers();
@@ -120,16 +147,18 @@ public:
     io_driver* io() noexcept override { return this; }
 
     // A busy worker reaps its own ring. Another ring it reaps only when that ring's completions
-    // have waited since its last look (stranded: the ring's worker is inside one long poll, or
-    // parked, and no owner sleeps to be woken by them), so completions stay with the worker that
-    // submitted them: reaping the others' every time moved their tasks across cores.
+    // have waited since a previous look (stranded: the ring's worker is inside one long poll, or
+    // parked, and no owner sleeps to be woken by them), and hands its queued entries to the
+    // kernel only when they have waited likewise (stuck), so operations stay with the worker
+    // that submitted them: reaping the others' rings every time moved their tasks across cores.
     void poll() noexcept override {
         flush();
+        ring_slot* own = rings_.own_if_known();
+        flush_stuck(own);
         // Nothing in flight, nothing to reap (an armed eventfd read waits for the next park).
         // Without this look every worker took the shared cq_lock every event_interval polls:
         // 3.7% of yield_many's samples with two workers, in pthread_mutex_trylock.
         if (inflight_.load(std::memory_order_relaxed) == 0) return;
-        ring_slot* own = rings_.own_if_known();
         rings_.for_each([&](ring_slot& r) {
             if (&r != own && !ring_set::stranded(r)) return;
             if (!r.cq_lock.try_lock()) return;  // someone is reaping it already
@@ -153,8 +182,10 @@ public:
             io_uring_sqe_set_data(sqe, op);
             if (track_) link(op, room);
             // From a worker, no io_uring_enter here: the queue goes to the kernel in batches
-            // (flush() when the worker runs out of tasks, park, poll), so a busy worker pays one
-            // syscall for many operations. Others submit at once: no worker flushes for them.
+            // (the worker's flush() when it runs out of tasks, and its poll every event_interval
+            // tasks), so a busy worker pays one syscall for many operations. Entries a worker
+            // leaves queued through one long poll go at another worker's poll or the owner's
+            // park (flush_stuck). Others submit at once: no worker flushes for them.
             if (now)
                 tail = slot.publish_locked();
             else
@@ -173,7 +204,7 @@ public:
     // with sendmsg. Receives are never tried: in request/response traffic the data is rarely
     // there yet, and the failed call cost more than it saved (10.5 -> 11.1 us with 1 worker).
     bool try_now(io_op* op) noexcept override {
-        if ((op->flags & io_flag_deferrable) && rings_.per_worker()) return false;
+        if ((op->flags & io_flag_deferrable) && rings_.sends_through_ring()) return false;
         ssize_t r;
         if (op->kind == io_kind::send) {
             r = ::send(static_cast<int>(op->handle), op->buf, op->len, MSG_DONTWAIT | MSG_NOSIGNAL);
@@ -194,6 +225,16 @@ public:
         ring_slot* own = rings_.own_if_known();
         if (own && own != &shared_) flush(*own);
         flush(shared_);
+        // What the kernel finished inside that enter on a ring of the worker's own (a send with
+        // room in the socket buffer) is reaped now: the worker may be about to park on its own
+        // parker, and would leave it to a wake of the owner, which would run the task on its
+        // own core. (The shared ring's completions wake the owner directly; its owner
+        // processes due timers before it reaps them, which the cancel-safety tests rely on to
+        // race a completed read against its deadline.)
+        if (own && own != &shared_ && own->completions_waiting() && own->cq_lock.try_lock()) {
+            reap_locked(*own);
+            own->cq_lock.unlock();
+        }
     }
 
     // The cancellation is in the kernel, and done, when this returns (enter() waits until the
@@ -250,10 +291,15 @@ public:
         while (inflight_.load(std::memory_order_acquire) > 0 &&
                std::chrono::steady_clock::now() < give_up) {
             io_uring_cqe* cqe = nullptr;
-            __kernel_timespec ts{0, 10'000'000};
+            // Short waits: the cancel-all took the eventfd read too, so completions on the
+            // worker rings do not end a wait on the shared one.
+            __kernel_timespec ts{0, 1'000'000};
             io_uring_wait_cqe_timeout(&shared_.ring, &cqe, &ts);
             rings_.for_each([&](ring_slot& r) {
-                if (&r == &shared_) return reap_locked(r);  // its cq_lock is ours already
+                if (&r == &shared_) {
+                    reap_locked(r);  // its cq_lock is ours already
+                    return;
+                }
                 std::lock_guard<std::mutex> rcq(r.cq_lock);
                 reap_locked(r);
             });
@@ -261,6 +307,13 @@ public:
     }
 
 private:
+    // Hands to the kernel what other workers left queued on their rings (ring_set::stuck).
+    void flush_stuck(ring_slot* own) noexcept {
+        rings_.for_each([&](ring_slot& r) {
+            if (&r != own && ring_set::stuck(r)) flush(r);
+        });
+    }
+
     // Reaps the worker rings that nobody else is reaping (the owner after its sleep).
     void reap_workers() noexcept {
         rings_.for_each([&](ring_slot& r) {
@@ -286,7 +339,8 @@ private:
     // again until the kernel's head has passed tail. Concurrent enters share the work: each
     // asks for what is left, and the kernel takes what is there. If the kernel takes nothing
     // (-EAGAIN, or -EBUSY while completions wait to be reaped), the entries are left to the
-    // next flush or park, and the owner is woken to do one.
+    // next flush or park, marked for retry, and the owner is woken: its park hands over what
+    // any ring has marked so (flush_stuck).
     void enter(ring_slot& slot, unsigned tail) noexcept {
         for (;;) {
             unsigned head = io_uring_smp_load_acquire(slot.ring.sq.khead);
@@ -298,6 +352,7 @@ private:
             if (io_uring_smp_load_acquire(slot.ring.sq.khead) != head)
                 continue;  // others took some
             slot.unflushed.store(true, std::memory_order_relaxed);
+            slot.retry.store(true, std::memory_order_relaxed);
             unpark();
             return;
         }
@@ -325,11 +380,13 @@ private:
     // see that order through the ring; taking the slot's sq_lock once after peeking a batch
     // makes it explicit: every operation in the batch was submitted under that lock before we
     // could see its completion.
-    void reap_locked(ring_slot& slot) noexcept {
+    // Returns how many operations it reported.
+    std::size_t reap_locked(ring_slot& slot) noexcept {
+        std::size_t reported = 0;
         io_uring_cqe* batch[64];
         for (;;) {
             unsigned n = io_uring_peek_batch_cqe(&slot.ring, batch, 64);
-            if (n == 0) return;
+            if (n == 0) return reported;
             struct done {
                 std::uint64_t data;
                 std::int32_t res;
@@ -360,6 +417,7 @@ private:
                 }
                 op->result = items[i].res;
                 op->complete(op);  // its waiter may free op at once: do not touch it after
+                ++reported;
             }
         }
     }

@@ -33,6 +33,8 @@ struct ring_slot {
     /// submitters on other threads do not wait behind a syscall.
     unsigned publish_locked() noexcept {
         unflushed.store(false, std::memory_order_relaxed);
+        retry.store(false, std::memory_order_relaxed);
+        publishes.fetch_add(1, std::memory_order_relaxed);
         io_uring_sq* sq = &ring.sq;
         unsigned tail = sq->sqe_tail;
         if (tail != sq->sqe_head) {
@@ -40,6 +42,12 @@ struct ring_slot {
             io_uring_smp_store_release(sq->ktail, tail);  // the entries before the tail
         }
         return tail;
+    }
+
+    /// Whether completions wait in the queue, from any thread without its lock (atomic loads:
+    /// liburing's io_uring_cq_ready reads the head plainly, a race for ThreadSanitizer).
+    bool completions_waiting() const noexcept {
+        return io_uring_smp_load_acquire(ring.cq.khead) != io_uring_smp_load_acquire(ring.cq.ktail);
     }
 
     /// Under sq_lock. A full submission queue is flushed to the kernel to make room.
@@ -53,9 +61,15 @@ struct ring_slot {
     std::mutex sq_lock;
     std::mutex cq_lock;
     std::atomic<bool> unflushed{false};  // entries queued but not yet handed over
-    /// The completion queue's head at the last look of a worker that does not own the ring
-    /// (uring_driver::poll): completions still there at the next look are stranded.
-    std::atomic<unsigned> looked_head{~0u};
+    std::atomic<bool> retry{false};      // an io_uring_enter took none of them (enter's comment)
+    std::atomic<unsigned> publishes{0};  // publish_locked calls, for the looks below
+
+    /// What the last look from a thread that does not own the ring saw (ring_set::stranded and
+    /// ring_set::stuck): completions still waiting, or entries still queued, at the next look
+    /// were left by an owner inside one long poll. On a line of their own: other threads write
+    /// them while the owner takes its locks.
+    alignas(64) std::atomic<unsigned> looked_head{~0u};
+    std::atomic<unsigned> looked_publishes{~0u};
 };
 
 }  // namespace weir::detail::uring

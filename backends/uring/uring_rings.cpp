@@ -55,7 +55,18 @@ ring_slot* ring_set::own_if_known() noexcept {
 bool ring_set::stranded(ring_slot& r) noexcept {
     unsigned head = io_uring_smp_load_acquire(r.ring.cq.khead);
     if (head == io_uring_smp_load_acquire(r.ring.cq.ktail)) return false;
-    return r.looked_head.exchange(head, std::memory_order_relaxed) == head;
+    if (r.looked_head.load(std::memory_order_relaxed) == head) return true;
+    r.looked_head.store(head, std::memory_order_relaxed);  // a plain store: no locked RMW
+    return false;
+}
+
+bool ring_set::stuck(ring_slot& r) noexcept {
+    if (!r.unflushed.load(std::memory_order_relaxed)) return false;
+    if (r.retry.load(std::memory_order_relaxed)) return true;
+    unsigned p = r.publishes.load(std::memory_order_relaxed);
+    if (r.looked_publishes.load(std::memory_order_relaxed) == p) return true;
+    r.looked_publishes.store(p, std::memory_order_relaxed);
+    return false;
 }
 
 ring_slot* ring_set::make_worker_ring() noexcept {

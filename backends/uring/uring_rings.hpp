@@ -31,8 +31,6 @@ public:
     ring_set& operator=(const ring_set&) = delete;
 
     ring_slot& shared() noexcept { return shared_; }
-    /// False under WEIR_URING_SHARED_ONLY=1: every operation goes to the shared ring.
-    bool per_worker() const noexcept { return per_worker_; }
     /// The calling worker's ring (made on demand: see the definition).
     ring_slot& own() noexcept;
     /// The calling thread's ring if it already has one (the shared ring for the first worker),
@@ -45,10 +43,22 @@ public:
         unsigned n = count_.load(std::memory_order_acquire);
         for (unsigned i = 0; i < n; ++i) f(*workers_[i].load(std::memory_order_acquire));
     }
-    /// Whether r has completions that were already waiting at the last look at it from a thread
+    /// Whether r has completions that were already waiting at a previous look at it by a thread
     /// that does not own it (its owner is inside one long poll, or asleep with no timer owner
-    /// to be woken): those a busy worker reaps for it.
+    /// to be woken): those another worker reaps for it.
     static bool stranded(ring_slot& r) noexcept;
+    /// Whether r has entries queued that were already queued at a previous such look, or that
+    /// an io_uring_enter refused: those another worker hands to the kernel for it.
+    static bool stuck(ring_slot& r) noexcept;
+    /// Whether the calling worker's sends should go through its ring (batched with its other
+    /// operations) rather than be tried at once: yes when the ring is its own, or when it is the
+    /// shared ring and no other worker uses rings (a lone worker); no where several workers
+    /// share the shared ring (WEIR_URING_SHARED_ONLY, or no ring could be made), whose lock
+    /// made ring sends slow.
+    bool sends_through_ring() noexcept {
+        ring_slot& r = own();
+        return &r != &shared_ || (per_worker_ && count_.load(std::memory_order_relaxed) == 0);
+    }
 
 private:
     ring_slot* make_worker_ring() noexcept;

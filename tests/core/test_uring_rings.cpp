@@ -177,20 +177,64 @@ TEST_CASE("uring_cancels_and_tears_down_operations_on_every_worker_s_ring", "[io
         }());
         CHECK(scores == 222);
         arrived = 0;
+        std::atomic<int> reading{0};
         rt.block_on([&]() -> weir::task<void> {  // a read pending on each ring at teardown
             for (auto& p : pairs)
-                weir::spawn(
-                    [](weir_test::tcp_pair* p, std::atomic<int>* arrived) -> weir::task<void> {
-                        meet(*arrived, 2);
-                        std::array<std::byte, 4> b{};
-                        co_await p->server.read(b);
-                    }(&p, &arrived));
-            co_await weir::sleep(30ms);
+                weir::spawn([](weir_test::tcp_pair* p, std::atomic<int>* arrived,
+                               std::atomic<int>* reading) -> weir::task<void> {
+                    if (!meet(*arrived, 2)) co_return;
+                    reading->fetch_add(1);
+                    std::array<std::byte, 4> b{};
+                    co_await p->server.read(b);
+                }(&p, &arrived, &reading));
+            auto until = std::chrono::steady_clock::now() + 10s;
+            while (reading.load() < 2 && std::chrono::steady_clock::now() < until)
+                co_await weir::sleep(1ms);
+            co_await weir::sleep(20ms);  // both reads submitted and handed to the kernel
         }());
+        CHECK(reading.load() == 2);
         torn_down = std::chrono::steady_clock::now();
     }
     CHECK(std::chrono::steady_clock::now() - torn_down < 4s);  // cancelled, not waited out
     CHECK(open_rings() == before);
+}
+
+TEST_CASE("uring_hands_over_a_send_left_queued_behind_a_long_poll", "[io][threads]") {
+    // A worker's send waits in its ring for the worker's next flush. If the worker then runs a
+    // task that computes for 2 s, another worker (or the parked timer owner) hands it to the
+    // kernel: the peer, read from outside the workers, gets the bytes long before the spinner
+    // ends (expected within a few lifo_watch_intervals of 2 ms; the bound is 1 s).
+    scoped_env clear("WEIR_IO_BACKEND", nullptr);
+    scoped_env per_worker("WEIR_URING_SHARED_ONLY", nullptr);
+    auto o = uring_rings_options(2);
+    if (!o) return;
+    weir::runtime rt{*o};
+    std::array<weir_test::tcp_pair, 2> pairs;
+    for (auto& p : pairs) p = rt.block_on(weir_test::connect_tcp_pair());
+    REQUIRE(two_workers_do_io(rt, pairs));  // each worker has a ring of its own now
+    std::atomic<bool> spinning{false};
+    auto spinner = [](std::atomic<bool>* spinning) -> weir::task<void> {
+        spinning->store(true);
+        weir_test::spin_for(2s);
+        co_return;
+    };
+    auto sender = [&](weir_test::tcp_pair* p) -> weir::task<void> {
+        // The spinner goes to this worker's LIFO slot and runs here as soon as the send
+        // suspends, before this worker flushes its ring.
+        weir::spawn(spinner(&spinning));
+        co_await p->client.write_all(bytes_of("held"));
+    };
+    auto got = rt.block_on([&]() -> weir::task<std::chrono::steady_clock::duration> {
+        auto s = weir::spawn(sender(&pairs[0]));
+        while (!spinning.load()) co_await weir::sleep(1ms);
+        auto from = std::chrono::steady_clock::now();
+        std::array<std::byte, 4> b{};
+        co_await weir::timeout(10s, pairs[0].server.read_exact(b));  // on this thread
+        auto took = std::chrono::steady_clock::now() - from;
+        co_await s;
+        co_return took;
+    }());
+    CHECK(got < 1s);
 }
 
 #endif
