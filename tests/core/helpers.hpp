@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -70,6 +72,20 @@ private:
 /// Runtime options with n worker threads.
 inline weir::runtime::options workers(std::size_t n) {
     return weir::runtime::options{.worker_threads = n};
+}
+
+/// Options for a runtime with n workers on the uring driver, or nothing where it cannot start
+/// (another platform, a kernel or container without io_uring, the io_suite.uring_setup_fails
+/// run).
+inline std::optional<weir::runtime::options> uring_only(std::size_t n) {
+    auto o = workers(n);
+    o.io_backend = "uring";
+    try {
+        weir::runtime probe{o};
+    } catch (const std::system_error&) {
+        return std::nullopt;
+    }
+    return o;
 }
 
 /// Runs t as a spawned task (on a worker) and gives its value. block_on's own task runs on the

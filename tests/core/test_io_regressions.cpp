@@ -48,19 +48,6 @@ std::vector<weir::runtime::options> each_driver(std::size_t workers) {
     return out;
 }
 
-/// Options for a runtime on the uring driver, or nothing where it cannot start (another
-/// platform, a kernel or container without io_uring, the io_suite.uring_setup_fails run).
-std::optional<weir::runtime::options> uring_only(std::size_t workers) {
-    auto o = weir_test::workers(workers);
-    o.io_backend = "uring";
-    try {
-        weir::runtime probe{o};
-    } catch (const std::system_error&) {
-        return std::nullopt;
-    }
-    return o;
-}
-
 weir::task<void> spin(std::chrono::milliseconds d) {
     auto end = std::chrono::steady_clock::now() + d;
     while (std::chrono::steady_clock::now() < end) {
@@ -277,7 +264,7 @@ TEST_CASE("uring_teardown_without_cancel_any_cancels_each_operation_and_waits", 
     // and leave the sockets usable, their data unread.
     scoped_env clear("WEIR_IO_BACKEND", nullptr);
     scoped_env no_any("WEIR_URING_NO_CANCEL_ANY", "1");
-    auto o = uring_only(2);
+    auto o = weir_test::uring_only(2);
     if (!o) return;
     auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
     auto u = weir::net::udp_socket::bind(socket_address::parse("127.0.0.1:0"));
@@ -325,7 +312,7 @@ TEST_CASE("uring_short_submits_are_retried_until_the_kernel_has_every_entry", "[
     // complete (before the fix the last one waited, here forever: the timeout fired).
     scoped_env clear("WEIR_IO_BACKEND", nullptr);
     scoped_env short_submits("WEIR_URING_SHORT_SUBMITS", "1");
-    auto o = uring_only(1);
+    auto o = weir_test::uring_only(1);
     if (!o) return;
     weir::runtime rt{*o};
     int rounds = rt.block_on(weir_test::on_worker([]() -> weir::task<int> {

@@ -12,7 +12,6 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <optional>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -35,18 +34,6 @@ int open_rings() {
         if (!ec && target.string() == "anon_inode:[io_uring]") ++n;
     }
     return n;
-}
-
-/// Options for a uring runtime with `workers` workers, or nothing where io_uring cannot start.
-std::optional<weir::runtime::options> uring_rings_options(std::size_t workers) {
-    auto o = weir_test::workers(workers);
-    o.io_backend = "uring";
-    try {
-        weir::runtime probe{o};
-    } catch (const std::system_error&) {
-        return std::nullopt;
-    }
-    return o;
 }
 
 /// Both tasks wait here until the other arrives, so each runs on a worker of its own (a task
@@ -93,7 +80,7 @@ bool two_workers_do_io(weir::runtime& rt, std::array<weir_test::tcp_pair, 2>& pa
 TEST_CASE("uring_gives_each_of_two_workers_doing_io_a_ring_of_its_own", "[io][threads]") {
     scoped_env clear("WEIR_IO_BACKEND", nullptr);
     scoped_env per_worker("WEIR_URING_SHARED_ONLY", nullptr);
-    auto o = uring_rings_options(2);
+    auto o = weir_test::uring_only(2);
     if (!o) return;
     const int before = open_rings();
     {
@@ -112,7 +99,7 @@ TEST_CASE("uring_keeps_the_shared_ring_alone_for_one_worker_or_when_told_to", "[
     const int before = open_rings();
     SECTION("one worker") {
         scoped_env per_worker("WEIR_URING_SHARED_ONLY", nullptr);
-        auto o = uring_rings_options(1);
+        auto o = weir_test::uring_only(1);
         if (!o) return;
         weir::runtime rt{*o};
         auto p = rt.block_on(weir_test::connect_tcp_pair());
@@ -122,7 +109,7 @@ TEST_CASE("uring_keeps_the_shared_ring_alone_for_one_worker_or_when_told_to", "[
     }
     SECTION("WEIR_URING_SHARED_ONLY=1 with two workers") {
         scoped_env shared_only("WEIR_URING_SHARED_ONLY", "1");
-        auto o = uring_rings_options(2);
+        auto o = weir_test::uring_only(2);
         if (!o) return;
         weir::runtime rt{*o};
         std::array<weir_test::tcp_pair, 2> pairs;
@@ -140,7 +127,7 @@ TEST_CASE("uring_cancels_and_tears_down_operations_on_every_worker_s_ring", "[io
     // teardown cancels each operation by itself.
     scoped_env clear("WEIR_IO_BACKEND", nullptr);
     scoped_env per_worker("WEIR_URING_SHARED_ONLY", nullptr);
-    auto o = uring_rings_options(2);
+    auto o = weir_test::uring_only(2);
     if (!o) return;
     const int before = open_rings();
     std::array<weir_test::tcp_pair, 2> pairs;
@@ -206,7 +193,7 @@ TEST_CASE("uring_hands_over_a_send_left_queued_behind_a_long_poll", "[io][thread
     // ends (expected within a few lifo_watch_intervals of 2 ms; the bound is 1 s).
     scoped_env clear("WEIR_IO_BACKEND", nullptr);
     scoped_env per_worker("WEIR_URING_SHARED_ONLY", nullptr);
-    auto o = uring_rings_options(2);
+    auto o = weir_test::uring_only(2);
     if (!o) return;
     weir::runtime rt{*o};
     std::array<weir_test::tcp_pair, 2> pairs;
