@@ -36,6 +36,11 @@
 // Files: see asio_files.cpp.
 #pragma once
 
+#if defined(__MINGW32__) && !defined(BOOST_ASIO_HAS_PTHREADS)
+// Every file that includes Asio must see the same thread type (CMakeLists.txt, Boost users).
+#error "the mingw build compiles Asio with BOOST_ASIO_HAS_PTHREADS=1"
+#endif
+
 #include <boost/asio/basic_socket_acceptor.hpp>
 #include <boost/asio/bind_allocator.hpp>
 #include <boost/asio/bind_cancellation_slot.hpp>
