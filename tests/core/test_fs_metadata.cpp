@@ -38,12 +38,14 @@ using weir_test::workers;
 
 namespace {
 /// A fresh path in the temp directory (nothing there), removed with what it names at the end.
+/// Named by the object's address and the clock: under Wine every process has the same addresses.
 struct meta_temp_path {
     std::string path;
     explicit meta_temp_path(const char* name) {
         path = (std::filesystem::temp_directory_path() /
                 (std::string("weir-meta-") + name + "-" +
-                 std::to_string(reinterpret_cast<std::uintptr_t>(this) % 100000)))
+                 std::to_string(reinterpret_cast<std::uintptr_t>(this) % 100000) + "-" +
+                 std::to_string(std::chrono::system_clock::now().time_since_epoch().count())))
                    .string();
         cleanup();
     }
