@@ -2,14 +2,6 @@
 // byte for byte, read_all / write_all, clear errors, no helper thread left behind. Natively
 // where an I/O backend exists.
 #if defined(_WIN32)
-// This file shares a unity batch with others: no min/max macros (they call std::min), and no
-// old winsock.h (a later file may include winsock2.h).
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
 #include <windows.h>
 // After windows.h, which it needs.
 #include <tlhelp32.h>

@@ -3,14 +3,6 @@
 // I/O backend exists, under both Linux drivers and under Wine. Times are checked with a wide
 // margin (within a minute of now) so that no test depends on timing.
 #if defined(_WIN32)
-// This file shares a unity batch with others: no min/max macros (they call std::min), and no
-// old winsock.h (a later file may include winsock2.h).
-#ifndef NOMINMAX
-#define NOMINMAX
-#endif
-#ifndef WIN32_LEAN_AND_MEAN
-#define WIN32_LEAN_AND_MEAN
-#endif
 #include <windows.h>
 #endif
 

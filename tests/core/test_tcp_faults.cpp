@@ -6,7 +6,7 @@
 
 #ifdef _WIN32
 #include <windows.h>
-#include <winsock2.h>  // before windows.h, which would pull in the old winsock.h
+#include <winsock2.h>
 #else
 #include <sys/resource.h>
 #include <sys/socket.h>

@@ -49,7 +49,8 @@
 // its remote stack holds) go back to the heap (the spare lists with line pairs) and the cache is
 // parked for the next new thread to adopt (blocks still in use, and remote frees that arrive
 // meanwhile, stay valid). Under AddressSanitizer the pool is off, so use-after-free of frames stays
-// visible; ThreadSanitizer checks the remote stacks. Off on Windows for now.
+// visible; ThreadSanitizer checks the remote stacks. Off on Windows for now. Whether it is on is
+// the build's choice, the same in every file of a program (detail/abi.hpp says why).
 #pragma once
 
 #include <atomic>
@@ -58,29 +59,7 @@
 #include <mutex>
 #include <new>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define WEIR_FRAME_POOL 0
-#elif defined(_WIN32)
-// mingw-w64's emulated TLS: a program crashed at exit under Wine with the pool on (thread-exit
-// order of the caches is not yet understood there). Off until it is.
-#define WEIR_FRAME_POOL 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define WEIR_FRAME_POOL 0
-#endif
-#endif
-#ifndef WEIR_FRAME_POOL
-#define WEIR_FRAME_POOL 1
-#endif
-// Blocks of whole line pairs, carved from chunks (frame_cache::new_block): in a WebAssembly
-// threads build.
-#ifndef WEIR_FRAME_POOL_LINES
-#if WEIR_FRAME_POOL && defined(__wasm__) && defined(__wasm_atomics__)
-#define WEIR_FRAME_POOL_LINES 1
-#else
-#define WEIR_FRAME_POOL_LINES 0
-#endif
-#endif
+#include "abi.hpp"  // WEIR_FRAME_POOL and WEIR_FRAME_POOL_LINES
 
 namespace weir::detail {
 

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "abi.hpp"  // WEIR_SYMMETRIC_TRANSFER
 #include "cancel_state.hpp"
 #include "coro.hpp"
 #include "intrusive_list.hpp"
@@ -91,21 +92,8 @@ struct thread_state {
 inline thread_local thread_state this_thread;
 
 // Symmetric transfer (an await_suspend returning the next coroutine's handle) is how weir hands
-// control between coroutines without growing the stack. It relies on tail calls: clang lowers it
-// to a musttail call, even for a plain suspend (a tail call to the no-op coroutine). clang < 17
-// targeting WebAssembly emits that tail call without first popping the caller's frame from the
-// linear-memory stack, so every suspension of a coroutine that has such a frame leaks it, and a
-// long loop of co_awaits overflows the stack. There weir uses a trampoline instead: every
-// await_suspend of weir returns bool (no tail call is emitted), a transfer target is parked in
-// this_thread.pending, and the task's run loop resumes it.
-#ifndef WEIR_SYMMETRIC_TRANSFER
-#if defined(__EMSCRIPTEN__) && defined(__clang_major__) && __clang_major__ < 17
-#define WEIR_SYMMETRIC_TRANSFER 0
-#else
-#define WEIR_SYMMETRIC_TRANSFER 1
-#endif
-#endif
-
+// control between coroutines without growing the stack; where the compiler cannot be trusted with
+// its tail calls (detail/abi.hpp, WEIR_SYMMETRIC_TRANSFER), a trampoline does it instead.
 #if WEIR_SYMMETRIC_TRANSFER
 /// What weir's await_suspend functions return.
 using suspend_t = coro::coroutine_handle<>;
