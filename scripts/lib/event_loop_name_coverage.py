@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 HEADER_ROOTS = [ROOT / "core/include/weir", ROOT / "wasm/include/weir"]
 TEST_FILES = sorted(ROOT.glob("tests/core/*.cpp")) + sorted(ROOT.glob("tests/wasm/*.cpp"))
-# em++ -dM -E without -pthread (no __linux__, _WIN32); WEIR_FRAME_POOL: weir/detail/frame_pool.hpp
+# em++ -dM -E without -pthread (no __linux__, _WIN32); WEIR_FRAME_POOL: weir/detail/abi.hpp
 PREDEFINED = {"__EMSCRIPTEN__": 1, "__unix__": 1, "__has_feature": 1, "WEIR_FRAME_POOL": 1}
 NO_IO_RETURN = re.compile(r"if \(![\w:]*(?:have_io|resolver_here|native_io)\b[^;{]*\) return;")
 USING = re.compile(r"^\s*using\s+(?!namespace\b)[\w:]+\s*;", re.M)

@@ -5,7 +5,7 @@
 #if !defined(__EMSCRIPTEN__)
 
 #ifdef _WIN32
-#include <windows.h>
+#include <windows.h>  // after winsock2.h, so that it does not pull in the old winsock.h
 #include <winsock2.h>
 #else
 #include <sys/resource.h>

@@ -7,9 +7,10 @@
 // names must be the same in every file, or the program mixes them: with the frame pool on in the
 // library and off in a program's file, a frame from plain operator new is handed to the pool's
 // free, which reads a header that is not there (heap corruption, or a bad free much later). So:
-// * each setting is decided from the target alone, never from how one file happens to be
-//   compiled (an earlier version turned the pool off in any file compiled with AddressSanitizer,
-//   which a program built with -fsanitize=address against a library built without it mixed);
+// * each setting is decided from the target and the compiler, never from how one file happens
+//   to be instrumented (an earlier version turned the pool off in any file compiled with
+//   AddressSanitizer, which a program built with -fsanitize=address against a library built
+//   without it mixed);
 // * the build (CMakeLists.txt) may override one for the library and passes its choice on to
 //   every user: a PUBLIC compile definition of weir::weir, and weir.pc's Cflags;
 // * every file that includes this header refers to a symbol whose name spells the settings
@@ -66,12 +67,26 @@
 
 extern "C" const char WEIR_ABI_SYMBOL;
 
+#define WEIR_ABI_CHECK_NAME_(pool, lines, transfer) \
+    abi_check_frame_pool_##pool##_lines_##lines##_symmetric_transfer_##transfer
+#define WEIR_ABI_CHECK_NAME(pool, lines, transfer) WEIR_ABI_CHECK_NAME_(pool, lines, transfer)
+
 #if defined(__GNUC__) || defined(__clang__)
+// `retain` keeps the pointer through the linker's garbage collection (--gc-sections) on ELF;
+// elsewhere the attribute is ignored with a warning.
+#if defined(__ELF__)
+#define WEIR_ABI_RETAIN [[gnu::retain]]
+#else
+#define WEIR_ABI_RETAIN
+#endif
 namespace weir::detail {
-namespace {
-// One pointer in each object file (internal linkage, kept by `used` although nothing reads
-// it): its relocation is what makes the linker look for the symbol.
-[[gnu::used]] const char* const abi_check = &WEIR_ABI_SYMBOL;
-}  // namespace
+// A pointer to the symbol, in every object file that includes this header: its relocation is
+// what makes the linker look for the symbol. Kept although nothing reads it: `used` for the
+// compiler, `retain` for an ELF linker that collects unused sections. External and named after
+// the settings (one merged copy a program and a setting): wasm-ld drops a local variable
+// however it is marked (LLVM 14), but keeps an external one marked `used`. Not kept by a PE
+// linker (mingw) told to collect sections (-Wl,--gc-sections): there a mismatch links.
+[[gnu::used]] WEIR_ABI_RETAIN inline const char* const WEIR_ABI_CHECK_NAME(
+    WEIR_FRAME_POOL, WEIR_FRAME_POOL_LINES, WEIR_SYMMETRIC_TRANSFER) = &WEIR_ABI_SYMBOL;
 }  // namespace weir::detail
 #endif
