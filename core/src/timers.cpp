@@ -51,6 +51,15 @@ bool runtime_core::timer_remove(timer_entry* e) noexcept {
     std::lock_guard<spin_lock> lk(timer_lock_);
     if (!e->in_wheel) return false;
     wheel_.remove(e);
+    // The earliest timer gone (a sleep cancelled, a timeout whose operation finished first):
+    // the next deadline moves on to the next timer, or to none. Left at the removed one, the
+    // event-loop build kept a host timer armed for it, and that kept Node running until a
+    // cancelled rt.sleep(100000) would have ended. Natively the timer owner would wake for
+    // nothing. A few bit scans (next_expiration), and only for the earliest timer.
+    if (e->deadline <= next_deadline_.load(std::memory_order_relaxed)) {
+        auto next = wheel_.next_expiration();
+        next_deadline_.store(next ? *next : UINT64_MAX, std::memory_order_seq_cst);
+    }
     return true;
 }
 

@@ -91,6 +91,9 @@ struct npm_runtime {
 
 weir::task<void> run_job(void* job) {
     weir_npm_js_run_job(job);
+    // Its calls may have taken long: in the event-loop build the slice then checks its budget
+    // now instead of after up to 31 more runs (core/src/event_loop.cpp).
+    weir::detail::this_thread.long_run = true;
     co_return;
 }
 

@@ -85,6 +85,10 @@ struct thread_state {
     struct promise_base* current = nullptr;  // the coroutine running on this thread
     class runtime_core* runtime = nullptr;   // set on worker and block_on threads
     void* worker = nullptr;                  // the worker this thread is, if any
+    /// Set by a run that may have been long, where the event-loop build's slice cannot tell
+    /// (it reads the clock only after every 32nd short run): the slice reads it after this run.
+    /// The npm bindings set it after each job of JavaScript calls.
+    bool long_run = false;
     // Not here: the thread's block of task ids (scheduler.cpp, next_task_id). block_on and the
     // event loop save this state and restore it afterwards, and ids taken in between would
     // have been handed out again.
