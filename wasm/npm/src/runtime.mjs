@@ -5,6 +5,7 @@ import { Jobs } from './engine/jobs.mjs';
 import { Run } from './engine/run.mjs';
 import { StageRegistry, isAsyncFunction, shippableSource } from './engine/stages.mjs';
 import { STAGE, STATUS } from './engine/job_layout.mjs';
+import { ITEM_KINDS } from './engine/job_results.mjs';
 import { reviveError, stageError } from './errors.mjs';
 import { ACCESS, Stream } from './stream.mjs';
 import { Tracer } from './trace.mjs';
@@ -105,6 +106,11 @@ export class Runtime {
       if (Number.isNaN(a) || Number.isNaN(b) || !Number.isFinite(a) || b === -Infinity) {
         throw new RangeError(`iter(start, end): start must be finite and end a number or Infinity, got ${a} and ${b}`);
       }
+      const safe = Number.MAX_SAFE_INTEGER;
+      if (Math.abs(a) > safe || (Number.isFinite(b) && Math.abs(b) > safe)) {
+        // Beyond it start + 1 === start: the range would repeat one number for ever.
+        throw new RangeError(`iter(start, end): start and a finite end must lie within ±Number.MAX_SAFE_INTEGER, got ${a} and ${b}`);
+      }
       src = { type: 'range', start: a, end: b };
     } else if (Array.isArray(a) || ArrayBuffer.isView(a)) {
       if (a instanceof DataView) throw new TypeError('iter(): a DataView is not a sequence of items');
@@ -133,15 +139,23 @@ export class Runtime {
       const label = `spawn (${source.replace(/\s+/g, ' ').slice(0, 40)})`;
       const desc = run.acquire(STAGE.CALL, fn, source, undefined, label);
       if (isAsyncFunction(fn)) {
+        let v;
         try {
-          return await desc.compiled()(...args);
+          v = await desc.compiled()(...args);
         } catch (err) {
+          if (e.closed) throw new Error('runtime is closed');
           throw stageError(label, 0, err);
         }
+        // A spawn in progress when the runtime closed rejects, whatever it came to.
+        if (e.closed) throw new Error('runtime is closed');
+        if (typeof v === 'function' || typeof v === 'symbol') {
+          throw new TypeError(`${label} returned a value that is a ${typeof v}: ${ITEM_KINDS}`);
+        }
+        return v;
       }
       const job = run.job(desc, args, undefined, 0);
       const r = await job.promise;
-      if (r.cancelled) throw new Error('runtime is closed');
+      if (r.cancelled || e.closed) throw new Error('runtime is closed');
       if (r.status === STATUS.THENABLE) {
         throw new TypeError(`${label} returned a promise on a worker, where it cannot be awaited: declare it async`);
       }

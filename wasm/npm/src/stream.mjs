@@ -239,6 +239,8 @@ export class Stream {
             // A slow consumer holds at most a small chunk: start at one item, double to 32.
             const c = await run.race(op.pull(want));
             want = Math.min(want * 2, 32);
+            const t = run.breathe();
+            if (t) await t;
             if (c === null) {
               finish();
               return { done: true, value: undefined };

@@ -61,9 +61,17 @@ eachBackend('sources', (ctx) => {
     assert.deepEqual(await ctx.rt.iter(new Set([4, 5])).collect(), [4, 5]);
     assert.deepEqual(await ctx.rt.iter(agen()).collect(), ['x', 'y']);
   });
-  test('iter_rejects_bad_arguments', () => {
+  test('iter_rejects_bad_arguments', async () => {
     assert.throws(() => ctx.rt.iter(0, NaN), RangeError);
     assert.throws(() => ctx.rt.iter(NaN, 3), RangeError);
+    // Beyond 2^53, start + 1 === start: the range would repeat one number for ever.
+    assert.throws(() => ctx.rt.iter(2 ** 53, 2 ** 53 + 3), RangeError);
+    assert.throws(() => ctx.rt.iter(1e300, Infinity), RangeError);
+    assert.throws(() => ctx.rt.iter(0, 1e300), RangeError);
+    assert.deepEqual(await ctx.rt.iter(Number.MAX_SAFE_INTEGER - 2, Number.MAX_SAFE_INTEGER).collect(), [
+      Number.MAX_SAFE_INTEGER - 2,
+      Number.MAX_SAFE_INTEGER - 1,
+    ]);
     assert.throws(() => ctx.rt.iter(0, '5'), TypeError);
     assert.throws(() => ctx.rt.iter(5), TypeError);
     assert.throws(() => ctx.rt.iter({}), TypeError);

@@ -57,6 +57,19 @@ eachBackend('stage errors', (ctx) => {
     assert.match(s.message, /item 4/);
   });
 
+  test('an_async_stage_returning_a_function_or_symbol_is_a_TypeError_naming_stage_and_item', async () => {
+    const f = await ctx.rt.iter(0, 5).map(async (x) => (x === 2 ? () => x : x)).collect().then(() => null, (e) => e);
+    assert.ok(f instanceof TypeError, String(f));
+    assert.match(f.message, /stage 1 \(map: /);
+    assert.match(f.message, /item 2/);
+    const s = await ctx.rt.iter(0, 5).map(async (x) => (x === 4 ? Symbol('s') : x)).buffered(2).collect().then(() => null, (e) => e);
+    assert.ok(s instanceof TypeError, String(s));
+    assert.match(s.message, /item 4/);
+    const spawned = await ctx.rt.spawn(async () => Symbol('z')).then(() => null, (e) => e);
+    assert.ok(spawned instanceof TypeError, String(spawned));
+    assert.deepEqual(await ctx.rt.iter(0, 3).map(async (x) => x + 1).collect(), [1, 2, 3]);
+  });
+
   test('a_throw_at_item_5000_of_10000_under_buffered_100_rejects_once_and_the_runtime_goes_on', async () => {
     let rejections = 0;
     const p = ctx.rt

@@ -57,6 +57,37 @@ for (const backend of BACKENDS) {
     const r = runExitingScript(script);
     assert.equal(r.stdout.trim(), 'runtime is closed / runtime is closed');
   });
+
+  test(`node_exits_soon_after_an_aborted_sleep_without_close [${backend}]`, () => {
+    // The aborted timer was the runtime's earliest: the next deadline must move past it, or the
+    // event-loop build keeps a host timer armed for it (and Node running) for 100 s.
+    const script = `
+      const { createRuntime } = await import(${JSON.stringify(pkg)});
+      const rt = await createRuntime({ backend: ${JSON.stringify(backend)}, workers: 2 });
+      const ac = new AbortController();
+      const p = rt.sleep(100_000, { signal: ac.signal });
+      setTimeout(() => ac.abort(new Error('stop')), 20);
+      console.log(await p.then(() => 'woke', (e) => e.message));
+    `;
+    const t0 = performance.now();
+    const r = runExitingScript(script);
+    const ms = performance.now() - t0;
+    assert.equal(r.stdout.trim(), 'stop');
+    assert.ok(ms < 20_000, `Node took ${ms.toFixed(0)} ms to exit`);
+  });
+
+  test(`a_spawn_in_progress_when_the_runtime_closes_rejects [${backend}]`, async () => {
+    const { createRuntime } = await import(pkg);
+    const rt = await createRuntime({ backend, workers: 2 });
+    const a = rt.spawn(async () => {
+      await new Promise((r) => setTimeout(r, 200));
+      return 'A';
+    });
+    const settled = a.then((v) => v, (e) => e.message);
+    await new Promise((r) => setTimeout(r, 20));
+    await rt.close();
+    assert.equal(await settled, 'runtime is closed');
+  });
 }
 
 test('the_threads_build_works_from_node_input_type_module_eval', () => {

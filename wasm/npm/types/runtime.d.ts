@@ -75,7 +75,8 @@ export declare class Runtime {
    *
    * @example `rt.iter(0, 5)` gives 0, 1, 2, 3, 4.
    * @throws {TypeError} start or end is not a number.
-   * @throws {RangeError} start is not finite, or end is NaN or -Infinity.
+   * @throws {RangeError} start is not finite, or end is NaN or -Infinity, or start or a finite
+   *   end lies beyond ±Number.MAX_SAFE_INTEGER (where start + 1 === start).
    * @throws {Error} "runtime is closed".
    */
   iter(start: number, end: number): Stream<number>;

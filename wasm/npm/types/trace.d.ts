@@ -88,7 +88,7 @@ export type TraceEventKind =
  * | stage_in / stage_out | items go into / come out of a stage() | stage, count (running total) |
  * | stage_in_flight | the calls in flight of a buffered stage change | stage, count |
  */
-export interface TraceEvent {
+export interface SchedulerEvent {
   /** What happened. */
   kind: TraceEventKind;
   /** When, in milliseconds since the runtime started (fractional: nanosecond resolution). */
@@ -115,3 +115,34 @@ export interface TraceEvent {
   /** spawn: where in weir's C++ sources the task was spawned ("file:line"). */
   location?: string;
 }
+
+/** One stage of a pipeline, as its `pipeline` event lists it. */
+export interface PipelineStage {
+  /** The stage's label: its stage() name, or `stage <position> (<kind>: <source head>)`. */
+  name: string;
+  /** The operator: 'map', 'filter', 'filterMap', 'flatMap', 'scan', ... */
+  op: string;
+  /** buffered(n) or bufferUnordered(n): n; null for a stage that runs one job at a time. */
+  window: number | null;
+  /** Whether results keep input order (false under bufferUnordered). */
+  ordered: boolean;
+}
+
+/**
+ * Recorded on the host thread when a consumer starts running a pipeline (collect, for await,
+ * ...), before any of its jobs: the shape of what follows. Not a scheduler event: it has no
+ * worker, task, a or b.
+ */
+export interface PipelineEvent {
+  kind: 'pipeline';
+  /** When, in milliseconds since the runtime started. */
+  ts: number;
+  /** The pipeline's stages that call functions, in order. */
+  stages: PipelineStage[];
+}
+
+/**
+ * One event of a trace or of the live feed: a scheduler event, or a pipeline starting. Narrow
+ * on `kind` (`e.kind === 'pipeline'`) before reading a scheduler event's worker or task.
+ */
+export type TraceEvent = SchedulerEvent | PipelineEvent;

@@ -168,6 +168,8 @@ export const consumers = {
     for (;;) {
       const c = await op.pull(BIG_PULL);
       if (c === null) break;
+      const t = run.breathe();
+      if (t) await t;
       if (c.length) chunks.push(c);
     }
     if (chunks.length === 1) return chunks[0];
@@ -183,6 +185,8 @@ export const consumers = {
     for (;;) {
       const c = await op.pull(BIG_PULL);
       if (c === null) return n;
+      const t = run.breathe();
+      if (t) await t;
       n += c.length;
     }
   },
@@ -191,6 +195,8 @@ export const consumers = {
     for (;;) {
       const c = await op.pull(BIG_PULL);
       if (c === null) return s;
+      const t = run.breathe();
+      if (t) await t;
       for (const x of c) {
         if (typeof x !== 'number') {
           throw new TypeError(`sum() needs numbers; an item is ${x === null ? 'null' : typeof x}`);
@@ -203,6 +209,8 @@ export const consumers = {
     for (;;) {
       const c = await op.pull(1);
       if (c === null) return undefined;
+      const t = run.breathe();
+      if (t) await t;
       if (c.length) {
         op.close();
         return c[0];
@@ -214,7 +222,8 @@ export const consumers = {
     return async (run, op) => {
       const stage = stageOf(run, op);
       while ((await stage.pull(BIG_PULL)) !== null) {
-        // nothing goes on
+        const t = run.breathe(); // nothing goes on, but the event loop gets its turns
+        if (t) await t;
       }
       return stage.state;
     };

@@ -8,6 +8,7 @@
 // state and its input, and a stage moves here from its probe without changing object.
 import { stageError } from '../errors.mjs';
 import { STAGE } from './job_layout.mjs';
+import { ITEM_KINDS } from './job_results.mjs';
 import { nextTurn } from './turn.mjs';
 
 export class HostCalls {
@@ -30,6 +31,15 @@ export class HostCalls {
 
   /** Applies one settled result of item (at base) to the output list. */
   applyHost(out, item, base, v) {
+    const t = typeof v;
+    const passedOn = this.kind !== STAGE.FILTER && this.kind !== STAGE.INSPECT && this.kind !== STAGE.FLAT_MAP;
+    if ((t === 'function' || t === 'symbol') && passedOn) {
+      // What a synchronous stage may not return either (job_results.mjs), whether or not the
+      // item would ever cross to a worker: the contract is the same in both builds.
+      const acc = this.kind === STAGE.SCAN || this.kind === STAGE.FOLD;
+      const what = acc ? 'as its accumulator' : `for item ${base}`;
+      throw new TypeError(`${this.desc.label} returned, ${what}, a value that is a ${t}: ${ITEM_KINDS}`);
+    }
     switch (this.kind) {
       case STAGE.MAP:
         out.push(v);

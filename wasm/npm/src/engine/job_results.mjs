@@ -6,6 +6,9 @@
 import { reviveError, stageError } from '../errors.mjs';
 import { STAGE, STATUS } from './job_layout.mjs';
 
+/** What items may be, for the TypeErrors that refuse one. */
+export const ITEM_KINDS = 'items must be numbers, strings, booleans, null, undefined, arrays, plain objects or typed arrays';
+
 /** What a stage's output is, given its input items and a job's result. */
 export function outputOf(kind, items, r) {
   switch (kind) {
@@ -42,7 +45,7 @@ export function failJob(run, desc, base, r) {
         '(async functions run on the host thread, where promises settle)',
     );
   } else if (r.error.codec) {
-    error = new TypeError(`${r.error.message}: items must be numbers, strings, booleans, null, undefined, arrays, plain objects or typed arrays`);
+    error = new TypeError(`${r.error.message}: ${ITEM_KINDS}`);
   } else {
     error = stageError(desc.label, item, reviveError(r.error));
   }

@@ -4,6 +4,10 @@
 // descriptors it acquired, and the first failure: the run fails once, everything in flight is
 // cancelled, and no new stage call starts after it.
 import { STATUS } from './job_layout.mjs';
+import { nextTurn } from './turn.mjs';
+
+/** How long a run's consumer may hold the thread before it lets the event loop take a turn. */
+const TURN_MS = 8;
 
 export class Run {
   constructor(rt, signal) {
@@ -18,11 +22,29 @@ export class Run {
     rt.native.i32()[this.cancelPtr >> 2] = 0;
     this.waiters = new Set(); // race()s waiting: rejected at once when the run fails
     this.signal = signal;
+    this.turnAt = performance.now(); // breathe()
     if (signal) {
-      this.onAbort = () => this.fail(signal.reason ?? new DOMException('The operation was aborted', 'AbortError'));
+      // The signal's reason as it is, null and undefined included (abort() without one gives an
+      // AbortError DOMException already), as rt.sleep and every consumer reject with it.
+      this.onAbort = () => this.fail(signal.reason);
       if (signal.aborted) this.onAbort();
       else signal.addEventListener('abort', this.onAbort, { once: true });
     }
+  }
+
+  /**
+   * A turn of the event loop (a promise) once the consumer has held the thread for TURN_MS,
+   * else null. Its pulls settle as microtasks whenever no job is in flight (a source and
+   * structural operators only, or a chunk already at hand): a consumer looping over them kept
+   * timers, I/O and the abort of its own signal waiting for ever (`iter(0, Infinity).count()`
+   * could not be stopped). One clock read a chunk.
+   */
+  breathe() {
+    if (performance.now() - this.turnAt < TURN_MS) return null;
+    return nextTurn().then(() => {
+      this.turnAt = performance.now();
+      this.check();
+    });
   }
 
   get live() {

@@ -15,6 +15,8 @@ import {
   type RuntimeOptions,
   type Trace,
   type TraceEvent,
+  type SchedulerEvent,
+  type PipelineEvent,
   type TraceSubscription,
 } from 'weir-runtime';
 
@@ -209,6 +211,15 @@ exactly<number>()(trace.dropped);
 for (const e of trace.events) {
   exactly<TraceEvent>()(e);
   exactly<number>()(e.ts);
+  if (e.kind === 'pipeline') {
+    exactly<PipelineEvent>()(e);
+    for (const st of e.stages) {
+      exactly<string>()(st.name);
+      exactly<number | null>()(st.window);
+    }
+    continue;
+  }
+  exactly<SchedulerEvent>()(e);
   exactly<number>()(e.worker);
   exactly<number>()(e.task);
   exactly<string | undefined>()(e.stage);
