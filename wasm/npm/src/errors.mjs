@@ -25,10 +25,12 @@ export class WeirTimeoutError extends Error {
 
 /** Rebuilds an error that was thrown on another thread from what was sent of it. */
 export function reviveError(info) {
+  if ('original' in info) return info.original;
   const Ctor = { TypeError, RangeError, ReferenceError, SyntaxError, EvalError, URIError }[info.name] ?? Error;
   const e = new Ctor(info.message);
   if (Ctor === Error && info.name && info.name !== 'Error') e.name = info.name;
   if (info.stack) e.stack = info.stack;
+  if (info.props) Object.assign(e, info.props);
   return e;
 }
 

@@ -57,6 +57,27 @@ eachBackend('stage errors', (ctx) => {
     assert.match(s.message, /item 4/);
   });
 
+  test('a_stage_error_s_cause_is_what_the_stage_threw', async () => {
+    const causeOf = (s) => s.collect().then(() => null, (e) => (e instanceof WeirStageError ? e.cause : e));
+    // A thrown non-Error arrives as itself (a copy, from a worker), not as Error('[object Object]').
+    assert.deepEqual(await causeOf(ctx.rt.iter(0, 3).map((x) => { if (x === 1) throw { code: 42 }; return x; })), { code: 42 });
+    assert.equal(await causeOf(ctx.rt.iter(0, 3).map((x) => { if (x === 1) throw 'str'; return x; })), 'str');
+    const coded = await causeOf(ctx.rt.iter(0, 300).map((x) => {
+      if (x === 200) throw Object.assign(new RangeError('bad'), { code: 'E42' });
+      return x;
+    }).buffered(10));
+    assert.ok(coded instanceof RangeError, String(coded));
+    assert.equal(coded.message, 'bad');
+    assert.equal(coded.code, 'E42');
+    if (ctx.backend === 'event-loop') {
+      // One thread: the very object. (A global, which a stage function on the host can see.)
+      globalThis.weirTestThrown = new Error('this one');
+      const same = await causeOf(ctx.rt.iter(0, 3).map((x) => { if (x === 2) throw globalThis.weirTestThrown; return x; }));
+      assert.equal(same, globalThis.weirTestThrown);
+      delete globalThis.weirTestThrown;
+    }
+  });
+
   test('an_async_stage_returning_a_function_or_symbol_is_a_TypeError_naming_stage_and_item', async () => {
     const f = await ctx.rt.iter(0, 5).map(async (x) => (x === 2 ? () => x : x)).collect().then(() => null, (e) => e);
     assert.ok(f instanceof TypeError, String(f));

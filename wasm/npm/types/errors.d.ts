@@ -26,8 +26,9 @@ export declare class WeirStageError extends Error {
   /** The index of the failing item in that stage's input (0 for spawn). */
   readonly item: number;
   /**
-   * What the function threw. From a worker it is a copy: an Error of the same type (TypeError,
-   * RangeError, ...; other names kept in `name`), message and stack.
+   * What the function threw: on the host thread the value itself; from a worker a copy, an Error
+   * of the same type (TypeError, RangeError, ...; other names kept in `name`), message, stack and
+   * own properties that can be sent, or a thrown non-Error (a string, a plain object) as itself.
    */
   readonly cause: unknown;
 }

@@ -120,19 +120,64 @@ export function makeRunner(env) {
 
   function writeError(_i32, base, error, extra) {
     const e = error instanceof Error ? error : null;
+    // What the host gives as the WeirStageError's cause, beside the name, message and stack: in
+    // the event-loop build the thrown value itself (a stash entry: one thread, nothing copied);
+    // elsewhere a copy of a thrown non-Error (a string, a plain object) and of an Error's own
+    // properties (a `code`), where the codec can send them.
+    let held = 0;
+    let thrown = 0;
+    let value = null;
+    let props = null;
+    if (extra.inline) {
+      held = stashPut([error]);
+    } else if (!e) {
+      if (sendable(error)) {
+        thrown = 1;
+        value = error;
+      }
+    } else {
+      const own = {};
+      let any = false;
+      for (const key of Object.keys(e)) {
+        if (key === 'stack' || key === 'message' || key.startsWith('weir')) continue;
+        own[key] = e[key];
+        any = true;
+      }
+      if (any && sendable(own)) props = own;
+    }
     const info = [
       e ? e.name : 'Error',
       e ? e.message : String(error),
       e && typeof e.stack === 'string' ? e.stack : '',
       extra.codec ? 1 : 0,
       extra.thenable ? 1 : 0,
+      held,
+      thrown,
+      value,
+      props,
     ];
-    const c = encodeChunk([info]);
+    let c;
+    try {
+      c = encodeChunk([info]);
+    } catch (err) {
+      if (held) stash.delete(held); // nobody would take it
+      throw err;
+    }
     const ptr = env.malloc(Math.max(1, c.bytes.length));
     new Uint8Array(env.memory().buffer).set(c.bytes, ptr);
     const now = new Int32Array(env.memory().buffer); // i32 is stale if the malloc grew memory
     now[base + J.ERR_PTR] = ptr;
     now[base + J.ERR_LEN] = c.bytes.length;
+  }
+
+  /** Whether the codec can send v (tried once: only on a stage's failure). */
+  function sendable(v) {
+    try {
+      encodeChunk([v]);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   function run(job) {
@@ -299,7 +344,7 @@ export function makeRunner(env) {
       i32[base + J.STATUS] = error && error.weirThenable ? STATUS.THENABLE : STATUS.ERROR;
       if (error && error.weirThenable) lastThenable = error.weirPromise;
       try {
-        writeError(i32, base, error, { codec: phase === 'send', thenable: !!(error && error.weirThenable) });
+        writeError(i32, base, error, { codec: phase === 'send', thenable: !!(error && error.weirThenable), inline });
       } catch {
         i32[base + J.ERR_PTR] = 0;
         i32[base + J.ERR_LEN] = 0;
@@ -391,7 +436,7 @@ export function makeRunner(env) {
       try {
         const refused = !!(error && error.weirRefused);
         writeError(end, base, refused ? Object.assign(new TypeError(error.message), { name: 'WeirRefused' }) : error,
-          { codec: phase === 'send' || refused, thenable });
+          { codec: phase === 'send' || refused, thenable, inline });
       } catch {
         end[base + J.ERR_PTR] = 0;
         end[base + J.ERR_LEN] = 0;

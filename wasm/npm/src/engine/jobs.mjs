@@ -259,12 +259,15 @@ export class Jobs {
       const ep = i32[b + J.ERR_PTR];
       const el = i32[b + J.ERR_LEN];
       if (ep) {
-        const [name, message, stack, codec, thenable] = decodeChunk({
+        const [name, message, stack, codec, thenable, held, thrown, value, props] = decodeChunk({
           kind: 'any',
           bytes: n.u8().subarray(ep, ep + el),
           length: 1,
         })[0];
-        r.error = { name, message, stack, codec: !!codec, thenable: !!thenable };
+        r.error = { name, message, stack, codec: !!codec, thenable: !!thenable, props };
+        // The thrown value itself (event-loop build), or its copy (errors.mjs, reviveError).
+        if (held) r.error.original = n.runner.stashTake(held)[0];
+        else if (thrown) r.error.original = value;
         n.free(ep);
       } else {
         r.error = { name: 'Error', message: 'the stage failed (its error could not be sent)', stack: '', codec: false, thenable: false };
