@@ -114,6 +114,22 @@ eachBackend('cancellation', (ctx) => {
 });
 
 eachBackend('flow', (ctx) => {
+  test('zip_with_an_endless_async_source_reads_about_what_it_pairs', async () => {
+    let read = 0;
+    async function* endless() {
+      for (let i = 0; ; i++) {
+        read++;
+        yield i;
+      }
+    }
+    const out = await ctx.rt.iter(endless()).zip(ctx.rt.iter(0, 5)).collect();
+    assert.deepEqual(out, [[0, 0], [1, 1], [2, 2], [3, 3], [4, 4]]);
+    assert.ok(read <= 16, `read ${read} items to pair 5`);
+    const long = await ctx.rt.iter(0, 20_000).zip(ctx.rt.iter(0, 20_000).map((x) => -x)).collect();
+    assert.equal(long.length, 20_000);
+    assert.deepEqual(long[19_999], [19_999, -19_999]);
+  });
+
   test('take_over_an_endless_async_source_reads_no_more_than_10_plus_the_window', async () => {
     let read = 0;
     async function* endless() {

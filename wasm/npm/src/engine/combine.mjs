@@ -2,6 +2,7 @@
 // other) and merge (items as they come, from any number of streams: a.merge(b).merge(c) is one
 // three-way merge, and a ready side is taken in turn, so equal streams share it equally). The
 // other streams run in the same run: one failure or abort ends them all.
+import { BIG_PULL } from './sources.mjs';
 
 export class Zip {
   constructor(a, b) {
@@ -9,10 +10,16 @@ export class Zip {
     this.buf = [[], []];
     this.done = [false, false]; // the side gave its last item (its buffer may still hold some)
     this.ended = false;
+    // How many items a pull may ask of each side: 1, doubling up to BIG_PULL. Neither side
+    // knows how long the other is, so a zip asked for everything (collect) read a chunk of
+    // 8,192 items from an endless async source to pair it with 5; now at most about twice what
+    // it pairs, and 13 extra pulls for two long sides.
+    this.grant = 1;
   }
   async pull(want) {
     if (this.ended) return null;
-    const need = Math.max(1, want);
+    const need = Math.max(1, Math.min(want, this.grant));
+    this.grant = Math.min(this.grant * 2, BIG_PULL);
     // Pull both sides at once, each for what it lacks.
     await Promise.all(
       this.sides.map(async (s, i) => {
