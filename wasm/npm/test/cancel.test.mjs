@@ -67,7 +67,9 @@ eachBackend('cancellation', (ctx) => {
     const err = await p.then(() => null, (e) => e);
     const ms = performance.now() - t0;
     assert.equal(err?.message, 'stop');
-    assert.ok(ms < 400, `rejected ${ms.toFixed(0)} ms after the start, for an abort at 100 (an item takes 20)`);
+    // 100 ms, then about an item; 500 ms of margin for a loaded machine (as the test above
+    // allows), against 1,000 ms and more for jobs of a quarter of the window.
+    assert.ok(ms < 600, `rejected ${ms.toFixed(0)} ms after the start, for an abort at 100 (an item takes 20)`);
   });
 
   test('a_pipeline_without_stage_functions_stops_at_its_signal', async () => {
