@@ -51,15 +51,16 @@ bool runtime_core::timer_remove(timer_entry* e) noexcept {
     std::lock_guard<spin_lock> lk(timer_lock_);
     if (!e->in_wheel) return false;
     wheel_.remove(e);
-    // The earliest timer gone (a sleep cancelled, a timeout whose operation finished first):
-    // the next deadline moves on to the next timer, or to none. Left at the removed one, the
+    // The next deadline moves on past a removed timer (a sleep cancelled, a timeout whose
+    // operation finished first), to the next timer or to none. Left at the removed one, the
     // event-loop build kept a host timer armed for it, and that kept Node running until a
-    // cancelled rt.sleep(100000) would have ended. Natively the timer owner would wake for
-    // nothing. A few bit scans (next_expiration), and only for the earliest timer.
-    if (e->deadline <= next_deadline_.load(std::memory_order_relaxed)) {
-        auto next = wheel_.next_expiration();
-        next_deadline_.store(next ? *next : UINT64_MAX, std::memory_order_seq_cst);
-    }
+    // cancelled rt.sleep(100000) would have ended; natively the timer owner woke for nothing.
+    // Every time, not only when the removed deadline was the stored one: once a pass has run,
+    // the stored value is a slot's start (a cascade point), earlier than any deadline in it.
+    // A few bit scans (next_expiration), under the lock already held. The value never rises
+    // above a pending timer, so no wake-up is lost; if it falls, the owner wakes early at most.
+    auto next = wheel_.next_expiration();
+    next_deadline_.store(next ? *next : UINT64_MAX, std::memory_order_seq_cst);
     return true;
 }
 

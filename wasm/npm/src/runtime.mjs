@@ -141,7 +141,9 @@ export class Runtime {
       if (isAsyncFunction(fn)) {
         let v;
         try {
-          v = await desc.compiled()(...args);
+          // Raced with the run, which close() fails: a spawn in progress rejects at close, not
+          // when (or if) its function settles.
+          v = await run.race(Promise.resolve(desc.compiled()(...args)));
         } catch (err) {
           if (e.closed) throw new Error('runtime is closed');
           throw stageError(label, 0, err);

@@ -81,6 +81,8 @@ eachBackend('cancellation', (ctx) => {
       (signal) => ctx.rt.iter(0, Infinity).count({ signal }),
       (signal) => ctx.rt.iter(0, Infinity).enumerate().collect({ signal }),
       (signal) => ctx.rt.iter((function* () { for (;;) yield 1; })()).sum({ signal }),
+      (signal) => ctx.rt.iter(0, Infinity).skip(1e15).count({ signal }),
+      (signal) => ctx.rt.iter(0, Infinity).chunks(1 << 24).first({ signal }),
     ]) {
       const err = await Promise.race([run(AbortSignal.timeout(50)).then(() => null, (e) => e), guard]);
       assert.equal(err?.name, 'TimeoutError', String(err));

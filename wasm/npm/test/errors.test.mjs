@@ -86,6 +86,8 @@ eachBackend('stage errors', (ctx) => {
     const s = await ctx.rt.iter(0, 5).map(async (x) => (x === 4 ? Symbol('s') : x)).buffered(2).collect().then(() => null, (e) => e);
     assert.ok(s instanceof TypeError, String(s));
     assert.match(s.message, /item 4/);
+    // forEach ignores what its function returns, async or not (an unsubscribe function, say).
+    await ctx.rt.iter(0, 3).forEach(async (x) => () => x);
     const spawned = await ctx.rt.spawn(async () => Symbol('z')).then(() => null, (e) => e);
     assert.ok(spawned instanceof TypeError, String(spawned));
     assert.deepEqual(await ctx.rt.iter(0, 3).map(async (x) => x + 1).collect(), [1, 2, 3]);

@@ -95,10 +95,10 @@ export function build(run, ops, nested = false) {
         up = new Take(up, op.n);
         break;
       case 'skip':
-        up = new Skip(up, op.n);
+        up = new Skip(run, up, op.n);
         break;
       case 'chunks':
-        up = new Chunks(up, op.n);
+        up = new Chunks(run, up, op.n);
         break;
       case 'enumerate':
         up = new Enumerate(up);

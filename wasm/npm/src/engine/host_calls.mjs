@@ -32,7 +32,7 @@ export class HostCalls {
   /** Applies one settled result of item (at base) to the output list. */
   applyHost(out, item, base, v) {
     const t = typeof v;
-    const passedOn = this.kind !== STAGE.FILTER && this.kind !== STAGE.INSPECT && this.kind !== STAGE.FLAT_MAP;
+    const passedOn = this.kind === STAGE.MAP || this.kind === STAGE.FILTER_MAP || this.kind === STAGE.SCAN || this.kind === STAGE.FOLD;
     if ((t === 'function' || t === 'symbol') && passedOn) {
       // What a synchronous stage may not return either (job_results.mjs), whether or not the
       // item would ever cross to a worker: the contract is the same in both builds.

@@ -17,16 +17,25 @@ export const MAX_JOB = BIG_PULL;
  * job stays short enough that a take() or an abort wastes little.
  */
 const GROW_BELOW_MS = 2;
+/** A job whose calls took this long or more makes the next one smaller (the event-loop slice's budget). */
+const SHRINK_ABOVE_MS = 8;
 
 /**
- * The job size after a job of `count` items whose calls took runMs: unchanged after a slow job;
- * after a quick one (full or not: after a filter the chunks a stage gets are smaller than it
+ * The job size after a job of `count` items whose calls took runMs: unchanged after a slow job,
+ * smaller after a very slow one (SHRINK_ABOVE_MS); after a quick one (full or not: after a filter the chunks a stage gets are smaller than it
  * asked for, and a size that grew only on full jobs would stay at one item and pull its upstream
  * one item at a time too), twice as big, or at once the size whose calls would take half of
  * GROW_BELOW_MS at this job's pace. The size only bounds jobs: a consumer that wants few items
  * still gets jobs of what it wants, so take(10) after a map stays about ten calls.
  */
 export function grownSize(size, count, runMs) {
+  if (runMs >= SHRINK_ABOVE_MS) {
+    // Calls that became slow (cheap items, then 20 ms ones): jobs of a size grown on the cheap
+    // ones would hold the event-loop build's host for a second each, and an abort with them.
+    // Back to about GROW_BELOW_MS of calls, which the rule above then keeps (no oscillation:
+    // twice that stays below this bound).
+    return Math.max(1, Math.min(size, Math.floor(GROW_BELOW_MS / (runMs / Math.max(1, count)))));
+  }
   if (runMs >= GROW_BELOW_MS) return size;
   const pace = runMs / Math.max(1, count); // ms an item
   const fits = pace > 0 ? Math.floor(GROW_BELOW_MS / 2 / pace) : MAX_JOB;

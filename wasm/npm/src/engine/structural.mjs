@@ -28,7 +28,8 @@ export class Take {
 }
 
 export class Skip {
-  constructor(up, n) {
+  constructor(run, up, n) {
+    this.run = run;
     this.up = up;
     this.left = n;
   }
@@ -43,6 +44,10 @@ export class Skip {
       if (this.left === 0) return c;
       if (c.length <= this.left) {
         this.left -= c.length;
+        // Skipping may take many pulls that settle as microtasks (skip(1e15) over a range): the
+        // event loop gets its turns meanwhile (Run.breathe).
+        const t = this.run.breathe();
+        if (t) await t;
         continue;
       }
       const out = c.slice(this.left);
@@ -56,7 +61,8 @@ export class Skip {
 }
 
 export class Chunks {
-  constructor(up, n) {
+  constructor(run, up, n) {
+    this.run = run;
     this.up = up;
     this.n = n;
     this.partial = [];
@@ -80,6 +86,8 @@ export class Chunks {
           this.partial = [];
         }
       }
+      const t = this.run.breathe(); // a chunk of millions of items takes many pulls
+      if (t) await t;
     }
     return out.length || !this.ended ? out : null;
   }
