@@ -57,10 +57,14 @@ bool runtime_core::timer_remove(timer_entry* e) noexcept {
     // cancelled rt.sleep(100000) would have ended; natively the timer owner woke for nothing.
     // Every time, not only when the removed deadline was the stored one: once a pass has run,
     // the stored value is a slot's start (a cascade point), earlier than any deadline in it.
-    // A few bit scans (next_expiration), under the lock already held. The value never rises
-    // above a pending timer, so no wake-up is lost; if it falls, the owner wakes early at most.
+    // A few bit scans (next_expiration), under the lock already held; stored only when it
+    // changed, since every worker reads the word (a timeout around each I/O removes its timer).
+    // The value never rises above a pending timer, so no wake-up is lost; if it falls, the
+    // owner wakes early at most.
     auto next = wheel_.next_expiration();
-    next_deadline_.store(next ? *next : UINT64_MAX, std::memory_order_seq_cst);
+    std::uint64_t nd = next ? *next : UINT64_MAX;
+    if (nd != next_deadline_.load(std::memory_order_relaxed))
+        next_deadline_.store(nd, std::memory_order_seq_cst);
     return true;
 }
 

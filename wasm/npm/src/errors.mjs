@@ -39,9 +39,30 @@ export function reviveError(info) {
  * says what to do when the failure is a variable from outside the function (stage functions
  * run elsewhere, by source, and see only their arguments and globals).
  */
+/** What was thrown, as text, whatever it is (a symbol, a null-prototype object, a getter that throws). */
+function textOf(cause) {
+  try {
+    const m = cause?.message;
+    if (m !== undefined) return String(m);
+  } catch {
+    // a message getter that throws: describe the value instead
+  }
+  try {
+    return String(cause);
+  } catch {
+    return Object.prototype.toString.call(cause);
+  }
+}
+
 export function stageError(label, item, cause) {
-  const m = /^(\S+) is not defined$/.exec(cause?.message ?? '');
-  if (cause?.name === 'ReferenceError' && m) {
+  let text = '';
+  try {
+    text = String(cause?.message ?? '');
+  } catch {
+    // see textOf
+  }
+  const m = /^(\S+) is not defined$/.exec(text);
+  if (m && cause?.name === 'ReferenceError') {
     return new WeirStageError(
       `${label} uses "${m[1]}", which it cannot see: stage functions are shipped by their ` +
         'source (to the pool\'s workers in the threads build) and cannot see surrounding ' +
@@ -50,7 +71,7 @@ export function stageError(label, item, cause) {
       { stage: label, item, cause },
     );
   }
-  return new WeirStageError(`${label} threw at item ${item}: ${cause?.message ?? cause}`, {
+  return new WeirStageError(`${label} threw at item ${item}: ${textOf(cause)}`, {
     stage: label,
     item,
     cause,

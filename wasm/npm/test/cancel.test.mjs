@@ -129,6 +129,20 @@ eachBackend('flow', (ctx) => {
     const out = await ctx.rt.iter(endless()).zip(ctx.rt.iter(0, 5)).collect();
     assert.deepEqual(out, [[0, 0], [1, 1], [2, 2], [3, 3], [4, 4]]);
     assert.ok(read <= 16, `read ${read} items to pair 5`);
+    // Beside a side that gives little at a time (slow, or filtered), too.
+    async function* slow() {
+      for (let i = 0; i < 20; i++) {
+        await sleep(1);
+        yield i;
+      }
+    }
+    read = 0;
+    assert.equal((await ctx.rt.iter(endless()).zip(ctx.rt.iter(slow())).collect()).length, 20);
+    assert.ok(read <= 64, `read ${read} items to pair 20 with a slow side`);
+    read = 0;
+    const sparse = ctx.rt.iter(0, 2000).filter((x) => x % 100 === 0);
+    assert.equal((await ctx.rt.iter(endless()).zip(sparse).collect()).length, 20);
+    assert.ok(read <= 64, `read ${read} items to pair 20 with a filtered side`);
     const long = await ctx.rt.iter(0, 20_000).zip(ctx.rt.iter(0, 20_000).map((x) => -x)).collect();
     assert.equal(long.length, 20_000);
     assert.deepEqual(long[19_999], [19_999, -19_999]);

@@ -69,6 +69,15 @@ eachBackend('stage errors', (ctx) => {
     assert.ok(coded instanceof RangeError, String(coded));
     assert.equal(coded.message, 'bad');
     assert.equal(coded.code, 'E42');
+    // Values that String() refuses still make a WeirStageError, naming what they can.
+    const sym = await ctx.rt.iter(0, 3).map((x) => { if (x === 1) throw Symbol('s'); return x; }).collect().then(() => null, (e) => e);
+    assert.ok(sym instanceof WeirStageError, String(sym));
+    assert.match(sym.message, /Symbol\(s\)/);
+    const bare = await ctx.rt.iter(0, 3).map(async (x) => {
+      if (x === 1) throw Object.create(null);
+      return x;
+    }).collect().then(() => null, (e) => e);
+    assert.ok(bare instanceof WeirStageError, String(bare));
     if (ctx.backend === 'event-loop') {
       // One thread: the very object. (A global, which a stage function on the host can see.)
       globalThis.weirTestThrown = new Error('this one');

@@ -10,25 +10,32 @@ export class Zip {
     this.buf = [[], []];
     this.done = [false, false]; // the side gave its last item (its buffer may still hold some)
     this.ended = false;
-    // How many items a pull may ask of each side: 1, doubling up to BIG_PULL. Neither side
-    // knows how long the other is, so a zip asked for everything (collect) read a chunk of
-    // 8,192 items from an endless async source to pair it with 5; now at most about twice what
-    // it pairs, and 13 extra pulls for two long sides.
-    this.grant = 1;
+    // How many items a pull may ask of each side: at first 1, then twice what the other side
+    // gave last (up to BIG_PULL). Neither side knows how long the other is, so a zip asked for
+    // everything (collect) read a chunk of 8,192 items from an endless async source to pair it
+    // with 5; a grant that simply doubled still read that much beside a slow or filtered side.
+    // Now about twice what the other side gives, and a few extra pulls for two long sides.
+    this.grant = [1, 1];
   }
   async pull(want) {
     if (this.ended) return null;
-    const need = Math.max(1, Math.min(want, this.grant));
-    this.grant = Math.min(this.grant * 2, BIG_PULL);
     // Pull both sides at once, each for what it lacks.
+    const got = [0, 0];
     await Promise.all(
       this.sides.map(async (s, i) => {
+        const need = Math.max(1, Math.min(want, this.grant[i]));
         if (this.done[i] || this.buf[i].length >= need) return;
         const c = await s.pull(need - this.buf[i].length);
         if (c === null) this.done[i] = true;
-        else for (const x of c) this.buf[i].push(x);
+        else {
+          got[i] = c.length;
+          for (const x of c) this.buf[i].push(x);
+        }
       }),
     );
+    for (let i = 0; i < 2; i++) {
+      this.grant[1 - i] = Math.min(BIG_PULL, Math.max(this.grant[1 - i], 2 * got[i]));
+    }
     const n = Math.min(this.buf[0].length, this.buf[1].length);
     const out = new Array(n);
     for (let k = 0; k < n; k++) out[k] = [this.buf[0][k], this.buf[1][k]];

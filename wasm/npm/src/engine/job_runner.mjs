@@ -123,61 +123,89 @@ export function makeRunner(env) {
     // What the host gives as the WeirStageError's cause, beside the name, message and stack: in
     // the event-loop build the thrown value itself (a stash entry: one thread, nothing copied);
     // elsewhere a copy of a thrown non-Error (a string, a plain object) and of an Error's own
-    // properties (a `code`), where the codec can send them.
-    let held = 0;
+    // properties (a `code`), where the codec can send them and they are small. Everything read
+    // from the thrown value is read safely: getters may throw, String() of a null-prototype
+    // object or a symbol throws.
     let thrown = 0;
     let value = null;
     let props = null;
-    if (extra.inline) {
-      held = stashPut([error]);
-    } else if (!e) {
-      if (sendable(error)) {
-        thrown = 1;
-        value = error;
+    if (!extra.inline) {
+      if (!e) {
+        if (sendable(error)) {
+          thrown = 1;
+          value = error;
+        }
+      } else {
+        props = ownProps(e);
       }
-    } else {
-      const own = {};
-      let any = false;
-      for (const key of Object.keys(e)) {
-        if (key === 'stack' || key === 'message' || key.startsWith('weir')) continue;
-        own[key] = e[key];
-        any = true;
-      }
-      if (any && sendable(own)) props = own;
     }
     const info = [
-      e ? e.name : 'Error',
-      e ? e.message : String(error),
-      e && typeof e.stack === 'string' ? e.stack : '',
+      e ? safe(() => String(e.name), 'Error') : 'Error',
+      e ? safe(() => String(e.message), '') : describeThrown(error),
+      e ? safe(() => (typeof e.stack === 'string' ? e.stack : ''), '') : '',
       extra.codec ? 1 : 0,
       extra.thenable ? 1 : 0,
-      held,
+      0,
       thrown,
       value,
       props,
     ];
-    let c;
+    // The stash entry last, and dropped if what follows fails: one nobody takes would keep the
+    // value for good.
+    const held = extra.inline ? stashPut([error]) : 0;
     try {
-      c = encodeChunk([info]);
+      info[5] = held;
+      const c = encodeChunk([info]);
+      const ptr = env.malloc(Math.max(1, c.bytes.length));
+      new Uint8Array(env.memory().buffer).set(c.bytes, ptr);
+      const now = new Int32Array(env.memory().buffer); // i32 is stale if the malloc grew memory
+      now[base + J.ERR_PTR] = ptr;
+      now[base + J.ERR_LEN] = c.bytes.length;
     } catch (err) {
-      if (held) stash.delete(held); // nobody would take it
+      if (held) stash.delete(held);
       throw err;
     }
-    const ptr = env.malloc(Math.max(1, c.bytes.length));
-    new Uint8Array(env.memory().buffer).set(c.bytes, ptr);
-    const now = new Int32Array(env.memory().buffer); // i32 is stale if the malloc grew memory
-    now[base + J.ERR_PTR] = ptr;
-    now[base + J.ERR_LEN] = c.bytes.length;
   }
 
-  /** Whether the codec can send v (tried once: only on a stage's failure). */
+  /** f(), or fallback if it throws. */
+  function safe(f, fallback) {
+    try {
+      return f();
+    } catch {
+      return fallback;
+    }
+  }
+
+  /** A thrown non-Error as text, whatever it is (a symbol, a null-prototype object). */
+  function describeThrown(v) {
+    return safe(() => String(v), safe(() => Object.prototype.toString.call(v), 'a thrown value'));
+  }
+
+  /** The most bytes a copy of a thrown value or of an Error's properties may take. */
+  const MAX_ERROR_BYTES = 64 * 1024;
+
+  /** Whether the codec can send v, in at most MAX_ERROR_BYTES (tried only on a failure). */
   function sendable(v) {
     try {
-      encodeChunk([v]);
-      return true;
+      return encodeChunk([v]).bytes.length <= MAX_ERROR_BYTES;
     } catch {
       return false;
     }
+  }
+
+  /** An Error's own enumerable properties (a `code`) that can be sent, one by one; or null. */
+  function ownProps(e) {
+    const keys = safe(() => Object.keys(e), []);
+    const own = {};
+    let any = false;
+    for (const key of keys) {
+      if (key === 'stack' || key === 'message' || key.startsWith('weir')) continue;
+      const v = safe(() => e[key], undefined);
+      if (v === undefined || !sendable(v)) continue;
+      own[key] = v;
+      any = true;
+    }
+    return any && sendable(own) ? own : null;
   }
 
   function run(job) {
