@@ -61,6 +61,27 @@ eachBackend('sources', (ctx) => {
     assert.deepEqual(await ctx.rt.iter(new Set([4, 5])).collect(), [4, 5]);
     assert.deepEqual(await ctx.rt.iter(agen()).collect(), ['x', 'y']);
   });
+  test('a_second_run_over_a_spent_generator_rejects_instead_of_giving_nothing', async () => {
+    function* gen() {
+      yield 1;
+      yield 2;
+    }
+    async function* agen() {
+      yield 3;
+    }
+    for (const [s, first] of [
+      [ctx.rt.iter(gen()), [1, 2]],
+      [ctx.rt.iter(agen()).map((x) => x * 2), [6]],
+    ]) {
+      assert.deepEqual(await s.collect(), first);
+      await assert.rejects(s.collect(), /one-shot iterator/);
+    }
+    // Re-iterable sources run again.
+    const set = ctx.rt.iter(new Set([4, 5]));
+    assert.deepEqual(await set.collect(), [4, 5]);
+    assert.deepEqual(await set.collect(), [4, 5]);
+  });
+
   test('iter_rejects_bad_arguments', async () => {
     assert.throws(() => ctx.rt.iter(0, NaN), RangeError);
     assert.throws(() => ctx.rt.iter(NaN, 3), RangeError);

@@ -85,6 +85,29 @@ export class ArraySource {
   }
 }
 
+/** One-shot iterators (a generator is its own iterator) that a run has started. */
+const started = new WeakSet();
+
+/**
+ * iterable[method](), refused when it is an iterator an earlier run already started: a second
+ * run of a stream over a generator found it spent and gave nothing, silently (an empty collect).
+ * Arrays, sets and other re-iterable objects make a new iterator each time and run again.
+ */
+function iteratorOf(iterable, method) {
+  const it = iterable[method]();
+  if (it !== null && (typeof it === 'object' || typeof it === 'function')) {
+    if (started.has(it)) {
+      throw new Error(
+        "iter(): this stream's source is a one-shot iterator (a generator, say) that an earlier " +
+          'run of the stream already used, so it has nothing more to give; make the stream again ' +
+          'from a new iterator, or give iter() an array or another object that can be iterated again',
+      );
+    }
+    started.add(it);
+  }
+  return it;
+}
+
 export class IterableSource {
   constructor(iterable) {
     this.iterable = iterable;
@@ -93,7 +116,7 @@ export class IterableSource {
   }
   async pull(want) {
     if (this.done) return null;
-    if (!this.it) this.it = this.iterable[Symbol.iterator]();
+    if (!this.it) this.it = iteratorOf(this.iterable, Symbol.iterator);
     const out = [];
     const n = Math.min(want, BIG_PULL);
     while (out.length < n) {
@@ -141,7 +164,7 @@ export class AsyncIterableSource {
    */
   async pull(want) {
     if (this.done) return null;
-    if (!this.it) this.it = this.iterable[Symbol.asyncIterator]();
+    if (!this.it) this.it = iteratorOf(this.iterable, Symbol.asyncIterator);
     const out = [];
     const n = Math.min(want, BIG_PULL);
     while (out.length < n) {
