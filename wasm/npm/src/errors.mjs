@@ -35,12 +35,10 @@ export function reviveError(info) {
 }
 
 /**
- * The error a consumer sees for a failure inside a stage: a WeirStageError, with a message that
- * says what to do when the failure is a variable from outside the function (stage functions
- * run elsewhere, by source, and see only their arguments and globals).
+ * What was thrown, as text, whatever it is: its message, else the value itself (a symbol, a
+ * null-prototype object, a getter that throws: String() would throw for some of them).
  */
-/** What was thrown, as text, whatever it is (a symbol, a null-prototype object, a getter that throws). */
-function textOf(cause) {
+export function textOf(cause) {
   try {
     const m = cause?.message;
     if (m !== undefined) return String(m);
@@ -54,13 +52,13 @@ function textOf(cause) {
   }
 }
 
+/**
+ * The error a consumer sees for a failure inside a stage: a WeirStageError, with a message that
+ * says what to do when the failure is a variable from outside the function (stage functions
+ * run elsewhere, by source, and see only their arguments and globals).
+ */
 export function stageError(label, item, cause) {
-  let text = '';
-  try {
-    text = String(cause?.message ?? '');
-  } catch {
-    // see textOf
-  }
+  const text = textOf(cause);
   const m = /^(\S+) is not defined$/.exec(text);
   if (m && cause?.name === 'ReferenceError') {
     return new WeirStageError(
@@ -71,7 +69,7 @@ export function stageError(label, item, cause) {
       { stage: label, item, cause },
     );
   }
-  return new WeirStageError(`${label} threw at item ${item}: ${textOf(cause)}`, {
+  return new WeirStageError(`${label} threw at item ${item}: ${text}`, {
     stage: label,
     item,
     cause,

@@ -10,6 +10,7 @@
 // stages whose output is a subset or the input itself (filter, takeWhile, skipWhile, inspect,
 // forEach, fold), as a mask, a position or nothing, so those items are never sent back.
 import { decodeChunk, encodeChunk, encodeChunkScratch } from '../codec.mjs';
+import { textOf } from '../errors.mjs';
 import { compileFusedLoop } from './fused_loop.mjs';
 import { slowerThanTheBest } from './jit_guard.mjs';
 import { CHUNK, D, J, STAGE, STATUS } from './job_layout.mjs';
@@ -141,7 +142,7 @@ export function makeRunner(env) {
     }
     const info = [
       e ? safe(() => String(e.name), 'Error') : 'Error',
-      e ? safe(() => String(e.message), '') : describeThrown(error),
+      e ? safe(() => String(e.message), '') : textOf(error),
       e ? safe(() => (typeof e.stack === 'string' ? e.stack : ''), '') : '',
       extra.codec ? 1 : 0,
       extra.thenable ? 1 : 0,
@@ -174,11 +175,6 @@ export function makeRunner(env) {
     } catch {
       return fallback;
     }
-  }
-
-  /** A thrown non-Error as text, whatever it is (a symbol, a null-prototype object). */
-  function describeThrown(v) {
-    return safe(() => String(v), safe(() => Object.prototype.toString.call(v), 'a thrown value'));
   }
 
   /** The most bytes a copy of a thrown value or of an Error's properties may take. */
