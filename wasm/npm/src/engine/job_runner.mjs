@@ -11,6 +11,7 @@
 // forEach, fold), as a mask, a position or nothing, so those items are never sent back.
 import { decodeChunk, encodeChunk, encodeChunkScratch } from '../codec.mjs';
 import { textOf } from '../errors.mjs';
+import { ownProps, safe, sendable } from './thrown.mjs';
 import { compileFusedLoop } from './fused_loop.mjs';
 import { slowerThanTheBest } from './jit_guard.mjs';
 import { CHUNK, D, J, STAGE, STATUS } from './job_layout.mjs';
@@ -166,42 +167,6 @@ export function makeRunner(env) {
       if (held) stash.delete(held);
       throw err;
     }
-  }
-
-  /** f(), or fallback if it throws. */
-  function safe(f, fallback) {
-    try {
-      return f();
-    } catch {
-      return fallback;
-    }
-  }
-
-  /** The most bytes a copy of a thrown value or of an Error's properties may take. */
-  const MAX_ERROR_BYTES = 64 * 1024;
-
-  /** Whether the codec can send v, in at most MAX_ERROR_BYTES (tried only on a failure). */
-  function sendable(v) {
-    try {
-      return encodeChunk([v]).bytes.length <= MAX_ERROR_BYTES;
-    } catch {
-      return false;
-    }
-  }
-
-  /** An Error's own enumerable properties (a `code`) that can be sent, one by one; or null. */
-  function ownProps(e) {
-    const keys = safe(() => Object.keys(e), []);
-    const own = {};
-    let any = false;
-    for (const key of keys) {
-      if (key === 'stack' || key === 'message' || key.startsWith('weir')) continue;
-      const v = safe(() => e[key], undefined);
-      if (v === undefined || !sendable(v)) continue;
-      own[key] = v;
-      any = true;
-    }
-    return any && sendable(own) ? own : null;
   }
 
   function run(job) {
