@@ -29,15 +29,6 @@ using weir_test::workers;
 
 namespace {
 
-/// A connected pair: the client's end and the server's.
-weir::task<std::pair<tcp_stream, tcp_stream>> connected_pair() {
-    auto l = tcp_listener::bind(socket_address::parse("127.0.0.1:0"));
-    auto accepting = weir::spawn(l.accept());
-    tcp_stream c = co_await tcp_stream::connect(l.local_address());
-    tcp_stream s = co_await std::move(accepting);
-    co_return std::pair<tcp_stream, tcp_stream>(std::move(c), std::move(s));
-}
-
 std::string text(const std::vector<std::byte>& b, std::size_t n) {
     return std::string(reinterpret_cast<const char*>(b.data()), n);
 }
@@ -48,7 +39,7 @@ TEST_CASE("tcp_reads_get_bytes_that_arrived_before_them_once_and_in_order", "[ne
     weir::runtime rt{workers(2)};
     if (!have_io(rt)) return;
     std::string got = rt.block_on(weir_test::on_worker([]() -> weir::task<std::string> {
-        auto [c, s] = co_await connected_pair();
+        auto [l, c, s] = co_await weir_test::connect_tcp_pair();
         std::vector<std::byte> buf(3);
         co_await c.write_all(bytes_of("a"));
         std::size_t n = co_await s.read(buf);  // a first read, before anything waits
@@ -72,7 +63,7 @@ TEST_CASE("tcp_peek_after_a_read_sees_the_next_bytes_and_takes_none", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     auto r = rt.block_on(weir_test::on_worker([]() -> weir::task<std::vector<std::string>> {
-        auto [c, s] = co_await connected_pair();
+        auto [l, c, s] = co_await weir_test::connect_tcp_pair();
         std::vector<std::byte> buf(8);
         co_await c.write_all(bytes_of("x"));
         co_await s.read_exact(std::span<std::byte>(buf.data(), 1));
@@ -93,7 +84,7 @@ TEST_CASE("tcp_readv_after_a_read_fills_its_buffers_in_order", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     std::string got = rt.block_on(weir_test::on_worker([]() -> weir::task<std::string> {
-        auto [c, s] = co_await connected_pair();
+        auto [l, c, s] = co_await weir_test::connect_tcp_pair();
         std::vector<std::byte> one(1), a(2), b(4);
         co_await c.write_all(bytes_of("0"));
         co_await s.read_exact(one);
@@ -116,7 +107,7 @@ TEST_CASE("tcp_read_that_timed_out_waiting_loses_none_of_the_bytes_that_come_lat
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     auto r = rt.block_on(weir_test::on_worker([]() -> weir::task<std::pair<bool, std::string>> {
-        auto [c, s] = co_await connected_pair();
+        auto [l, c, s] = co_await weir_test::connect_tcp_pair();
         std::vector<std::byte> buf(16);
         co_await c.write_all(bytes_of("x"));
         co_await s.read_exact(std::span<std::byte>(buf.data(), 1));
@@ -144,7 +135,7 @@ TEST_CASE("tcp_socket_nobody_reads_holds_back_its_writer_and_loses_nothing", "[n
     constexpr std::size_t most = 64u << 20;
     auto r =
         rt.block_on(weir_test::on_worker([]() -> weir::task<std::pair<std::size_t, std::size_t>> {
-            auto [c, s] = co_await connected_pair();
+            auto [l, c, s] = co_await weir_test::connect_tcp_pair();
             std::vector<std::byte> chunk(16 * 1024, std::byte{7});
             co_await c.write_all(std::span<const std::byte>(chunk.data(), 1));
             co_await s.read_exact(std::span<std::byte>(chunk.data(), 1));
@@ -209,7 +200,7 @@ TEST_CASE("tcp_stream_closed_after_reading_ends_the_peer_s_read", "[net]") {
     weir::runtime rt{workers(1)};
     if (!have_io(rt)) return;
     std::size_t n = rt.block_on(weir_test::on_worker([]() -> weir::task<std::size_t> {
-        auto [c, s] = co_await connected_pair();
+        auto [l, c, s] = co_await weir_test::connect_tcp_pair();
         std::vector<std::byte> buf(8);
         co_await c.write_all(bytes_of("x"));
         co_await s.read_exact(std::span<std::byte>(buf.data(), 1));
