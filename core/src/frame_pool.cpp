@@ -51,7 +51,7 @@ line_heap& lines() {
 }  // namespace
 
 void* frame_cache::new_block(std::size_t c) {
-    std::size_t bytes = (header + (c + 1) * granule + line_heap::pair - 1) & ~(line_heap::pair - 1);
+    std::size_t bytes = (block_bytes(c) + line_heap::pair - 1) & ~(line_heap::pair - 1);
     line_heap& h = lines();
     std::lock_guard<std::mutex> g(h.m);
     if (void* p = h.spare[c]) {
@@ -66,7 +66,7 @@ void* frame_cache::new_block(std::size_t c) {
     unsigned char* raw = h.chunk;
     h.chunk += bytes;
     h.left -= bytes;
-    return raw + header;
+    return raw;
 }
 
 void frame_cache::release_block(void* p, std::size_t list) noexcept {

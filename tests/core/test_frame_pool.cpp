@@ -148,9 +148,9 @@ TEST_CASE("frame_pool_gives_each_block_line_pairs_of_its_own_in_a_wasm_threads_b
     using weir::detail::frame_cache;
     using weir::detail::frame_free;
     // Blocks of several classes made one after the other on a fresh thread (cells and frames):
-    // each starts a 128-byte pair (its header first) and no two share a pair, so tasks run by
-    // different workers never write to one line or to the two lines of one pair
-    // (frame_pool.hpp). Each block is its class's size plus the header.
+    // each starts a 128-byte pair and no two share a pair, so tasks run by different workers
+    // never write to one line or to the two lines of one pair (frame_pool.hpp). Each block is
+    // its class's size plus the owner's trailer.
     const std::size_t sizes[] = {40, 168, 192, 100, 520, 40};
     const block_kind kinds[] = {block_kind::frame, block_kind::cell,  block_kind::cell,
                                 block_kind::frame, block_kind::frame, block_kind::cell};
@@ -161,9 +161,8 @@ TEST_CASE("frame_pool_gives_each_block_line_pairs_of_its_own_in_a_wasm_threads_b
         void* blocks[n];
         for (int i = 0; i < n; ++i) {
             blocks[i] = frame_alloc(sizes[i], kinds[i]);
-            raw[i] = reinterpret_cast<std::uintptr_t>(blocks[i]) - frame_cache::header;
-            bytes[i] =
-                frame_cache::header + (frame_cache::class_of(sizes[i]) + 1) * frame_cache::granule;
+            raw[i] = reinterpret_cast<std::uintptr_t>(blocks[i]);
+            bytes[i] = frame_cache::block_bytes(frame_cache::class_of(sizes[i]));
             std::memset(blocks[i], 0xA5, sizes[i]);  // the whole request is writable
         }
         for (int i = 0; i < n; ++i) frame_free(blocks[i], sizes[i], kinds[i]);

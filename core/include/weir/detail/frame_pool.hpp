@@ -4,12 +4,12 @@
 // time in glibc's malloc and free (three blocks per spawn: the user's frame, the cell, the root
 // frame), much of it in arena locks, because tasks are made on one worker and freed on another.
 //
-// Every block belongs to the cache of the thread that first allocated it (a 16-byte header says
-// which), and always goes back there, as in mimalloc: freed on its own thread, onto that cache's
-// list (no atomics); freed on another thread, onto the owner's "remote" stack with one CAS, which
-// the owner takes whole with one exchange when its own list runs dry. So a producer/consumer
-// flow (one worker spawns, another finishes) recycles the producer's blocks instead of filling
-// the consumer's cache and starving the producer's.
+// Every block belongs to the cache of the thread that first allocated it (a pointer after the
+// block's class size says which: a trailer, not a header, below), and always goes back there, as in
+// mimalloc: freed on its own thread, onto that cache's list (no atomics); freed on another thread,
+// onto the owner's "remote" stack with one CAS, which the owner takes whole with one exchange when
+// its own list runs dry. So a producer/consumer flow (one worker spawns, another finishes) recycles
+// the producer's blocks instead of filling the consumer's cache and starving the producer's.
 //
 // A spawned task's cell and coroutine frames have lists of their own (two kinds of one class
 // set), even where their sizes fall in one class (a 160-byte frame and a 192-byte cell both take
@@ -70,7 +70,17 @@ enum class block_kind : unsigned char { frame = 0, cell = 1 };
 struct frame_cache {
     static constexpr std::size_t granule = 32;
     static constexpr std::size_t classes = 32;  // blocks of 32 .. 1024 bytes
-    static constexpr std::size_t header = 16;   // keeps the block 16-aligned
+    /// The owner's pointer follows the class's bytes (owner_of), so a block is its class size
+    /// plus one pointer. A trailer rather than a header: a header had to be 16 bytes to keep the
+    /// object 16-aligned, and 16 + 32k bytes is a heap chunk of 32k + 32 (glibc adds 8 and
+    /// rounds to 16), where 32k + 8 is one of 32k + 16. An idle task (a frame and a cell) went
+    /// from 512 to 480 bytes. The class is known at every free: coroutine frames and pooled
+    /// objects are freed through the sized operator delete, with the size they were made with.
+    static constexpr std::size_t trailer = sizeof(void*);
+    /// The bytes of a block of class c, trailer included.
+    static constexpr std::size_t block_bytes(std::size_t c) noexcept {
+        return (c + 1) * granule + trailer;
+    }
     /// Own frees beyond this many bytes of a class go back to the heap. Large enough for a burst
     /// of 10 000 tasks spawned from one thread and joined there (a driver spawning remotely frees
     /// the cells itself, once their handles are dropped): a cap of 1024 blocks sent 9 of 10 of
@@ -113,27 +123,24 @@ struct frame_cache {
     static std::size_t list_of(std::size_t c, block_kind kind) noexcept {
         return static_cast<std::size_t>(kind) * classes + c;
     }
-    static frame_cache*& owner_of(void* p) noexcept {
-        return *reinterpret_cast<frame_cache**>(static_cast<unsigned char*>(p) - header);
+    /// The owner of block p of class c (null: no cache keeps it).
+    static frame_cache*& owner_of(void* p, std::size_t c) noexcept {
+        return *reinterpret_cast<frame_cache**>(static_cast<unsigned char*>(p) +
+                                                (c % classes + 1) * granule);
     }
     static void* next_of(void* p) noexcept { return *static_cast<void**>(p); }
     static void set_next(void* p, void* n) noexcept { *static_cast<void**>(p) = n; }
 #if WEIR_FRAME_POOL_LINES
     /// A new block of size class c, a whole number of line pairs, from the chunks of
-    /// core/src/frame_pool.cpp; returns the address after its header.
+    /// core/src/frame_pool.cpp.
     static void* new_block(std::size_t c);
     /// A block no cache keeps: onto the shared spare list of its class (never to the heap).
     static void release_block(void* p, std::size_t list) noexcept;
 #else
-    /// A new block of size class c, from the heap; returns the address after its header.
-    static void* new_block(std::size_t c) {
-        auto* raw = static_cast<unsigned char*>(::operator new(header + (c + 1) * granule));
-        return raw + header;
-    }
+    /// A new block of size class c, from the heap.
+    static void* new_block(std::size_t c) { return ::operator new(block_bytes(c)); }
     /// Back to the heap: a block of the list `list` (kind and class).
-    static void release_block(void* p, std::size_t /*list*/) noexcept {
-        ::operator delete(static_cast<unsigned char*>(p) - header);
-    }
+    static void release_block(void* p, std::size_t /*list*/) noexcept { ::operator delete(p); }
 #endif
     static void* top_of(std::uint64_t head) noexcept {
         return reinterpret_cast<void*>(static_cast<std::uintptr_t>(head & ptr_mask));
@@ -243,14 +250,14 @@ inline void* frame_alloc(std::size_t n, block_kind kind = block_kind::frame) {
     if (!me) {  // too big for the classes, or the thread is ending: no owner, no cache
         if (c < frame_cache::classes) {
             void* p = frame_cache::new_block(c);
-            frame_cache::owner_of(p) = nullptr;
+            frame_cache::owner_of(p, c) = nullptr;
             return p;
         }
         return ::operator new(n);
     }
     if (void* p = me->take(frame_cache::list_of(c, kind))) return p;
     void* p = frame_cache::new_block(c);
-    frame_cache::owner_of(p) = me;
+    frame_cache::owner_of(p, c) = me;
     return p;
 }
 
@@ -260,7 +267,7 @@ inline void frame_free(void* p, std::size_t n, block_kind kind = block_kind::fra
         ::operator delete(p);
         return;
     }
-    frame_cache* owner = frame_cache::owner_of(p);
+    frame_cache* owner = frame_cache::owner_of(p, c);
     if (!owner) {
         frame_cache::release_block(p, c);
         return;
