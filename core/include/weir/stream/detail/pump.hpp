@@ -10,6 +10,7 @@
 
 #include "../stream_base.hpp"
 #include "child_coro.hpp"
+#include "pull_into.hpp"
 
 namespace weir::stream::detail {
 
@@ -59,8 +60,8 @@ private:
         for (;;) {
             co_await park{};
             try {
-                self->item_ = co_await self->up_->pull();
-                if (!self->item_) self->ended_ = true;
+                bool got = co_await pull_into(*self->up_, self->item_);  // see pull_into.hpp
+                if (!got) self->ended_ = true;
             } catch (...) {
                 self->error_ = std::current_exception();
                 self->ended_ = true;
