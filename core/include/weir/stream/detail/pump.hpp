@@ -10,7 +10,6 @@
 
 #include "../stream_base.hpp"
 #include "child_coro.hpp"
-#include "pull_into.hpp"
 
 namespace weir::stream::detail {
 
@@ -60,8 +59,8 @@ private:
         for (;;) {
             co_await park{};
             try {
-                bool got = co_await pull_into(*self->up_, self->item_);  // see pull_into.hpp
-                if (!got) self->ended_ = true;
+                self->item_ = co_await self->up_->pull();
+                if (!self->item_) self->ended_ = true;
             } catch (...) {
                 self->error_ = std::current_exception();
                 self->ended_ = true;
