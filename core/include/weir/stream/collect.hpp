@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/pull_into.hpp"
 #include "stream_base.hpp"
 
 namespace weir::stream {
@@ -15,8 +16,9 @@ template <class C, class S>
 task<C> collect_into(S s) {
     C out;
     for (;;) {
-        std::optional<item_t<S>> v = co_await s.pull();
-        if (!v) break;
+        std::optional<item_t<S>> v;
+        bool got = co_await pull_into(s, v);  // a statement of its own: see pull_into.hpp
+        if (!got) break;
         if constexpr (requires { out.push_back(std::move(*v)); })
             out.push_back(std::move(*v));
         else

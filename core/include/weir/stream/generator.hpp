@@ -134,20 +134,35 @@ public:
             if (!g->h_) return std::nullopt;
             promise_type& p = g->h_.promise();
             if (std::optional<T>* item = std::exchange(p.item, nullptr)) {
-                std::optional<T> out(std::move(*item));
+                // From the value, not a copy of the whole optional (detail/pull_into.hpp).
+                std::optional<T> out(std::in_place, std::move(**item));
                 item->reset();
                 return out;
             }
-            return body_ended();
+            body_ended();
+            return std::nullopt;
+        }
+        /// await_resume for weir's own stages (detail/pull_into.hpp): the item goes into dst.
+        bool take_into(std::optional<T>& dst) {
+            if (g->h_) {
+                promise_type& p = g->h_.promise();
+                if (std::optional<T>* item = std::exchange(p.item, nullptr)) {
+                    dst.emplace(std::move(**item));
+                    item->reset();
+                    return true;
+                }
+                body_ended();
+            }
+            dst.reset();
+            return false;
         }
         // The body has ended, by returning or throwing: its frame goes now (file comment). Out
         // of line, so that await_resume stays small enough to inline (detail/throw.hpp).
-        [[gnu::noinline]] std::optional<T> body_ended() {
+        [[gnu::noinline]] void body_ended() {
             std::exception_ptr error = std::exchange(g->h_.promise().error, nullptr);
             g->reset();
             g->ended_ = true;
             if (error) std::rethrow_exception(std::move(error));
-            return std::nullopt;
         }
     };
     /// The pull protocol (see stream_base.hpp).

@@ -10,6 +10,7 @@
 
 #include "../generator.hpp"
 #include "invoke.hpp"
+#include "pull_into.hpp"
 
 namespace weir::stream::detail {
 
@@ -20,8 +21,9 @@ generator<item_t<S>> predicate_gen(S up, P p) {
     using T = item_t<S>;
     using R = std::invoke_result_t<P&, const T&>;
     for (;;) {
-        std::optional<T> v = co_await up.pull();
-        if (!v) co_return;
+        std::optional<T> v;
+        bool got = co_await pull_into(up, v);  // a statement of its own: see pull_into.hpp
+        if (!got) co_return;
         bool keep;
         if constexpr (is_task_v<R>)
             keep = co_await std::invoke(p, std::as_const(*v));

@@ -10,6 +10,7 @@
 
 #include "../stream_base.hpp"
 #include "child_coro.hpp"
+#include "pull_into.hpp"
 
 namespace weir::stream::detail {
 
@@ -59,7 +60,7 @@ private:
         for (;;) {
             co_await park{};
             try {
-                self->item_ = co_await self->up_->pull();
+                co_await pull_into(*self->up_, self->item_);  // no bool: pull_into.hpp says why
                 if (!self->item_) self->ended_ = true;
             } catch (...) {
                 self->error_ = std::current_exception();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 #include "../../detail/coro.hpp"
@@ -12,11 +13,36 @@ namespace weir::stream::detail {
 template <class T>
 struct ready_item {
     std::optional<T> value;
-    bool await_ready() const noexcept { return true; }
-    bool await_suspend(coro::coroutine_handle<>) const noexcept { return false; }
-    std::optional<T> await_resume() noexcept(std::is_nothrow_move_constructible_v<T>) {
-        return std::move(value);
-    }
+
+    ready_item() = default;
+    template <class U>
+        requires std::is_constructible_v<T, U&&> ready_item(U&& v)
+            : value(std::in_place, std::forward<U>(v)) {}
+        ready_item(std::optional<T>&& v) noexcept(std::is_nothrow_move_constructible_v<T>) {
+            if (v) value.emplace(std::move(*v));
+        }
+        // Moved field by field, never as a whole optional: a pull made the value with narrow stores
+        // just before (pull_into.hpp says what a whole copy costs then). User-provided, so the
+        // compiler calls it rather than copying the bytes, and builds a returned ready_item in
+        // place.
+        ready_item(ready_item&& o) noexcept(std::is_nothrow_move_constructible_v<T>) {
+            if (o.value) value.emplace(std::move(*o.value));
+        }
+        ready_item& operator=(ready_item&&) = delete;
+        bool await_ready() const noexcept { return true; }
+        bool await_suspend(coro::coroutine_handle<>) const noexcept { return false; }
+        std::optional<T> await_resume() noexcept(std::is_nothrow_move_constructible_v<T>) {
+            return std::move(value);
+        }
+        /// await_resume for weir's own stages (pull_into.hpp): field by field into dst.
+        bool take_into(std::optional<T>& dst) noexcept(std::is_nothrow_move_constructible_v<T>) {
+            if (!value) {
+                dst.reset();
+                return false;
+            }
+            dst.emplace(std::move(*value));
+            return true;
+        }
 };
 
 /// Constructs an awaiter in place from a function returning it (awaiters may be immovable).
