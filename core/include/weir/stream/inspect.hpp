@@ -29,7 +29,7 @@ class inspect_stream : public stream_base<inspect_stream<S, F>, item_t<S>> {
                     throw;
                 }
             }
-            return std::move(v);
+            return detail::moved_by_value(v);  // detail/ready.hpp
         }
     };
 

@@ -25,7 +25,7 @@ class take_stream : public stream_base<take_stream<S>, item_t<S>> {
         take_stream* self;
         std::optional<T> operator()(std::optional<T>&& v) const {
             if (v && --self->left_ == 0) self->up_.reset();
-            return std::move(v);
+            return detail::moved_by_value(v);  // detail/ready.hpp
         }
     };
 

@@ -10,6 +10,16 @@
 
 namespace weir::stream::detail {
 
+/// std::move(o) as a new optional built from o's value (the value, then the flag), never by
+/// copying the optional whole: where o was written just before, a whole copy is a load the store
+/// buffer cannot serve (pull_into.hpp says what that costs). o keeps a moved-from value.
+template <class T>
+std::optional<T> moved_by_value(std::optional<T>& o) noexcept(
+    std::is_nothrow_move_constructible_v<T>) {
+    if (!o) return std::nullopt;
+    return std::optional<T>(std::in_place, std::move(*o));
+}
+
 template <class T>
 struct ready_item {
     std::optional<T> value;
@@ -32,7 +42,7 @@ struct ready_item {
         bool await_ready() const noexcept { return true; }
         bool await_suspend(coro::coroutine_handle<>) const noexcept { return false; }
         std::optional<T> await_resume() noexcept(std::is_nothrow_move_constructible_v<T>) {
-            return std::move(value);
+            return moved_by_value(value);
         }
         /// await_resume for weir's own stages (pull_into.hpp): field by field into dst.
         bool take_into(std::optional<T>& dst) noexcept(std::is_nothrow_move_constructible_v<T>) {
