@@ -125,8 +125,8 @@ struct frame_cache {
     }
     /// The owner of block p of class c (null: no cache keeps it).
     static frame_cache*& owner_of(void* p, std::size_t c) noexcept {
-        return *reinterpret_cast<frame_cache**>(static_cast<unsigned char*>(p) +
-                                                (c % classes + 1) * granule);
+        return *reinterpret_cast<frame_cache**>(static_cast<unsigned char*>(p) + block_bytes(c) -
+                                                trailer);
     }
     static void* next_of(void* p) noexcept { return *static_cast<void**>(p); }
     static void set_next(void* p, void* n) noexcept { *static_cast<void**>(p) = n; }
