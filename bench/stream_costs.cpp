@@ -41,6 +41,10 @@ weir::task<long> iter_map_sum(long n) {
 weir::task<long> iter_map_take_sum(long n) {
     co_return co_await ws::iter(0L, n).map([](long x) { return x * 3; }).take(n).sum();
 }
+weir::task<long> iter_map_chain_sum(long n) {
+    auto times3 = [](long x) { return x * 3; };
+    co_return co_await ws::iter(0L, n / 2).map(times3).chain(ws::iter(n / 2, n).map(times3)).sum();
+}
 weir::task<long> iter_map_filter_sum(long n) {
     co_return co_await ws::iter(0L, n)
         .map([](long x) { return x * 3; })
@@ -100,6 +104,8 @@ int main(int argc, char** argv) {
                 ns_per_item(rt, iter_map_sum, n));
     std::printf("  iter.map.take.sum                            %7.2f\n",
                 ns_per_item(rt, iter_map_take_sum, n));
+    std::printf("  iter.map.chain(iter.map).sum                 %7.2f\n",
+                ns_per_item(rt, iter_map_chain_sum, n));
     std::printf("  iter.map.filter.sum                          %7.2f\n",
                 ns_per_item(rt, iter_map_filter_sum, n));
     std::printf("  iter.map(task).buffered(100).collect         %7.2f\n",

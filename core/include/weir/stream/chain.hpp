@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "detail/pull_into.hpp"
 #include "generator.hpp"
 
 namespace weir::stream {
@@ -19,13 +20,13 @@ generator<item_t<S1>> chain_gen(S1 a, S2 b) {
     {
         std::optional<S1> first(std::in_place, std::move(a));
         for (;;) {
-            v = co_await first->pull();
+            co_await pull_into(*first, v);  // detail/pull_into.hpp: not `v = co_await pull()`
             if (!v) break;
             co_yield yield_slot<T>{&v};
         }
     }  // the first stream's cleanup runs here
     for (;;) {
-        v = co_await b.pull();
+        co_await pull_into(b, v);
         if (!v) co_return;
         co_yield yield_slot<T>{&v};
     }

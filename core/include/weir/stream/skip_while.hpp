@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "detail/invoke.hpp"
+#include "detail/pull_into.hpp"
 #include "generator.hpp"
 
 namespace weir::stream {
@@ -20,7 +21,7 @@ generator<item_t<S>> skip_while_gen(S up, P p) {
     using R = std::invoke_result_t<P&, const T&>;
     std::optional<T> v;
     for (;;) {
-        v = co_await up.pull();
+        co_await pull_into(up, v);  // detail/pull_into.hpp: not `v = co_await pull()`
         if (!v) co_return;
         bool skip;
         if constexpr (is_task_v<R>)
@@ -31,7 +32,7 @@ generator<item_t<S>> skip_while_gen(S up, P p) {
     }
     co_yield yield_slot<T>{&v};
     for (;;) {
-        v = co_await up.pull();
+        co_await pull_into(up, v);
         if (!v) co_return;
         co_yield yield_slot<T>{&v};
     }
