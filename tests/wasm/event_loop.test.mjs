@@ -106,7 +106,11 @@ test('a 1,000,000-item pipeline leaves a 1 ms interval firing, gaps under 3 slic
   M._probe_runtime_delete(rt);
 });
 
-test('an idle runtime with one pending 10 s timer uses under 50 ms of CPU in those 10 s', async () => {
+// The slices are the measure: a runtime that polled or spun would run thousands in 10 s. The CPU
+// bound only catches a spin the slice count cannot see, so it is wide: the process's CPU also
+// holds V8's own work (tiering up the wasm module, GC), which took 75.6 ms of these 10 s once
+// on a loaded 2-core machine with 2 slices, where 50 ms was the bound.
+test('an idle runtime with one pending 10 s timer runs at most 5 slices and under 1 s of CPU in those 10 s', async () => {
   const { M, call } = await load();
   const rt = M._probe_runtime_new(BUDGET_MS, 1);
   const slices0 = M._probe_parks(rt);
@@ -119,7 +123,7 @@ test('an idle runtime with one pending 10 s timer uses under 50 ms of CPU in tho
   const slices = M._probe_parks(rt) - slices0;
   console.log(`idle 10 s timer: ${elapsed.toFixed(0)} ms elapsed, ${cpuMs.toFixed(1)} ms CPU, ${slices} slices`);
   assert.ok(elapsed >= 9_990, `the timer fired early: ${elapsed} ms`);
-  assert.ok(cpuMs < 50, `CPU over the idle 10 s: ${cpuMs} ms`);
+  assert.ok(cpuMs < 1000, `CPU over the idle 10 s: ${cpuMs} ms`);
   assert.ok(slices <= 5, `slices while idle: ${slices}`);
   M._probe_runtime_delete(rt);
 });
