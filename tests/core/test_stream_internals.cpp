@@ -124,8 +124,8 @@ weir::task<std::vector<std::string>> pull_all_into(countdown_stream s) {
     std::vector<std::string> got;
     std::optional<std::string> v;
     for (;;) {
-        bool more = co_await ws::detail::pull_into(s, v);
-        if (!more) break;
+        co_await ws::detail::pull_into(s, v);
+        if (!v) break;
         got.push_back(std::move(*v));
     }
     got.push_back(v ? "engaged at the end" : "empty at the end");
@@ -168,15 +168,16 @@ TEST_CASE("stream_collect_and_filter_rethrow_a_generator_s_exception_after_its_i
         std::optional<int> v;
         try {
             for (;;) {
-                bool more = co_await ws::detail::pull_into(s, v);
-                if (!more) break;
+                co_await ws::detail::pull_into(s, v);
+                if (!v) break;
                 seen.push_back(*v);
             }
         } catch (const std::runtime_error&) {
             seen.push_back(-1);
         }
-        bool more = co_await ws::detail::pull_into(s, v);  // ended for good: no item, no throw
-        seen.push_back(more ? 99 : 0);
+        v = 98;
+        co_await ws::detail::pull_into(s, v);  // ended for good: empties v, no throw
+        seen.push_back(v ? 99 : 0);
     };
     rt.block_on(run());
     CHECK(seen == std::vector<int>{1, 2, -1, 0});

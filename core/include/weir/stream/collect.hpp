@@ -17,8 +17,8 @@ task<C> collect_into(S s) {
     C out;
     for (;;) {
         std::optional<item_t<S>> v;
-        bool got = co_await pull_into(s, v);  // a statement of its own: see pull_into.hpp
-        if (!got) break;
+        co_await pull_into(s, v);  // detail/pull_into.hpp: not `v = co_await pull()`
+        if (!v) break;
         if constexpr (requires { out.push_back(std::move(*v)); })
             out.push_back(std::move(*v));
         else

@@ -142,19 +142,19 @@ public:
             body_ended();
             return std::nullopt;
         }
-        /// await_resume for weir's own stages (detail/pull_into.hpp): the item goes into dst.
-        bool take_into(std::optional<T>& dst) {
+        /// await_resume for weir's own stages (detail/pull_into.hpp): the item, or nothing at
+        /// the end, into dst.
+        void take_into(std::optional<T>& dst) {
             if (g->h_) {
                 promise_type& p = g->h_.promise();
                 if (std::optional<T>* item = std::exchange(p.item, nullptr)) {
                     dst.emplace(std::move(**item));
                     item->reset();
-                    return true;
+                    return;
                 }
                 body_ended();
             }
             dst.reset();
-            return false;
         }
         // The body has ended, by returning or throwing: its frame goes now (file comment). Out
         // of line, so that await_resume stays small enough to inline (detail/throw.hpp).

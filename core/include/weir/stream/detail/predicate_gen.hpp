@@ -22,8 +22,8 @@ generator<item_t<S>> predicate_gen(S up, P p) {
     using R = std::invoke_result_t<P&, const T&>;
     for (;;) {
         std::optional<T> v;
-        bool got = co_await pull_into(up, v);  // a statement of its own: see pull_into.hpp
-        if (!got) co_return;
+        co_await pull_into(up, v);  // pull_into.hpp: not `v = co_await pull()`
+        if (!v) co_return;
         bool keep;
         if constexpr (is_task_v<R>)
             keep = co_await std::invoke(p, std::as_const(*v));

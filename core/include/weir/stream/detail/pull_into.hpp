@@ -1,5 +1,5 @@
 // How weir's own stages pull: `co_await pull_into(up, v)` puts the next item into the stage's
-// std::optional `v` (or empties it at the end) and gives whether there was one. The public pull
+// std::optional `v`, or empties it at the end; the stage then tests `v`. The public pull
 // protocol (stream_base.hpp) returns the item as a std::optional by value; this is the same pull
 // with the value written straight to where the stage keeps it.
 //
@@ -14,17 +14,17 @@
 // the instruction after such a load. Here the item goes from the upstream's slot to `v` field by
 // field (the flag, then the value), and nothing copies an optional whole.
 //
-// Write it as a statement of its own, `bool got = co_await pull_into(up, v); if (!got) ...`, not
-// inside the if's condition: g++ 12 compiled `if (!co_await pull_into(...))` in the buffered
-// stage's pump (in a try block, at -O0) into a coroutine that resumed at an invalid point (ud2).
-// The pump (pump.hpp) does not keep the result at all, it reads the slot after: with `bool got =
-// co_await pull_into(...)` there, Emscripten 3.1.69's clang 19 crashed three times in three
-// (heap corruption, "corrupted double-linked list", in Live Interval Analysis) compiling zip's
-// generator over a boxed stream and a vector's; without the bool it compiles.
+// The await gives nothing, so that the only way to write it is as a statement of its own,
+// `co_await pull_into(up, v); if (!v) ...`. Two compilers failed on the await's result when it
+// gave a bool: g++ 12 compiled `if (!co_await pull_into(...))` in the buffered stage's pump (in a
+// try block, at -O0) into a coroutine that resumed at an invalid point (ud2); with `bool got =
+// co_await pull_into(...)` in the pump, Emscripten 3.1.69's clang 19 crashed three times in
+// three (heap corruption, "corrupted double-linked list", in Live Interval Analysis) compiling
+// zip's generator over a boxed stream and a vector's.
 //
-// An upstream awaiter that can do this itself has `bool take_into(std::optional<T>&)` in place
+// An upstream awaiter that can do this itself has `void take_into(std::optional<T>&)` in place
 // of await_resume (generator's, iter's); any other (a stream written by a user) is awaited as
-// usual and its result moved into `v` field by field.
+// usual and its result moved into `v` field by field (ready.hpp's assign_by_value).
 #pragma once
 
 #include <optional>
@@ -51,17 +51,12 @@ struct pull_into_awaiter {
     decltype(auto) await_suspend(coro::coroutine_handle<P> h) {
         return inner.await_suspend(h);
     }
-    bool await_resume() {
+    void await_resume() {
         if constexpr (requires { inner.take_into(*dst); }) {
-            return inner.take_into(*dst);
+            inner.take_into(*dst);
         } else {
             auto r = inner.await_resume();
-            if (!r) {
-                dst->reset();
-                return false;
-            }
-            dst->emplace(std::move(*r));
-            return true;
+            assign_by_value(*dst, r);
         }
     }
 
@@ -72,8 +67,8 @@ private:
     }
 };
 
-/// Pulls the next item of up into to (see the file comment); the awaiter gives true if there was
-/// one, false once up has ended (to is then empty). Throws what the pull throws.
+/// Pulls the next item of up into to (see the file comment): to holds it, or is empty once up
+/// has ended. Throws what the pull throws.
 template <class S, class T>
 pull_into_awaiter<decltype(std::declval<S&>().pull()), T> pull_into(S& up, std::optional<T>& to) {
     return {up, to};

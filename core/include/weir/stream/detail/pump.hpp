@@ -60,7 +60,7 @@ private:
         for (;;) {
             co_await park{};
             try {
-                co_await pull_into(*self->up_, self->item_);  // no bool: pull_into.hpp says why
+                co_await pull_into(*self->up_, self->item_);  // pull_into.hpp says why
                 if (!self->item_) self->ended_ = true;
             } catch (...) {
                 self->error_ = std::current_exception();
