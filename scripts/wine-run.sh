@@ -10,6 +10,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WINE=${WEIR_WINE:-/usr/lib/wine/wine64}
+WINESERVER=${WEIR_WINESERVER:-$(dirname "$WINE")/wineserver}
 export WINEPREFIX=${WINEPREFIX:-$ROOT/build/windows/wineprefix}
 export WINEDEBUG=${WINEDEBUG:--all}
 export WINEDLLOVERRIDES=${WINEDLLOVERRIDES:-mscoree,mshtml=}
@@ -25,8 +26,24 @@ if [[ ! -f $WINEPREFIX/system.reg ]]; then
         if [[ ! -f $WINEPREFIX/system.reg ]]; then
             # wineboot returns once the prefix is complete. (Not `wineserver -w`: it would also
             # wait for every other Wine program that started meanwhile.)
-            "$WINE" wineboot --init >/dev/null 2>&1 || true
+            "$WINE" wineboot --init >/dev/null 2>&1 9>&- || true
         fi
     ) 9>"$WINEPREFIX.lock"
 fi
+
+# Wine's first program of a session starts the wineserver and the prefix's services
+# (services.exe, winedevice.exe, rpcss.exe...), which inherit that program's standard output and
+# error and keep them open until the session ends. ctest reads a test's output to its end, so the
+# test that happened to open the session did not end before every Wine program running beside it
+# had (a 3 s test took 35 s beside a 32 s one). So the session is opened here, under the lock and
+# with nothing inherited: a wineserver that stays 30 s after its last program (so that the next
+# test finds it), and one empty program that starts the services. When the server is already up
+# (`wineserver -p` exits 2), its services are too.
+(
+    flock 9
+    # 9>&-: the server and the services outlive this block and must not hold its lock.
+    if "$WINESERVER" -p 30 </dev/null >/dev/null 2>&1 9>&-; then
+        "$WINE" cmd /c exit </dev/null >/dev/null 2>&1 9>&- || true
+    fi
+) 9>"$WINEPREFIX.lock"
 exec "$WINE" "$@"

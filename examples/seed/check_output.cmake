@@ -1,10 +1,12 @@
 # Runs one example program and checks that its standard output is exactly the expected file and
 # that it exits with status 0. Portable (cmake -P), so it also runs wasm builds under Node.
 #
-#   cmake -DPROGRAM=<executable> -DEXPECTED=<file> [-DEMULATOR=<runner>] -P check_output.cmake
+#   cmake -DPROGRAM=<executable> -DEXPECTED=<file> [-DEMULATOR=<runner>] [-DARGS=<a|b>]
+#         -P check_output.cmake
 #
 # EMULATOR is the cross-compiling emulator (e.g. /usr/bin/node for Emscripten); if it has
-# arguments of its own, separate them with '|' instead of ';'.
+# arguments of its own, separate them with '|' instead of ';'. ARGS, the program's arguments, are
+# separated the same way.
 if(NOT DEFINED PROGRAM OR NOT DEFINED EXPECTED)
   message(FATAL_ERROR "usage: cmake -DPROGRAM=<exe> -DEXPECTED=<file> [-DEMULATOR=<runner>] -P ${CMAKE_CURRENT_LIST_FILE}")
 endif()
@@ -14,6 +16,10 @@ if(EMULATOR)
   string(REPLACE "|" ";" command "${EMULATOR}")
 endif()
 list(APPEND command "${PROGRAM}")
+if(ARGS)
+  string(REPLACE "|" ";" args "${ARGS}")
+  list(APPEND command ${args})
+endif()
 
 execute_process(COMMAND ${command}
   OUTPUT_VARIABLE actual
