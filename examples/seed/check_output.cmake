@@ -8,7 +8,7 @@
 # arguments of its own, separate them with '|' instead of ';'. ARGS, the program's arguments, are
 # separated the same way.
 if(NOT DEFINED PROGRAM OR NOT DEFINED EXPECTED)
-  message(FATAL_ERROR "usage: cmake -DPROGRAM=<exe> -DEXPECTED=<file> [-DEMULATOR=<runner>] -P ${CMAKE_CURRENT_LIST_FILE}")
+  message(FATAL_ERROR "usage: cmake -DPROGRAM=<exe> -DEXPECTED=<file> [-DEMULATOR=<runner>] [-DARGS=<a|b>] -P ${CMAKE_CURRENT_LIST_FILE}")
 endif()
 
 set(command)

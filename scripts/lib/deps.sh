@@ -6,8 +6,7 @@
 # Everything a full build needs: native (g++ 12), sanitizers (clang 14 + its runtimes), tests
 # (Catch2 2), wasm (em++ and Node), the install test (pkg-config), the I/O backends (liburing,
 # Boost.Asio headers), the Windows build (mingw-w64 with std::thread, linked by lld, run under
-# Wine), and
-# python3 for scripts/lib/event_loop_name_coverage.py (emscripten pulls it in too).
+# Wine), and python3 for scripts/lib/event_loop_name_coverage.py (emscripten pulls it in too).
 WEIR_DEPS_ALL=(
     cmake ninja-build g++ clang-14 libclang-rt-14-dev catch2 emscripten nodejs pkg-config
     liburing-dev libboost1.81-dev g++-mingw-w64-x86-64-posix lld wine64 python3
