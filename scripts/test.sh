@@ -57,11 +57,17 @@ banner() {
     echo "=================================================================================="
 }
 
+# The suites built with Emscripten 3.1.69, which lives in the trixie chroot.
+needs_trixie() {
+    [[ $1 == wasm-event-loop || $1 == browser || $1 == npm ]]
+}
+
 banner "dependencies"
 weir_ensure_packages "${WEIR_DEPS_ALL[@]}"
+NEED_TRIXIE=0
 for s in "${SUITES[@]}"; do
-    if [[ $s == wasm-event-loop || $s == browser || $s == npm ]]; then
-        weir_ensure_trixie_emscripten
+    if needs_trixie "$s"; then
+        NEED_TRIXIE=1
     fi
     if [[ $s == npm ]]; then
         command -v npm >/dev/null 2>&1 || weir_ensure_packages npm
@@ -71,6 +77,34 @@ for s in "${SUITES[@]}"; do
         command -v npm >/dev/null 2>&1 || weir_ensure_packages npm
     fi
 done
+
+# On a fresh machine the trixie chroot is a download and an install of its own (debootstrap,
+# then Emscripten 3.1.69 with its LLVM), mostly waiting on the network and the disk: it is set up
+# in the background while the first suites build, and waited for before the first suite that
+# needs it. The host's packages come first: the background job must not run apt beside them.
+TRIXIE_PID=""
+TRIXIE_STATUS=ok
+TRIXIE_LOG="$ROOT/build/trixie-setup.log"
+if ((NEED_TRIXIE)); then
+    weir_ensure_packages debootstrap
+    mkdir -p "$ROOT/build"
+    weir_ensure_trixie_emscripten >"$TRIXIE_LOG" 2>&1 &
+    TRIXIE_PID=$!
+    echo "trixie chroot: being set up in the background (log: $TRIXIE_LOG)"
+fi
+
+# Waits for the background setup of the chroot (once) and prints its log.
+wait_for_trixie() {
+    [[ -n $TRIXIE_PID ]] || return 0
+    local t=$SECONDS
+    if ! wait "$TRIXIE_PID"; then
+        TRIXIE_STATUS=failed
+    fi
+    TRIXIE_PID=""
+    banner "dependencies: the trixie chroot (waited $((SECONDS - t))s)"
+    tail -n 20 "$TRIXIE_LOG"
+    [[ $TRIXIE_STATUS == ok ]]
+}
 
 # Sanitizer settings (also in CMakePresets.json, for `ctest --preset` run by hand).
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1"
@@ -352,6 +386,11 @@ JSON
 }
 
 for s in "${SUITES[@]}"; do
+    if needs_trixie "$s" && ! wait_for_trixie; then
+        RESULT[$s]="FAILED (setting up the trixie chroot: $TRIXIE_LOG)"
+        TIMING[$s]="0s"
+        continue
+    fi
     if [[ $s == browser ]]; then
         run_browser_suite
     elif [[ $s == npm ]]; then
