@@ -93,9 +93,13 @@ if ((NEED_TRIXIE)); then
     echo "trixie chroot: being set up in the background (log: $TRIXIE_LOG)"
 fi
 
-# Waits for the background setup of the chroot (once) and prints its log.
+# Waits for the background setup of the chroot (once) and prints its log; later calls give the
+# same answer, so every suite that needs the chroot fails if its setup did.
 wait_for_trixie() {
-    [[ -n $TRIXIE_PID ]] || return 0
+    if [[ -z $TRIXIE_PID ]]; then
+        [[ $TRIXIE_STATUS == ok ]]
+        return
+    fi
     local t=$SECONDS
     if ! wait "$TRIXIE_PID"; then
         TRIXIE_STATUS=failed
